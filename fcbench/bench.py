@@ -1,0 +1,120 @@
+"""fcbench bench: GPU latency of every variant over a set of shapes, through the one timer."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass
+
+import torch
+
+from . import registry, table
+from .api import attention
+from .peers import PeerUnavailable
+from .stats import Summary, attention_flops
+from .timer import CudaTimer
+
+
+@dataclass(frozen=True)
+class Shape:
+    batch: int
+    heads: int
+    seqlen: int
+    head_dim: int
+    causal: bool = False
+
+    def __str__(self) -> str:
+        return f"({self.batch},{self.heads},{self.seqlen},{self.head_dim}{',causal' if self.causal else ''})"
+
+    @property
+    def flops(self) -> float:
+        return attention_flops(self.batch, self.heads, self.seqlen, self.head_dim, self.causal)
+
+
+# FlashCore's headline shape first, then the throughput shapes the targets are set at.
+DEFAULT_SHAPES = (
+    Shape(1, 8, 512, 64),
+    Shape(4, 16, 2048, 64),
+    Shape(4, 16, 2048, 128),
+    Shape(4, 16, 2048, 64, causal=True),
+)
+
+
+def parse_shape(text: str) -> Shape:
+    """'B,H,S,D' or 'B,H,S,D,causal'."""
+    parts = [p.strip() for p in text.split(",")]
+    causal = False
+    if len(parts) == 5 and parts[4].lower() in ("causal", "1", "true"):
+        causal, parts = True, parts[:4]
+    if len(parts) != 4 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise ValueError(f"--shape: {text!r} is not B,H,S,D[,causal] with positive integers, e.g. 1,8,512,64")
+    return Shape(*map(int, parts), causal=causal)
+
+
+@dataclass
+class BenchResult:
+    variant: str
+    shape: Shape
+    status: str  # ok | skip | error
+    note: str = ""
+    summary: Summary | None = None
+    tflops: float | None = None
+    vs_best_sdpa: float | None = None  # median / median of the fastest SDPA peer at this shape
+    best_sdpa: str | None = None
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["shape"] = asdict(self.shape)
+        if self.summary is not None:
+            d["summary"] = {**asdict(self.summary), "iqr": self.summary.iqr}
+        return d
+
+
+def _inputs(shape: Shape, seed: int = 0):
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    dims = (shape.batch, shape.heads, shape.seqlen, shape.head_dim)
+    return tuple(torch.randn(dims, generator=g).to("cuda", torch.float16) for _ in range(3))
+
+
+def bench_one(timer: CudaTimer, variant: registry.Variant, shape: Shape, q, k, v, **timer_args) -> BenchResult:
+    reason = variant.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device="cuda")
+    if reason:
+        return BenchResult(variant.name, shape, "skip", reason)
+    try:
+        out = torch.empty_like(q) if variant.is_kernel else None
+        call = lambda: attention(q, k, v, variant=variant.name, causal=shape.causal, out=out)  # noqa: E731
+        call()
+        torch.cuda.synchronize()
+        timing = timer.time(call, **timer_args)
+    except PeerUnavailable as exc:
+        return BenchResult(variant.name, shape, "skip", f"backend unavailable: {exc}")
+    except (RuntimeError, ValueError) as exc:
+        return BenchResult(variant.name, shape, "error", str(exc).splitlines()[0])
+    s = timing.summary
+    return BenchResult(variant.name, shape, "ok", summary=s, tflops=shape.flops / (s.median * 1e-6) / 1e12)
+
+
+def run(variants, shapes, *, progress=sys.stderr, **timer_args) -> list[BenchResult]:
+    timer = CudaTimer()
+    results: list[BenchResult] = []
+    total, done = len(variants) * len(shapes), 0
+    for shape in shapes:
+        q, k, v = _inputs(shape)
+        for variant in variants:
+            done += 1
+            table.progress(progress, done, total, f"fcbench bench: {variant.name} {shape}")
+            results.append(bench_one(timer, variant, shape, q, k, v, **timer_args))
+        del q, k, v
+        torch.cuda.empty_cache()
+    _relate_to_sdpa(results)
+    return results
+
+
+def _relate_to_sdpa(results: list[BenchResult]) -> None:
+    for shape in dict.fromkeys(r.shape for r in results):
+        peers = [r for r in results if r.shape == shape and r.status == "ok" and not registry.get(r.variant).is_kernel]
+        if not peers:
+            continue
+        best = min(peers, key=lambda r: r.summary.median)
+        for r in results:
+            if r.shape == shape and r.status == "ok":
+                r.vs_best_sdpa, r.best_sdpa = r.summary.median / best.summary.median, best.variant

@@ -1,0 +1,174 @@
+"""The fcbench command line: list, build, resources, check, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from . import registry
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check failed (wrong kernel)
+EXIT_USAGE = 2  # bad arguments (argparse's own code)
+EXIT_CANNOT_RUN = 3  # no GPU, no nvcc, build failure
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _variants(args) -> tuple[registry.Variant, ...]:
+    names = [n for group in (args.variant or []) for n in _csv(group)]
+    return registry.select(names)
+
+
+def cmd_list(args) -> int:
+    from .table import format_table
+
+    rows = [[v.name, v.kind, ",".join(map(str, v.head_dims)), "yes" if v.supports_causal else "no",
+             "/".join(v.devices), v.description] for v in registry.VARIANTS]
+    if args.json:
+        print(json.dumps([{"name": r[0], "kind": r[1], "head_dims": list(v.head_dims), "causal": v.supports_causal,
+                           "devices": list(v.devices), "description": v.description}
+                          for r, v in zip(rows, registry.VARIANTS)], indent=2))
+    else:
+        print(format_table(["variant", "kind", "head_dims", "causal", "devices", "technique"], rows))
+    return EXIT_OK
+
+
+def cmd_build(args) -> int:
+    from . import build
+
+    build.build(args.arch)
+    return EXIT_OK
+
+
+def cmd_resources(args) -> int:
+    from . import resources
+    from .table import format_table
+
+    archs = tuple(_csv(args.arch)) if args.arch else resources.DEFAULT_ARCHS
+    rows = resources.collect(_variants(args), archs)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return EXIT_OK
+    table = [[r.variant, r.arch, r.head_dim, r.kernel, r.threads, r.registers, r.static_smem_bytes,
+              r.dynamic_smem_bytes, r.spill_store_bytes, r.spill_load_bytes, r.stack_frame_bytes] for r in rows]
+    print(format_table(["variant", "arch", "D", "kernel", "threads", "regs", "static smem B", "dynamic smem B",
+                        "spill st B", "spill ld B", "stack B"], table, align_right={2, 4, 5, 6, 7, 8, 9, 10}))
+    spilled = [r for r in rows if r.spill_bytes]
+    if spilled:
+        print(f"\nwarning: {len(spilled)} kernel(s) spill registers: " + ", ".join(f"{r.kernel} ({r.arch})" for r in spilled))
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    import torch
+
+    from . import check, device
+    from .table import format_table
+
+    report = check.run(_variants(args), quick=args.quick, progress=None if args.json else sys.stderr)
+    fp = device.fingerprint()
+    if args.json:
+        print(json.dumps({"device": fp, "results": [r.as_dict() for r in report.results]}, indent=2))
+    else:
+        print(f"device: {device.describe(fp)}")
+        if not torch.cuda.is_available():
+            print("no CUDA GPU: only CPU-capable variants ran; the FlashCore kernels are reported as skipped")
+        print(format_table(["variant", "pass", "fail", "skip", "worst error/bound"],
+                           [[n, p, f, s, "-" if math.isnan(w) else f"{w:.3f}"] for n, p, f, s, w in report.summary()],
+                           align_right={1, 2, 3, 4}))
+        if report.failed:
+            print(f"\n{len(report.failed)} failure(s):")
+            print(format_table(["variant", "case", "error", "bound", "note"],
+                               [[r.variant, r.case.name, f"{r.error:.3g}", f"{r.bound:.3g}", r.note]
+                                for r in report.failed]))
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    import torch
+
+    from . import bench, device
+    from .table import format_table
+
+    if not torch.cuda.is_available():
+        print("fcbench bench: timing needs a CUDA GPU (CUDA events); none is visible here. "
+              "`fcbench resources` and `fcbench check --variant sdpa_math` run without one.", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    shapes = [bench.parse_shape(s) for s in args.shape] if args.shape else list(bench.DEFAULT_SHAPES)
+    results = bench.run(_variants(args), shapes, progress=None if args.json else sys.stderr,
+                        min_samples=args.min_samples, budget_s=args.budget_s)
+    fp = device.fingerprint()
+    if args.json:
+        print(json.dumps({"device": fp, "results": [r.as_dict() for r in results]}, indent=2))
+        return EXIT_OK
+    print(f"device: {device.describe(fp)}")
+    rows = []
+    for r in results:
+        if r.status != "ok":
+            rows.append([r.variant, str(r.shape), "-", "-", "-", "-", f"{r.status}: {r.note}"])
+            continue
+        s = r.summary
+        rel = f"{r.vs_best_sdpa:.2f}x {r.best_sdpa}" if r.vs_best_sdpa else "-"
+        rows.append([r.variant, str(r.shape), f"{s.median:.1f}", f"{s.iqr:.1f}", str(s.n), f"{r.tflops:.1f}", rel])
+    print(format_table(["variant", "shape", "median us", "IQR us", "n", "TFLOP/s", "vs fastest SDPA"], rows,
+                       align_right={2, 3, 4, 5}))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="fcbench",
+        description="Build, check, time and resource-count FlashCore's attention kernels and their SDPA peers.",
+        epilog="exit codes: 0 ok, 1 a check failed, 2 bad arguments, 3 could not run (no GPU, no nvcc, build failed)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    variant_help = "variant name(s), comma-separated or repeated; default: every registered variant"
+
+    p = sub.add_parser("list", help="the registered variants, what technique each uses and what it supports")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("build", help="build the torch extension (ninja, content-addressed cache); shows progress and time")
+    p.add_argument("--arch", help="target arch, e.g. sm_89; default: FCBENCH_ARCH or the current GPU's")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("resources", help="registers, shared memory, spills per kernel and arch, from nvcc alone (no GPU)")
+    p.add_argument("--arch", help="comma-separated archs (default: sm_89,sm_90)")
+    p.add_argument("--variant", action="append", help=variant_help)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_resources)
+
+    p = sub.add_parser("check", help="every variant vs an fp64/fp32 reference on adversarial cases; exit 1 on failure")
+    p.add_argument("--variant", action="append", help=variant_help)
+    p.add_argument("--quick", action="store_true", help="fewer sequence lengths and one seed")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("bench", help="GPU latency (CUDA events, L2 flushed): median, IQR, n, TFLOP/s, vs fastest SDPA")
+    p.add_argument("--variant", action="append", help=variant_help)
+    p.add_argument("--shape", action="append", help="B,H,S,D[,causal]; repeatable; default: the standard shape set")
+    p.add_argument("--min-samples", type=int, default=20, help="at least this many timed calls (default 20)")
+    p.add_argument("--budget-s", type=float, default=1.0, help="time budget per variant and shape (default 1.0 s)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    from .build import BuildError
+
+    try:
+        return args.func(args)
+    except ValueError as exc:  # bad --variant / --shape / --arch values
+        print(f"fcbench {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildError as exc:
+        print(f"fcbench {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

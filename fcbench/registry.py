@@ -1,0 +1,106 @@
+"""The single list of variants: FlashCore kernels and the SDPA backends they are judged against.
+
+Build, check, bench, resources (and the asv suite and gate) all iterate over VARIANTS.
+Adding a kernel is one file in csrc/kernels/ plus one entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CSRC_DIR = REPO_ROOT / "csrc"
+KERNELS_DIR = CSRC_DIR / "kernels"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    description: str
+    kind: str  # "flashcore": a kernel in csrc/kernels/; "sdpa": a PyTorch SDPA backend
+    head_dims: tuple[int, ...] = (64, 128)
+    supports_causal: bool = True
+    devices: tuple[str, ...] = ("cuda",)
+    sdpa_backend: str | None = None  # torch.nn.attention.SDPBackend member name
+    workspace: bool = False  # the launcher needs device scratch (fcbench_<name>_workspace_bytes)
+    max_workspace_bytes: int = 0
+
+    @property
+    def source(self) -> Path | None:
+        return KERNELS_DIR / f"{self.name}.cu" if self.kind == "flashcore" else None
+
+    @property
+    def is_kernel(self) -> bool:
+        return self.kind == "flashcore"
+
+    def unsupported_reason(self, *, head_dim: int, causal: bool, device: str) -> str | None:
+        """Why this variant cannot run the given problem, or None if it can."""
+        if device not in self.devices:
+            return f"runs on {'/'.join(self.devices)}, not {device}"
+        if head_dim not in self.head_dims:
+            return f"head_dim {head_dim} not supported (supported: {', '.join(map(str, self.head_dims))})"
+        if causal and not self.supports_causal:
+            return "causal not supported"
+        return None
+
+
+GIB = 1 << 30
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant(
+        "scalar_tiled",
+        "FlashCore v5: K/V tiles in shared memory, online softmax, fp32 scalar math, one query row per warp",
+        "flashcore",
+    ),
+    Variant(
+        "wmma_qk",
+        "FlashCore v6: WMMA Q.K^T into fp32 scores in shared memory; online softmax and P.V in scalar code",
+        "flashcore",
+    ),
+    Variant(
+        "wmma_unfused",
+        "FlashCore unified design: WMMA Q.K^T, softmax and WMMA P.V as three kernels, scores in global scratch",
+        "flashcore",
+        workspace=True,
+        max_workspace_bytes=4 * GIB,
+    ),
+    Variant(
+        "wmma_fused",
+        "FlashCore fused: one kernel, WMMA Q.K^T, online softmax, fp16 P, WMMA P.V accumulated in registers",
+        "flashcore",
+    ),
+    Variant(
+        "wmma_fused_cpasync",
+        "FlashCore v8 idea: wmma_fused with cp.async double-buffered K/V tiles and >48 KB dynamic shared memory",
+        "flashcore",
+    ),
+    Variant("sdpa_flash", "PyTorch SDPA, FlashAttention backend only", "sdpa", sdpa_backend="FLASH_ATTENTION"),
+    Variant("sdpa_cudnn", "PyTorch SDPA, cuDNN backend only", "sdpa", sdpa_backend="CUDNN_ATTENTION"),
+    Variant("sdpa_efficient", "PyTorch SDPA, memory-efficient backend only", "sdpa", sdpa_backend="EFFICIENT_ATTENTION"),
+    Variant("sdpa_math", "PyTorch SDPA, math backend only (also on CPU)", "sdpa", sdpa_backend="MATH",
+            devices=("cuda", "cpu")),
+)
+
+
+def variants() -> tuple[Variant, ...]:
+    return VARIANTS
+
+
+def kernel_variants() -> tuple[Variant, ...]:
+    return tuple(v for v in VARIANTS if v.is_kernel)
+
+
+def get(name: str) -> Variant:
+    for v in VARIANTS:
+        if v.name == name:
+            return v
+    raise ValueError(f"variant: unknown variant {name!r}; known: {', '.join(v.name for v in VARIANTS)}")
+
+
+def select(names: list[str] | None) -> tuple[Variant, ...]:
+    """The variants named (in registry order), or all of them when names is empty/None."""
+    if not names:
+        return VARIANTS
+    wanted = {get(n).name for n in names}
+    return tuple(v for v in VARIANTS if v.name in wanted)

@@ -1,0 +1,91 @@
+"""The one GPU timer: fcbench bench, the asv suite and the PR gate all time through here.
+
+Per sample: flush L2 (write a buffer twice the L2 size), then a spin kernel that keeps the
+GPU busy while the host enqueues the call, then CUDA events around the call. The events
+therefore bracket GPU execution only: without the spin, a call whose host dispatch is
+slower than the kernel (SDPA: ~36 us of dispatch for ~15 us of GPU work at (1,8,512,64))
+would time the host.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+from .stats import Summary, summarize
+
+
+@dataclass(frozen=True)
+class Timing:
+    samples_us: tuple[float, ...]
+    summary: Summary
+
+
+class CudaTimer:
+    def __init__(self, device=None):
+        if not torch.cuda.is_available():
+            raise RuntimeError("timing needs a CUDA GPU: fcbench times with CUDA events")
+        self.device = torch.device(device or "cuda")
+        props = torch.cuda.get_device_properties(self.device)
+        self._flush = torch.empty(2 * max(props.L2_cache_size, 1 << 20), dtype=torch.int8, device=self.device)
+        self._cycles_per_us = self._calibrate_spin()
+
+    def _calibrate_spin(self) -> float:
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        cycles = 2_000_000
+        torch.cuda._sleep(cycles)  # warm
+        start.record()
+        torch.cuda._sleep(cycles)
+        end.record()
+        end.synchronize()
+        return cycles / (start.elapsed_time(end) * 1e3)
+
+    def time(self, fn, *, min_samples: int = 20, max_samples: int = 300, budget_s: float = 1.0,
+             warmup_s: float = 0.05) -> Timing:
+        """Median/IQR of fn's GPU time in microseconds over >= min_samples calls."""
+        host_s = self._warm_up(fn, warmup_s)
+        # Spin for twice the host time of one call (at least 20 us) so the call is queued
+        # behind the spin before the start event fires.
+        spin_cycles = int(max(2 * host_s * 1e6, 20.0) * self._cycles_per_us)
+        pending: list[tuple[torch.cuda.Event, torch.cuda.Event]] = []
+        samples: list[float] = []
+        started = time.perf_counter()
+        while len(samples) + len(pending) < max_samples:
+            if len(samples) + len(pending) >= min_samples and time.perf_counter() - started >= budget_s:
+                break
+            self._flush.zero_()
+            torch.cuda._sleep(spin_cycles)
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            pending.append((start, end))
+            if len(pending) >= 32:
+                samples += self._collect(pending)
+        samples += self._collect(pending)
+        return Timing(tuple(samples), summarize(samples))
+
+    @staticmethod
+    def _collect(pending) -> list[float]:
+        if not pending:
+            return []
+        pending[-1][1].synchronize()
+        out = [s.elapsed_time(e) * 1e3 for s, e in pending]
+        pending.clear()
+        return out
+
+    @staticmethod
+    def _warm_up(fn, warmup_s: float) -> float:
+        """Runs fn until warmup_s has passed (at least 3 calls); returns host seconds per call."""
+        torch.cuda.synchronize()
+        calls, host = 0, 0.0
+        started = time.perf_counter()
+        while calls < 3 or time.perf_counter() - started < warmup_s:
+            t0 = time.perf_counter()
+            fn()
+            host += time.perf_counter() - t0
+            calls += 1
+            torch.cuda.synchronize()
+        return host / calls

@@ -1,0 +1,75 @@
+"""GPU tests: every variant on the check cases, bad inputs at the C++ boundary, timer sanity."""
+
+import pytest
+import torch
+
+from fcbench import attention, bench, check, registry
+from fcbench.timer import CudaTimer
+
+pytestmark = pytest.mark.gpu
+
+
+def test_every_variant_passes_the_quick_check():
+    report = check.run(registry.VARIANTS, quick=True, progress=None)
+    assert not report.failed, [(r.variant, r.case.name, r.error, r.bound, r.note) for r in report.failed]
+    for v in registry.kernel_variants():  # a FlashCore kernel must actually run, not be skipped
+        assert any(r.variant == v.name and r.verdict == "PASS" for r in report.results), v.name
+
+
+def _qkv(shape=(1, 2, 97, 64)):
+    return [torch.randn(shape, device="cuda", dtype=torch.float16) for _ in range(3)]
+
+
+@pytest.mark.parametrize("variant", [v.name for v in registry.kernel_variants()])
+def test_kernel_rejects_misaligned_and_unsupported_inputs(variant):
+    q, k, v = _qkv()
+    storage = torch.randn(1 * 2 * 97 * 64 + 1, device="cuda", dtype=torch.float16)
+    misaligned = storage[1:].view(1, 2, 97, 64)
+    with pytest.raises(ValueError, match="q: rows must start on 16-byte boundaries"):
+        attention(misaligned, k, v, variant=variant)
+    with pytest.raises(ValueError, match="q: head_dim 96 is not supported.*64, 128"):
+        attention(*_qkv((1, 2, 97, 96)), variant=variant)
+    with pytest.raises(ValueError, match="k: is on cpu"):
+        attention(q, k.cpu(), v, variant=variant)
+    with pytest.raises(ValueError, match="v: shape"):
+        attention(q, k, v[:, :, :50], variant=variant)
+
+
+def test_cpp_boundary_validates_on_its_own():
+    from fcbench.build import load
+
+    load()
+    q, k, v = _qkv()
+    out = torch.empty_like(q)
+    with pytest.raises(RuntimeError, match="k: dtype"):
+        torch.ops.fcbench.forward("wmma_fused", q, k.float(), v, out, False, 0.125, 0)
+    with pytest.raises(RuntimeError, match="variant: unknown FlashCore kernel 'nope'"):
+        torch.ops.fcbench.forward("nope", q, k, v, out, False, 0.125, 0)
+    with pytest.raises(RuntimeError, match="wmma_unfused: this shape needs .* GiB of scratch"):
+        torch.ops.fcbench.forward("wmma_unfused", q, k, v, out, False, 0.125, 1024)
+
+
+def test_strided_bshd_view_matches_contiguous():
+    q, k, v = (torch.randn(2, 97, 3, 64, device="cuda", dtype=torch.float16).transpose(1, 2) for _ in range(3))
+    for variant in registry.kernel_variants():
+        strided = attention(q, k, v, variant=variant.name)
+        contiguous = attention(q.contiguous(), k.contiguous(), v.contiguous(), variant=variant.name)
+        assert torch.equal(strided, contiguous), variant.name
+
+
+def test_timer_measures_gpu_time_not_host_time():
+    timer = CudaTimer()
+    cycles = int(50 * timer._cycles_per_us)  # ~50 us of GPU spin
+    short = timer.time(lambda: torch.cuda._sleep(cycles), min_samples=30, budget_s=0.2)
+    long = timer.time(lambda: torch.cuda._sleep(2 * cycles), min_samples=30, budget_s=0.2)
+    assert short.summary.n >= 30 and all(s > 0 for s in short.samples_us)
+    assert 40 < short.summary.median < 70, short.summary
+    assert 1.8 < long.summary.median / short.summary.median < 2.2
+
+
+def test_bench_reports_tflops_and_sdpa_ratio():
+    results = bench.run([registry.get("wmma_fused"), registry.get("sdpa_math")], [bench.Shape(1, 2, 256, 64)],
+                        progress=None, min_samples=5, budget_s=0.05)
+    by_name = {r.variant: r for r in results}
+    assert by_name["wmma_fused"].status == "ok" and by_name["wmma_fused"].tflops > 0
+    assert by_name["wmma_fused"].best_sdpa == "sdpa_math"
