@@ -24,7 +24,7 @@ step pytest python3 -m pytest -q -rs tests
 step bench fcbench bench
 step bench-json fcbench bench --json
 for tool in memcheck racecheck synccheck; do
-  step "sanitize-$tool" env PYTORCH_NO_CUDA_MEMORY_CACHING=1 timeout 300 \
+  step "sanitize-$tool" env PYTORCH_NO_CUDA_MEMORY_CACHING=1 timeout 150 \
     compute-sanitizer --tool "$tool" --error-exitcode 9 python3 scripts/sanitize_cases.py
 done
 echo "== summary ($(date -u +%FT%TZ)) =="
