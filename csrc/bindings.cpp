@@ -93,9 +93,9 @@ void forward(const std::string& variant, const at::Tensor& q, const at::Tensor& 
   at::Tensor workspace;
   if (kernel.workspace_bytes != nullptr) {
     const size_t bytes = kernel.workspace_bytes(p);
-    TORCH_CHECK(static_cast<int64_t>(bytes) <= max_workspace_bytes, variant, ": this shape needs ",
-                bytes / double(1 << 30), " GiB of scratch (scores and P, growing as seqlen^2), over its limit of ",
-                max_workspace_bytes / double(1 << 30), " GiB; use a fused variant for long sequences");
+    TORCH_CHECK(static_cast<int64_t>(bytes) <= max_workspace_bytes, variant, ": this shape needs ", bytes,
+                " bytes of scratch (scores and P grow as seqlen^2), over its limit of ", max_workspace_bytes,
+                " bytes; use a fused variant for long sequences");
     workspace = at::empty({static_cast<int64_t>(bytes)}, q.options().dtype(at::kByte));
     p.workspace = workspace.data_ptr();
     p.workspace_bytes = bytes;

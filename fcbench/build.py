@@ -148,22 +148,28 @@ def _cudart_dir() -> Path:
     raise BuildError(f"libcudart.so not found under {home}")
 
 
+def kernel_flags(arch: str) -> tuple[str, ...]:
+    """nvcc flags for kernel units; FCBENCH_NVCC_FLAGS appends more (tuning experiments such as
+    -DFCBENCH_CPASYNC_WARPS_D64=8). They are part of every object's key, so nothing mixes."""
+    return (*KERNEL_NVCC_FLAGS, *gencode(arch), *shlex.split(os.environ.get("FCBENCH_NVCC_FLAGS", "")))
+
+
 def plan(arch: str | None = None, variants: tuple[registry.Variant, ...] = registry.VARIANTS) -> BuildPlan:
     arch = normalize_arch(arch) if arch else target_arch()
     root = cache_dir()
     nvcc_version = _tool_version([nvcc(), "--version"])
     cxx = os.environ.get("CXX", "c++")
     cxx_version = _tool_version([cxx, "--version"])
-    kernel_flags = (*KERNEL_NVCC_FLAGS, *gencode(arch))
+    flags = kernel_flags(arch)
 
     steps: list[Step] = []
     objects: list[Path] = []
     for v in variants:
         if not v.is_kernel:
             continue
-        key = kernel_object_key(v.source, arch, kernel_flags, nvcc_version)
+        key = kernel_object_key(v.source, arch, flags, nvcc_version)
         obj = root / "objects" / f"{v.name}-{arch}-{key}.o"
-        steps.append(Step("nvcc", obj, [v.source], f"{v.name}.cu ({arch})", " ".join(kernel_flags)))
+        steps.append(Step("nvcc", obj, [v.source], f"{v.name}.cu ({arch})", " ".join(map(shlex.quote, flags))))
         objects.append(obj)
 
     includes, libdirs, torch_id = _torch_paths()
@@ -183,8 +189,12 @@ def plan(arch: str | None = None, variants: tuple[registry.Variant, ...] = regis
     gen_dir.mkdir(parents=True, exist_ok=True)
     (gen_dir / "variants.inc").write_text(table)
 
+    # libstdc++ must be the shared one torch uses. Some toolchains (seen: the GPU machine's
+    # CXX=/opt/gcc/bin/g++) only have libstdc++.a on their path; a static copy inside the
+    # extension crashed the first time an error message formatted a number (its own
+    # uninitialised locale). Naming the shared library first leaves the archive nothing to add.
     ldflags = [*(f"-L{d}" for d in libdirs), *(f"-Wl,-rpath,{d}" for d in libdirs),
-               "-lc10", "-lc10_cuda", "-ltorch_cpu", "-ltorch", f"-L{_cudart_dir()}", "-lcudart"]
+               "-lc10", "-lc10_cuda", "-ltorch_cpu", "-ltorch", f"-L{_cudart_dir()}", "-lcudart", "-l:libstdc++.so.6"]
     library = root / "lib" / f"fcbench_ext-{arch}-{_digest(*(o.name for o in objects))}.so"
     steps.append(Step("link", library, objects, library.name, " ".join(ldflags)))
     return BuildPlan(arch, library, steps)
@@ -240,8 +250,19 @@ def build(arch: str | None = None, *, log=sys.stderr) -> Path:
         print("  " + line.rstrip(), file=log, flush=True)
     if proc.wait() != 0:
         raise BuildError(f"build failed (ninja exit {proc.returncode}); the compiler's output is above")
+    check_no_static_libstdcxx(p.library)
     print(f"fcbench build: done in {time.perf_counter() - started:.1f} s -> {p.library}", file=log)
     return p.library
+
+
+def check_no_static_libstdcxx(library: Path) -> None:
+    """Fails (and removes the library) when the link embedded libstdc++ internals."""
+    out = subprocess.run(["nm", "--defined-only", str(library)], capture_output=True, text=True).stdout
+    if "_ZNSt7codecvt" in out:
+        library.unlink()
+        cxx = os.environ.get("CXX", "c++")
+        raise BuildError(f"{cxx} linked a static libstdc++ into the extension, which crashes next to torch's "
+                         "shared one; point CXX at a compiler with a shared libstdc++ (e.g. CXX=/usr/bin/c++)")
 
 
 _loaded: Path | None = None

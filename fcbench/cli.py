@@ -1,4 +1,4 @@
-"""The fcbench command line: list, build, resources, check, bench."""
+"""The fcbench command line: run, list, build, resources, check, bench."""
 
 from __future__ import annotations
 
@@ -120,6 +120,24 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_run(args) -> int:
+    """The main job: resources always; with a GPU build, check and bench; without one, the
+    CPU-capable check and a line saying what needs a GPU."""
+    import torch
+
+    cmd_resources(argparse.Namespace(arch=None, variant=None, json=False))
+    if not torch.cuda.is_available():
+        print("\nno CUDA GPU here: kernels compiled and resource-counted above; checking the CPU-capable "
+              "variants only. Building the extension, checking the kernels and timing need a CUDA GPU.\n")
+        return cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False))
+    cmd_build(argparse.Namespace(arch=None))
+    status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False))
+    if status != EXIT_OK:
+        print("\ncheck failed: not timing kernels that are wrong", file=sys.stderr)
+        return status
+    return cmd_bench(argparse.Namespace(variant=None, shape=None, json=False, min_samples=20, budget_s=1.0))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fcbench",
@@ -128,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     variant_help = "variant name(s), comma-separated or repeated; default: every registered variant"
+
+    p = sub.add_parser("run", help="the main job: resources, then build, check and bench on a GPU "
+                                   "(without one: resources and the CPU-capable check)")
+    p.add_argument("--quick", action="store_true", help="quick check (fewer cases)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("list", help="the registered variants, what technique each uses and what it supports")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -61,7 +61,7 @@ class _DlInfo(ctypes.Structure):
 def compile_unit(variant: registry.Variant, arch: str) -> tuple[str, Path]:
     """Compiles a kernel unit for arch (cached by content); returns (ptxas report, library)."""
     arch = build.normalize_arch(arch)
-    flags = (*build.KERNEL_NVCC_FLAGS, *build.gencode(arch), "-Xptxas", "-v", "-shared")
+    flags = (*build.kernel_flags(arch), "-Xptxas", "-v", "-shared")
     nvcc = build.nvcc()
     key = build.kernel_object_key(variant.source, arch, flags, build._tool_version([nvcc, "--version"]))
     out_dir = build.cache_dir() / "resources"

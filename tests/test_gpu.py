@@ -45,8 +45,17 @@ def test_cpp_boundary_validates_on_its_own():
         torch.ops.fcbench.forward("wmma_fused", q, k.float(), v, out, False, 0.125, 0)
     with pytest.raises(RuntimeError, match="variant: unknown FlashCore kernel 'nope'"):
         torch.ops.fcbench.forward("nope", q, k, v, out, False, 0.125, 0)
-    with pytest.raises(RuntimeError, match="wmma_unfused: this shape needs .* GiB of scratch"):
+    with pytest.raises(RuntimeError, match="wmma_unfused: this shape needs 196608 bytes of scratch .* limit of 1024 bytes"):
         torch.ops.fcbench.forward("wmma_unfused", q, k, v, out, False, 0.125, 1024)
+
+
+def test_extension_links_the_shared_libstdcxx():
+    import subprocess
+
+    from fcbench.build import load
+
+    symbols = subprocess.run(["nm", "--defined-only", str(load())], capture_output=True, text=True).stdout
+    assert "_ZNSt7codecvt" not in symbols
 
 
 def test_strided_bshd_view_matches_contiguous():

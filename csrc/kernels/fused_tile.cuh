@@ -63,37 +63,45 @@ struct FusedWarpState {
     __syncwarp();
   }
 
-  // Online softmax over the tile: lanes 2r and 2r+1 each take half of row r's keys.
-  // Writes fp16 probabilities and rescales the running outputs by exp2(old_max - new_max).
+  // Online softmax over the tile: lanes 2r and 2r+1 share row r, lane 2r+h taking the
+  // column pairs 4j+2h. With 8-byte accesses a warp is served per half-warp: 8 rows x 4
+  // consecutive banks (row stride 68 floats = 4 banks) cover all 32 banks, conflict-free.
+  // (Splitting the row into halves instead was a 4-way conflict.) Writes fp16
+  // probabilities and rescales the running outputs by exp2(old_max - new_max).
   __device__ void online_softmax(int row, int n0, int seqlen, bool causal, float score_scale) {
     const int lane = threadIdx.x % 32;
     const int r = lane / 2;
-    const int c0 = (lane % 2) * (kTileN / 2);
-    float s[kTileN / 2];
+    const int h = lane % 2;
+    float2 s[kTileN / 4];
     float tile_max = -INFINITY;
 #pragma unroll
-    for (int c = 0; c < kTileN / 2; ++c) {
-      const int key = n0 + c0 + c;
-      s[c] = key_masked(key, row, seqlen, causal) ? -INFINITY : scores[r * kScoreLd + c0 + c] * score_scale;
-      tile_max = fmaxf(tile_max, s[c]);
+    for (int j = 0; j < kTileN / 4; ++j) {
+      const int c = 4 * j + 2 * h;
+      s[j] = *reinterpret_cast<const float2*>(&scores[r * kScoreLd + c]);
+      s[j].x = key_masked(n0 + c, row, seqlen, causal) ? -INFINITY : s[j].x * score_scale;
+      s[j].y = key_masked(n0 + c + 1, row, seqlen, causal) ? -INFINITY : s[j].y * score_scale;
+      tile_max = fmaxf(tile_max, fmaxf(s[j].x, s[j].y));
     }
     tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
     const float new_max = fmaxf(row_max, tile_max);
     const float alpha = rescale_factor(row_max, new_max);
     float tile_sum = 0.f;
 #pragma unroll
-    for (int c = 0; c < kTileN / 2; ++c) {
-      // The sum uses the fp16-rounded probability that P.V will actually multiply.
-      const __half prob = __float2half(exp2_shifted(s[c], new_max));
-      probs[r * kProbLd + c0 + c] = prob;
-      tile_sum += __half2float(prob);
+    for (int j = 0; j < kTileN / 4; ++j) {
+      // The sum uses the fp16-rounded probabilities that P.V will actually multiply.
+      const __half2 prob = __floats2half2_rn(exp2_shifted(s[j].x, new_max), exp2_shifted(s[j].y, new_max));
+      *reinterpret_cast<__half2*>(&probs[r * kProbLd + 4 * j + 2 * h]) = prob;
+      const float2 rounded = __half22float2(prob);
+      tile_sum += rounded.x + rounded.y;
     }
     tile_sum += __shfl_xor_sync(0xffffffffu, tile_sum, 1);
     row_sum = row_sum * alpha + tile_sum;
     row_max = new_max;
-    if (lane % 2 == 0) row_factor[r] = alpha;
+    // Once the running maxima settle, most tiles move no row's max: skip the rescale then.
+    const bool rescale = __any_sync(0xffffffffu, alpha != 1.f);
+    if (h == 0) row_factor[r] = alpha;
     __syncwarp();
-    scale_rows();
+    if (rescale) scale_rows();
   }
 
   // acc += P V for this tile; accumulates across tiles, never overwrites.

@@ -12,12 +12,25 @@ namespace fcbench {
 //   D=64:  4 warps, 64-key tiles: 26 KB + 4 x 9 KB  = 62 KB
 //   D=128: 4 warps, 64-key tiles: 26 KB + 4 x 17 KB = 94 KB (under the L4's 99 KB
 //          per-block limit; one block per L4 SM, two per H100 SM)
+#ifndef FCBENCH_CPASYNC_WARPS_D64
+#define FCBENCH_CPASYNC_WARPS_D64 4
+#endif
+#ifndef FCBENCH_CPASYNC_TILE_N_D64
+#define FCBENCH_CPASYNC_TILE_N_D64 64
+#endif
+#ifndef FCBENCH_CPASYNC_WARPS_D128
+#define FCBENCH_CPASYNC_WARPS_D128 4
+#endif
+#ifndef FCBENCH_CPASYNC_TILE_N_D128
+#define FCBENCH_CPASYNC_TILE_N_D128 64
+#endif
+
 template <int kHeadDim>
 struct WmmaFusedCpAsyncConfig {
-  static constexpr int kWarps = 4;
+  static constexpr int kWarps = kHeadDim == 64 ? FCBENCH_CPASYNC_WARPS_D64 : FCBENCH_CPASYNC_WARPS_D128;
   static constexpr int kThreads = kWarps * 32;
   static constexpr int kBlockM = kWarps * 16;
-  static constexpr int kTileN = 64;
+  static constexpr int kTileN = kHeadDim == 64 ? FCBENCH_CPASYNC_TILE_N_D64 : FCBENCH_CPASYNC_TILE_N_D128;
   static constexpr int kLd = kHeadDim + 8;
   using Warp = FusedWarpState<kHeadDim, kTileN>;
   static constexpr size_t kQBytes = sizeof(__half) * kBlockM * kLd;
@@ -25,10 +38,14 @@ struct WmmaFusedCpAsyncConfig {
   static constexpr size_t kFrontBytes = kQBytes > kWarpBytes ? kQBytes : kWarpBytes;
   static constexpr size_t kTileBytes = sizeof(__half) * kTileN * kLd;
   static constexpr size_t kSmemBytes = kFrontBytes + 4 * kTileBytes;
+  // Ask ptxas for two resident 4-warp blocks (without it, it capped registers and spilled);
+  // an 8-warp block gets the whole register file.
+  static constexpr int kMinBlocks = kWarps >= 8 ? 1 : 2;
+  static_assert(kSmemBytes <= 99 * 1024, "over the L4's (sm_89) 99 KB of shared memory per block");
 };
 
 template <int kHeadDim>
-__global__ void __launch_bounds__(WmmaFusedCpAsyncConfig<kHeadDim>::kThreads, 2)
+__global__ void __launch_bounds__(WmmaFusedCpAsyncConfig<kHeadDim>::kThreads, WmmaFusedCpAsyncConfig<kHeadDim>::kMinBlocks)
     wmma_fused_cpasync_kernel(const AttentionParams p) {
   using Cfg = WmmaFusedCpAsyncConfig<kHeadDim>;
   constexpr int kLd = Cfg::kLd;

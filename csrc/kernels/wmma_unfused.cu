@@ -77,12 +77,24 @@ __global__ void __launch_bounds__(WmmaUnfusedConfig::kSoftmaxWarps * 32)
   const int visible = row >= p.seqlen ? 0 : (p.causal ? min(p.seqlen, row + 1) : p.seqlen);
   const float score_scale = p.softmax_scale * kLog2e;
 
+  // Online max and sum in one read of the row (a second read writes P): each lane keeps
+  // its own running pair, then the 32 pairs are merged.
   float row_max = -INFINITY;
-  for (int c = lane; c < visible; c += 32) row_max = fmaxf(row_max, s[c] * score_scale);
-  row_max = warp_max(row_max);
   float row_sum = 0.f;
-  for (int c = lane; c < visible; c += 32) row_sum += exp2f(s[c] * score_scale - row_max);
-  row_sum = warp_sum(row_sum);
+  for (int c = lane; c < visible; c += 32) {
+    const float x = s[c] * score_scale;
+    const float new_max = fmaxf(row_max, x);
+    row_sum = row_sum * rescale_factor(row_max, new_max) + exp2f(x - new_max);
+    row_max = new_max;
+  }
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) {
+    const float other_max = __shfl_xor_sync(0xffffffffu, row_max, offset);
+    const float other_sum = __shfl_xor_sync(0xffffffffu, row_sum, offset);
+    const float new_max = fmaxf(row_max, other_max);
+    row_sum = row_sum * rescale_factor(row_max, new_max) + other_sum * rescale_factor(other_max, new_max);
+    row_max = new_max;
+  }
   const float inv_sum = visible > 0 ? 1.f / row_sum : 0.f;
   for (int c = lane; c < sp; c += 32)
     out[c] = __float2half(c < visible ? exp2f(s[c] * score_scale - row_max) * inv_sum : 0.f);

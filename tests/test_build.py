@@ -1,0 +1,74 @@
+"""The content-addressed build cache: keys, arch handling, the generated ninja file."""
+
+import shutil
+
+import pytest
+
+from fcbench import build, registry
+
+
+def test_normalize_arch():
+    assert build.normalize_arch("90") == build.normalize_arch("sm_90") == build.normalize_arch("9.0") == "sm_90"
+    with pytest.raises(ValueError, match="arch: 'hopper' is not a CUDA arch; expected e.g. sm_89"):
+        build.normalize_arch("hopper")
+
+
+def test_env_override_sets_the_arch(monkeypatch):
+    monkeypatch.setenv("FCBENCH_ARCH", "89")
+    assert build.target_arch() == "sm_89"
+
+
+def test_kernel_key_depends_on_content_flags_and_arch_not_path(tmp_path, monkeypatch):
+    src = registry.KERNELS_DIR / "wmma_fused.cu"
+    key = build.kernel_object_key(src, "sm_90", ("-O3",), "nvcc 13.0")
+    copy = tmp_path / "wmma_fused.cu"
+    shutil.copy(src, copy)
+    assert build.kernel_object_key(copy, "sm_90", ("-O3",), "nvcc 13.0") == key  # another checkout: shared
+    assert build.kernel_object_key(src, "sm_89", ("-O3",), "nvcc 13.0") != key
+    assert build.kernel_object_key(src, "sm_90", ("-O2",), "nvcc 13.0") != key
+    assert build.kernel_object_key(src, "sm_90", ("-O3",), "nvcc 13.1") != key
+    copy.write_text(copy.read_text() + "\n// edited\n")
+    assert build.kernel_object_key(copy, "sm_90", ("-O3",), "nvcc 13.0") != key
+
+
+def test_editing_one_kernel_changes_only_its_key(tmp_path, monkeypatch):
+    kernels = tmp_path / "kernels"
+    shutil.copytree(registry.KERNELS_DIR, kernels)
+    monkeypatch.setattr(registry, "KERNELS_DIR", kernels)
+    names = [v.name for v in registry.kernel_variants()]
+
+    def keys():
+        return {n: build.kernel_object_key(kernels / f"{n}.cu", "sm_90", ("-O3",), "v") for n in names}
+
+    before = keys()
+    (kernels / "wmma_qk.cu").write_text((kernels / "wmma_qk.cu").read_text() + "\n")
+    after = keys()
+    assert [n for n in names if before[n] != after[n]] == ["wmma_qk"]
+    (kernels / "common.cuh").write_text((kernels / "common.cuh").read_text() + "\n")  # shared header: all
+    assert all(keys()[n] != after[n] for n in names)
+
+
+def test_extra_nvcc_flags_enter_the_key(monkeypatch):
+    monkeypatch.setenv("FCBENCH_NVCC_FLAGS", "-DFCBENCH_CPASYNC_WARPS_D64=8")
+    assert build.kernel_flags("sm_90")[-1] == "-DFCBENCH_CPASYNC_WARPS_D64=8"
+
+
+def test_ninja_file_escapes_paths_and_renames_atomically(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "nvcc", lambda: "/usr/local/cuda/bin/nvcc")
+    out = tmp_path / "a dir" / "x.o"
+    plan = build.BuildPlan("sm_90", tmp_path / "lib.so",
+                           [build.Step("nvcc", out, [tmp_path / "x.cu"], "x.cu", "-O3 -DX=$Y")])
+    text = build._ninja_file(plan, plan.steps)
+    assert f"build {tmp_path}/a$ dir/x.o: nvcc {tmp_path}/x.cu" in text
+    assert "flags = -O3 -DX=$$Y" in text
+    assert "-o $out.$$$$ && mv -f $out.$$$$ $out" in text
+
+
+def test_build_without_cuda_torch_says_why(monkeypatch):
+    import torch
+
+    if torch.version.cuda is not None:
+        pytest.skip("this torch is a CUDA build")
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_90")
+    with pytest.raises(build.BuildError, match="is a CPU build; running kernels needs a CUDA build of torch"):
+        build.plan()
