@@ -1,35 +1,38 @@
 #!/usr/bin/env bash
-# One GPU session: install, build once, then check, GPU tests, bench, sanitizers.
-# Full logs go to $OUT (or ./gpu-logs); a short summary is printed last.
-# Usage: scripts/gpu-validate.sh [quick]
+# One GPU session: install, the README main job (`fcbench run`), GPU tests, bench JSON,
+# compute-sanitizer (memcheck, racecheck, synccheck), the cp.async tile sweep and an ncu
+# profile. Logs go to $OUT/logs.tgz (or ./gpu-logs); a short summary is printed last.
+# Usage: scripts/gpu-validate.sh
 set -u
 OUT=${OUT:-$PWD/gpu-logs}
+LOGS=$(mktemp -d)
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 FCBENCH_CACHE_DIR=${FCBENCH_CACHE_DIR:-/tmp/fcbench-cache}
 summary=()
-step() {  # step NAME CMD...: runs CMD, logs to $OUT/NAME.log, records status and wall time
+step() {  # step NAME CMD...: runs CMD, logs to $LOGS/NAME.log, records exit status and wall time
   local name=$1; shift
   local t0=$SECONDS
-  "$@" >"$OUT/$name.log" 2>&1
+  "$@" >"$LOGS/$name.log" 2>&1
   local rc=$?
-  summary+=("$(printf '%-22s rc=%-3s %4ss' "$name" "$rc" $((SECONDS - t0)))")
+  summary+=("$(printf '%-20s rc=%-3s %4ss' "$name" "$rc" $((SECONDS - t0)))")
   return $rc
 }
-{ nvidia-smi; python3 -c "import torch; print(torch.__version__, torch.version.cuda, torch.cuda.get_device_name())"; nvcc --version; } >"$OUT/env.log" 2>&1
+{ date -u +%FT%TZ; nvidia-smi; python3 -c "import torch; print(torch.__version__, torch.version.cuda, torch.cuda.get_device_name())"
+  nvcc --version; echo "CXX=${CXX:-}"; } >"$LOGS/env.log" 2>&1
 step install python3 -m pip install --no-deps --no-build-isolation -e .
-step build fcbench build
-step resources fcbench resources --arch sm_89,sm_90
-step check fcbench check ${1:+--quick}
+step run fcbench run
 step pytest python3 -m pytest -q -rs tests
-step bench fcbench bench
-step bench-json fcbench bench --json
+step bench-json sh -c 'fcbench bench --json > "$0"' "$LOGS/bench.json"
+step resources-json sh -c 'fcbench resources --json > "$0"' "$LOGS/resources.json"
 for tool in memcheck racecheck synccheck; do
   step "sanitize-$tool" env PYTORCH_NO_CUDA_MEMORY_CACHING=1 timeout 150 \
     compute-sanitizer --tool "$tool" --error-exitcode 9 python3 scripts/sanitize_cases.py
 done
-echo "== summary ($(date -u +%FT%TZ)) =="
-printf '%s\n' "${summary[@]}"
-echo "== check =="; tail -n 25 "$OUT/check.log"
-echo "== pytest =="; tail -n 5 "$OUT/pytest.log"
-echo "== bench =="; grep -v '^fcbench bench' "$OUT/bench.log" | tail -n 45
-for tool in memcheck racecheck synccheck; do echo "== $tool =="; tail -n 3 "$OUT/sanitize-$tool.log"; done
+step tune timeout 300 python3 scripts/tune_cpasync.py
+step ncu ncu --clock-control none -k regex:wmma_fused_cpasync --section SpeedOfLight --section Occupancy \
+  python3 scripts/profile_call.py wmma_fused_cpasync 4,16,2048,64 1
+tar czf "$OUT/logs.tgz" -C "$LOGS" .
+echo "== summary ($(date -u +%FT%TZ)) =="; printf '%s\n' "${summary[@]}"
+echo "== pytest =="; tail -n 3 "$LOGS/pytest.log"
+for tool in memcheck racecheck synccheck; do echo "== $tool: $(tail -n 1 "$LOGS/sanitize-$tool.log")"; done
+echo "== fcbench run (check + bench) =="; grep -vE '^\[|^  |^fcbench build' "$LOGS/run.log" | tail -n 52
