@@ -81,6 +81,14 @@ def cmd_check(args) -> int:
         print(format_table(["variant", "pass", "fail", "skip", "worst error/bound"],
                            [[n, p, f, s, "-" if math.isnan(w) else f"{w:.3f}"] for n, p, f, s, w in report.summary()],
                            align_right={1, 2, 3, 4}))
+        skipped: dict[tuple[str, str], list] = {}
+        for r in report.results:
+            if r.verdict == "SKIP":
+                skipped.setdefault((r.variant, r.note), []).append(r.case)
+        if skipped:
+            print("\nskipped:")
+            for (variant, note), skipped_cases in skipped.items():
+                print(f"  {variant}: {len(skipped_cases)} case(s), e.g. {skipped_cases[0].name}: {note}")
         if report.failed:
             print(f"\n{len(report.failed)} failure(s):")
             print(format_table(["variant", "case", "error", "bound", "note"],

@@ -11,7 +11,13 @@ namespace fcbench {
 // registers, then two K and two V buffers.
 //   D=64:  4 warps, 64-key tiles: 26 KB + 4 x 9 KB  = 62 KB
 //   D=128: 4 warps, 64-key tiles: 26 KB + 4 x 17 KB = 94 KB (under the L4's 99 KB
-//          per-block limit; one block per L4 SM, two per H100 SM)
+//          per-block limit: one block per L4 SM)
+// Chosen by measurement (scripts/tune_cpasync.py, H100, 2026-11-23; docs/RESULTS.md):
+// 4 warps x 64 keys was fastest at every 2048-long shape, e.g. (4,16,2048,64) 572 us vs
+// 597-741 us for 2/8 warps or 32-key tiles, (4,16,2048,128) 928 us vs 1040-1594 us.
+// On the H100 it runs 3 blocks (12 warps) per SM, limited by registers (150/197) and
+// shared memory alike (ncu: 18.75% theoretical occupancy). 8 warps x 64 keys at D=128
+// would need 121 KB, over the L4's limit.
 #ifndef FCBENCH_CPASYNC_WARPS_D64
 #define FCBENCH_CPASYNC_WARPS_D64 4
 #endif
