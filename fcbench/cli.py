@@ -78,6 +78,11 @@ def cmd_check(args) -> int:
         print(f"device: {device.describe(fp)}")
         if not torch.cuda.is_available():
             print("no CUDA GPU: only CPU-capable variants ran; the FlashCore kernels are reported as skipped")
+        if args.verbose:
+            print(format_table(["variant", "case", "error", "bound", "verdict", "note"],
+                               [[r.variant, r.case.name, f"{r.error:.3g}", f"{r.bound:.3g}", r.verdict, r.note]
+                                for r in report.results]))
+            print()
         print(format_table(["variant", "pass", "fail", "skip", "worst error/bound"],
                            [[n, p, f, s, "-" if math.isnan(w) else f"{w:.3f}"] for n, p, f, s, w in report.summary()],
                            align_right={1, 2, 3, 4}))
@@ -137,9 +142,9 @@ def cmd_run(args) -> int:
     if not torch.cuda.is_available():
         print("\nno CUDA GPU here: kernels compiled and resource-counted above; checking the CPU-capable "
               "variants only. Building the extension, checking the kernels and timing need a CUDA GPU.\n")
-        return cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False))
+        return cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
     cmd_build(argparse.Namespace(arch=None))
-    status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False))
+    status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
     if status != EXIT_OK:
         print("\ncheck failed: not timing kernels that are wrong", file=sys.stderr)
         return status
@@ -177,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="every variant vs an fp64/fp32 reference on adversarial cases; exit 1 on failure")
     p.add_argument("--variant", action="append", help=variant_help)
     p.add_argument("--quick", action="store_true", help="fewer sequence lengths and one seed")
+    p.add_argument("--verbose", action="store_true", help="print every variant x case: error, bound, verdict")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)
 

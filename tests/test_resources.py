@@ -95,3 +95,29 @@ def test_cli_resources_json(capsys):
     assert main(["resources", "--arch", "sm_89", "--variant", "wmma_qk", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["head_dim"] for r in rows} == {64, 128} and all(r["arch"] == "sm_89" for r in rows)
+
+
+@pytest.fixture
+def broken_kernels(tmp_path, monkeypatch):
+    """A copy of csrc/kernels whose `name`.cu does not compile; returns a function that breaks one."""
+    kernels = tmp_path / "kernels"
+    kernels.mkdir()
+    for header in registry.KERNELS_DIR.glob("*.h*"):
+        (kernels / header.name).write_text(header.read_text())
+    monkeypatch.setattr(registry, "KERNELS_DIR", kernels)
+    monkeypatch.setenv("FCBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    return lambda name: (kernels / f"{name}.cu").write_text('#include "common.cuh"\nint x = ;\n')
+
+
+def test_a_compile_error_is_reported_with_the_compiler_output(broken_kernels):
+    broken_kernels("wmma_qk")
+    with pytest.raises(build.BuildError, match=r"nvcc failed on wmma_qk.cu for sm_89:\n.*error"):
+        resources.compile_unit(registry.get("wmma_qk"), "sm_89")
+
+
+def test_cli_exit_code_for_a_compile_error(broken_kernels, capsys):
+    from fcbench.cli import EXIT_CANNOT_RUN, main
+
+    broken_kernels("scalar_tiled")
+    assert main(["resources", "--arch", "sm_89", "--variant", "scalar_tiled"]) == EXIT_CANNOT_RUN
+    assert "nvcc failed on scalar_tiled.cu" in capsys.readouterr().err
