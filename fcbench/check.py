@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import registry, table
+from . import config, registry, table
 from .api import attention
 from .peers import PeerUnavailable
 from .reference import error_bound, max_abs_error, reference_attention
@@ -136,11 +136,13 @@ def check_case(variant: registry.Variant, case: CheckCase, q, k, v, ref, bound) 
 def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, device=None, progress=sys.stderr) -> CheckReport:
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     report = CheckReport()
+    floor_relative = config.load().error_floor_relative
     all_cases = cases(quick)
     for i, case in enumerate(all_cases, 1):
         q, k, v = make_inputs(case, device)
         ref = reference_attention(q, k, v, causal=case.causal, scale=1.0 / math.sqrt(case.head_dim))
-        bound = error_bound(q, k, v, ref, causal=case.causal, scale=1.0 / math.sqrt(case.head_dim))
+        bound = error_bound(q, k, v, ref, causal=case.causal, scale=1.0 / math.sqrt(case.head_dim),
+                            floor_relative=floor_relative)
         for variant in variants:
             report.results.append(check_case(variant, case, q, k, v, ref, bound))
         table.progress(progress, i, len(all_cases), f"fcbench check: {case.name}")

@@ -151,11 +151,66 @@ def cmd_run(args) -> int:
     return cmd_bench(argparse.Namespace(variant=None, shape=None, json=False, min_samples=20, budget_s=1.0))
 
 
+def _history_args(args, default_dir) -> dict:
+    from pathlib import Path
+
+    from . import bench
+
+    if args.machine:
+        import os
+
+        os.environ["FCBENCH_MACHINE"] = args.machine
+    shapes = [bench.parse_shape(s) for s in args.shape] if args.shape else None
+    return {"results_dir": Path(args.results_dir) if args.results_dir else default_dir,
+            "variants": _variants(args), "shapes": shapes}
+
+
+def cmd_record(args) -> int:
+    from . import history
+
+    out = history.run([args.ref], rounds=1, samples=args.samples, append=True,
+                      **_history_args(args, history.DEFAULT_RESULTS_DIR))
+    print(f"recorded {out['shas'][0][:8]} on machine {out['machine']!r}")
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    from . import history
+
+    kw = _history_args(args, history.DEFAULT_COMPARE_DIR)
+    out = history.run([args.base, args.head], rounds=args.rounds, samples=args.samples, append=False, **kw)
+    base, head = out["shas"]
+    print(f"measured {base[:8]} and {head[:8]} interleaved ({args.rounds} rounds x {args.samples} samples) "
+          f"on machine {out['machine']!r}; `asv compare --machine {out['machine']} {base[:8]} {head[:8]}` shows "
+          "the same numbers")
+    if args.gate:
+        return _gate(base, head, out["machine"], kw["results_dir"], args)
+    return EXIT_OK
+
+
+def _gate(base: str, head: str, machine: str, results_dir, args) -> int:
+    from . import config, gate
+
+    code, text = gate.run(base, head, results_dir=results_dir, machine=machine, cfg=config.load().gate,
+                          markdown_path=args.markdown, json_path=args.json_out)
+    print(text)
+    return code
+
+
+def cmd_gate(args) -> int:
+    from . import history
+
+    kw = _history_args(args, history.DEFAULT_COMPARE_DIR)
+    repo = history.current_repo()
+    base, head = history.resolve(repo, args.base), history.resolve(repo, args.head)
+    return _gate(base, head, history.machine_name(), kw["results_dir"], args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fcbench",
         description="Build, check, time and resource-count FlashCore's attention kernels and their SDPA peers.",
-        epilog="exit codes: 0 ok, 1 a check failed, 2 bad arguments, 3 could not run (no GPU, no nvcc, build failed)",
+        epilog="exit codes: 0 ok, 1 a check failed, 2 bad arguments, 3 could not run (no GPU, no nvcc, build failed, no results); fcbench gate: 4 correctness / crash / missing variant, 5 resources, 6 latency",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     variant_help = "variant name(s), comma-separated or repeated; default: every registered variant"
@@ -194,17 +249,53 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_bench)
 
+    def history_options(p):
+        p.add_argument("--results-dir", help="asv results directory (default: .asv/results for record, "
+                                             ".asv/compare for compare and gate)")
+        p.add_argument("--machine", help="asv machine name (default: FCBENCH_MACHINE, else the detected GPU)")
+        p.add_argument("--variant", action="append", help=variant_help)
+        p.add_argument("--shape", action="append", help="B,H,S,D[,causal]; default: the tracked shapes")
+
+    def gate_options(p):
+        p.add_argument("--markdown", help="also write the Markdown summary here (for a PR comment)")
+        p.add_argument("--json", dest="json_out", help="write the verdicts as JSON here")
+
+    p = sub.add_parser("record", help="measure one commit (a git worktree of it) into the asv history")
+    p.add_argument("ref", nargs="?", default="HEAD")
+    p.add_argument("--samples", type=int, default=40, help="latency samples per variant and shape (default 40)")
+    history_options(p)
+    p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("compare", help="measure BASE and HEAD interleaved into the asv history (then --gate)")
+    p.add_argument("base")
+    p.add_argument("head")
+    p.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
+    p.add_argument("--samples", type=int, default=8, help="samples per side per round (default 8)")
+    p.add_argument("--gate", action="store_true", help="run fcbench gate on the result")
+    history_options(p)
+    gate_options(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("gate", help="verdicts and exit code from the recorded results of BASE and HEAD")
+    p.add_argument("base")
+    p.add_argument("head")
+    history_options(p)
+    gate_options(p)
+    p.set_defaults(func=cmd_gate)
+
     args = parser.parse_args(argv)
     from .build import BuildError
+    from .config import ConfigError
+    from .history import CouldNotRun
 
     try:
         return args.func(args)
+    except (BuildError, CouldNotRun, ConfigError) as exc:
+        print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     except ValueError as exc:  # bad --variant / --shape / --arch values
         print(f"fcbench {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BuildError as exc:
-        print(f"fcbench {args.command}: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
 
 
 if __name__ == "__main__":

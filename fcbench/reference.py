@@ -66,8 +66,10 @@ class ErrorBound:
         return math.isfinite(error) and error <= self.bound
 
 
-def error_bound(q, k, v, ref: torch.Tensor, *, causal: bool, scale: float) -> ErrorBound:
+def error_bound(q, k, v, ref: torch.Tensor, *, causal: bool, scale: float,
+                floor_relative: float = FLOOR_RELATIVE) -> ErrorBound:
+    """floor_relative: [tool.fcbench] error_floor_relative, 2**-10 unless configured."""
     baseline = max_abs_error(fp16_math_attention(q, k, v, causal=causal, scale=scale), ref)
     if not math.isfinite(baseline):
         raise ArithmeticError("the fp16 math path produced NaN/Inf on these inputs; the bound is undefined")
-    return ErrorBound(baseline, FLOOR_RELATIVE * ref.abs().max().item())
+    return ErrorBound(baseline, floor_relative * ref.abs().max().item())

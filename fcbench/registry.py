@@ -6,11 +6,16 @@ Adding a kernel is one file in csrc/kernels/ plus one entry here.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CSRC_DIR = REPO_ROOT / "csrc"
+# Where the kernels come from. `fcbench compare` measures another checkout's kernels (a PR's
+# base or head) with this checkout's harness, as asv runs its current suite against old
+# commits: FCBENCH_SOURCE_ROOT names that checkout.
+SOURCE_ROOT = Path(os.environ.get("FCBENCH_SOURCE_ROOT") or REPO_ROOT).resolve()
+CSRC_DIR = SOURCE_ROOT / "csrc"
 KERNELS_DIR = CSRC_DIR / "kernels"
 
 

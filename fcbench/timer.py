@@ -23,7 +23,27 @@ class Timing:
     summary: Summary
 
 
+class CpuTimer:
+    """Where there is no GPU (only sdpa_math runs): host wall-clock per call. Results say which
+    timer made them (`method`), so CPU and GPU numbers never mix."""
+
+    method = "cpu-wallclock"
+
+    def warm_up(self, fn, warmup_s: float = 0.05) -> int:
+        started = time.perf_counter()
+        while time.perf_counter() - started < warmup_s:
+            fn()
+        return 0
+
+    def sample(self, fn, spin_cycles: int = 0) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t0) * 1e6
+
+
 class CudaTimer:
+    method = "cuda-events"
+
     def __init__(self, device=None):
         if not torch.cuda.is_available():
             raise RuntimeError("timing needs a CUDA GPU: fcbench times with CUDA events")
@@ -42,27 +62,38 @@ class CudaTimer:
         end.synchronize()
         return cycles / (start.elapsed_time(end) * 1e3)
 
+    def warm_up(self, fn, warmup_s: float = 0.05) -> int:
+        """Runs fn until warmup_s has passed; returns the spin (GPU cycles) to put before each
+        sample: twice the host time of one call, at least 20 us, so that the call is queued
+        behind the spin before the start event fires."""
+        host_s = self._warm_up(fn, warmup_s)
+        return int(max(2 * host_s * 1e6, 20.0) * self._cycles_per_us)
+
+    def _enqueue(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event]:
+        self._flush.zero_()
+        torch.cuda._sleep(spin_cycles)
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        return start, end
+
+    def sample(self, fn, spin_cycles: int) -> float:
+        """One sample: fn's GPU time in microseconds (synchronises)."""
+        return self._collect([self._enqueue(fn, spin_cycles)])[0]
+
     def time(self, fn, *, min_samples: int = 20, max_samples: int = 300, budget_s: float = 1.0,
              warmup_s: float = 0.05) -> Timing:
         """Median/IQR of fn's GPU time in microseconds over >= min_samples calls."""
-        host_s = self._warm_up(fn, warmup_s)
-        # Spin for twice the host time of one call (at least 20 us) so the call is queued
-        # behind the spin before the start event fires.
-        spin_cycles = int(max(2 * host_s * 1e6, 20.0) * self._cycles_per_us)
+        spin_cycles = self.warm_up(fn, warmup_s)
         pending: list[tuple[torch.cuda.Event, torch.cuda.Event]] = []
         samples: list[float] = []
         started = time.perf_counter()
         while len(samples) + len(pending) < max_samples:
             if len(samples) + len(pending) >= min_samples and time.perf_counter() - started >= budget_s:
                 break
-            self._flush.zero_()
-            torch.cuda._sleep(spin_cycles)
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            end.record()
-            pending.append((start, end))
-            if len(pending) >= 32:
+            pending.append(self._enqueue(fn, spin_cycles))
+            if len(pending) >= 32:  # bounded queue; events are read in batches without a sync per call
                 samples += self._collect(pending)
         samples += self._collect(pending)
         return Timing(tuple(samples), summarize(samples))

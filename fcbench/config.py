@@ -1,0 +1,109 @@
+"""fcbench's configuration: [tool.fcbench] in pyproject.toml, validated with errors that name
+the key and what is allowed."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import registry
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ResourceCeilings:
+    max_registers: int = 255
+    max_smem_bytes: int = 99 * 1024  # the L4's (sm_89) per-block limit
+    max_spill_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    latency_budget: float = 0.05  # head may be up to 5% slower than base
+    significance: float = 0.002  # Mann-Whitney U p-value below which a difference is real (asv's default)
+    latency_budget_overrides: dict[str, float] = field(default_factory=dict)  # "variant" or "variant(B,H,S,D)"
+    ceilings: ResourceCeilings = ResourceCeilings()
+    variant_ceilings: dict[str, ResourceCeilings] = field(default_factory=dict)
+
+    def budget(self, variant: str, shape: str) -> float:
+        return self.latency_budget_overrides.get(
+            f"{variant}{shape}", self.latency_budget_overrides.get(variant, self.latency_budget))
+
+    def ceilings_for(self, variant: str) -> ResourceCeilings:
+        return self.variant_ceilings.get(variant, self.ceilings)
+
+
+@dataclass(frozen=True)
+class Config:
+    error_floor_relative: float = 2.0**-10  # the check's floor: two fp16 roundings of max|ref|
+    gate: GateConfig = GateConfig()
+
+
+def _number(table: dict, key: str, where: str, *, low: float, high: float, integer: bool = False):
+    value = table[key]
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or not math.isfinite(value) or not low <= value <= high:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"[{where}] {key} = {value!r}: expected {kind} in [{low}, {high}]")
+    return value
+
+
+def _ceilings(table: dict, where: str, base: ResourceCeilings) -> ResourceCeilings:
+    allowed = {"max_registers": 255, "max_smem_bytes": 228 * 1024, "max_spill_bytes": 1 << 20}
+    _no_unknown_keys(table, allowed, where)
+    values = {k: _number(table, k, where, low=0, high=allowed[k], integer=True) for k in allowed if k in table}
+    return ResourceCeilings(**{**base.__dict__, **values})
+
+
+def _no_unknown_keys(table: dict, allowed, where: str) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ConfigError(f"[{where}] unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _variant_key(key: str, where: str) -> None:
+    name = key.split("(", 1)[0]
+    names = [v.name for v in registry.VARIANTS]
+    if name not in names:
+        raise ConfigError(f"[{where}] {key!r}: unknown variant {name!r}; known: {', '.join(names)}")
+
+
+def parse(data: dict) -> Config:
+    """Config from the [tool.fcbench] table (a dict)."""
+    _no_unknown_keys(data, {"error_floor_relative", "gate"}, "tool.fcbench")
+    floor = _number(data, "error_floor_relative", "tool.fcbench", low=0, high=1) if "error_floor_relative" in data \
+        else Config.error_floor_relative
+    gate = data.get("gate", {})
+    where = "tool.fcbench.gate"
+    _no_unknown_keys(gate, {"latency_budget", "significance", "latency_budget_overrides", "max_registers",
+                            "max_smem_bytes", "max_spill_bytes", "variants"}, where)
+    budget = _number(gate, "latency_budget", where, low=0, high=10) if "latency_budget" in gate else 0.05
+    significance = _number(gate, "significance", where, low=1e-9, high=0.5) if "significance" in gate else 0.002
+    overrides = {}
+    for key in gate.get("latency_budget_overrides", {}):
+        _variant_key(key, f"{where}.latency_budget_overrides")
+        overrides[key] = _number(gate["latency_budget_overrides"], key, f"{where}.latency_budget_overrides",
+                                 low=0, high=10)
+    ceilings = _ceilings({k: gate[k] for k in ("max_registers", "max_smem_bytes", "max_spill_bytes") if k in gate},
+                         where, ResourceCeilings())
+    per_variant = {}
+    for name, table in gate.get("variants", {}).items():
+        _variant_key(name, f"{where}.variants")
+        per_variant[name] = _ceilings(table, f"{where}.variants.{name}", ceilings)
+    return Config(floor, GateConfig(budget, significance, overrides, ceilings, per_variant))
+
+
+def load(pyproject: Path | None = None) -> Config:
+    path = pyproject or registry.REPO_ROOT / "pyproject.toml"
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse(data.get("tool", {}).get("fcbench", {}))

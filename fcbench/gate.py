@@ -1,0 +1,215 @@
+"""fcbench gate: verdicts per (variant, shape) from the asv results of a base and a head commit.
+
+Correctness first: a wrong head kernel's timing means nothing. Per (variant, shape):
+  FAIL-CORRECTNESS  head error / bound > 1, NaN, or the head crashed / failed to run
+  MISSING           ran at base, skipped at head (a variant that stopped running fails)
+  FAIL-RESOURCES    head over a register / shared-memory ceiling, or any spill
+  FAIL-LATENCY      head/base > 1 + budget AND significant (asv's Mann-Whitney U test)
+  NOISY             over budget but not significant: shown, not failing
+  SLOWER / FASTER   significant, within budget / faster
+  SAME, NEW         no significant change; only at head
+Exit codes (README): 0 pass, 3 could not run, 4 correctness (incl. crash / missing),
+5 resources, 6 latency. The worst class present decides; correctness outranks the rest.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import GateConfig
+from .history import BENCHMARKS, ENV_NAME
+from .table import format_table
+
+EXIT_PASS, EXIT_CANNOT_RUN, EXIT_CORRECTNESS, EXIT_RESOURCES, EXIT_LATENCY = 0, 3, 4, 5, 6
+FAILING = {"FAIL-CORRECTNESS": EXIT_CORRECTNESS, "MISSING": EXIT_CORRECTNESS, "FAIL-RESOURCES": EXIT_RESOURCES,
+           "FAIL-LATENCY": EXIT_LATENCY}
+SEVERITY = [EXIT_CORRECTNESS, EXIT_RESOURCES, EXIT_LATENCY]
+
+
+class MissingResults(LookupError):
+    pass
+
+
+@dataclass
+class Entry:
+    value: float | None  # None: failed; NaN: skipped
+    stats: dict | None = None
+    samples: list | None = None
+
+    @property
+    def ran(self) -> bool:
+        return self.value is not None and not (isinstance(self.value, float) and math.isnan(self.value))
+
+
+def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str, str], Entry]]:
+    """metric -> (variant, shape) -> Entry, from the asv results of `sha` on `machine`."""
+    from asv.results import iter_results_for_machine_and_hash
+    from asv.util import UserError
+
+    try:
+        found = list(iter_results_for_machine_and_hash(str(results_dir), machine, sha))
+    except (UserError, OSError):
+        found = []
+    if not found:
+        raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}; "
+                             f"run `fcbench compare` (or `fcbench record`) first")
+    results = next((r for r in found if r.env_name == ENV_NAME), found[0])
+    out = {}
+    for metric, name in BENCHMARKS.items():
+        out[metric] = {}
+        if name not in results.get_all_result_keys():
+            continue
+        params = results.get_result_params(name)
+        values = results.get_result_value(name, params)
+        stats = results.get_result_stats(name, params)
+        samples = results.get_result_samples(name, params)
+        for i, combo in enumerate(itertools.product(*params)):
+            key = tuple(ast.literal_eval(p) for p in combo)
+            out[metric][key] = Entry(values[i], stats[i] if stats else None, samples[i] if samples else None)
+    return out
+
+
+@dataclass
+class Row:
+    variant: str
+    shape: str
+    verdict: str
+    base_us: float | None = None
+    head_us: float | None = None
+    ratio: float | None = None
+    budget: float | None = None
+    significant: bool | None = None
+    error_over_bound: float | None = None
+    registers: tuple | None = None  # (base, head)
+    smem_bytes: tuple | None = None
+    spill_bytes: int | None = None
+    note: str = ""
+
+
+def _value(data, metric, key):
+    e = data[metric].get(key)
+    return e.value if e is not None and e.ran else None
+
+
+def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
+    from asv._stats import is_different
+
+    keys = list(dict.fromkeys(k for data in (base, head) for metric in data.values() for k in metric))
+    rows = []
+    for key in keys:
+        variant, shape = key
+
+        def entry(data, metric):
+            return data[metric].get(key, Entry(math.nan))
+
+        ran_base = any(entry(base, m).ran for m in BENCHMARKS)
+        ran_head = any(entry(head, m).ran for m in BENCHMARKS)
+        head_failed = [m for m in BENCHMARKS if entry(head, m).value is None]
+        if not ran_base and not ran_head and not head_failed:
+            continue  # this machine can't run it at either commit
+        row = Row(variant, shape, "SAME", budget=cfg.budget(variant, shape))
+        b, h = entry(base, "latency"), entry(head, "latency")
+        row.base_us = b.value * 1e6 if b.ran else None
+        row.head_us = h.value * 1e6 if h.ran else None
+        row.error_over_bound = _value(head, "error_over_bound", key)
+        regs = (_value(base, "registers", key), _value(head, "registers", key))
+        smem = (_value(base, "smem_bytes", key), _value(head, "smem_bytes", key))
+        row.registers = regs if any(x is not None for x in regs) else None
+        row.smem_bytes = smem if any(x is not None for x in smem) else None
+        row.spill_bytes = _value(head, "spill_bytes", key)
+        ceilings = cfg.ceilings_for(variant)
+        over = []
+        if regs[1] is not None and regs[1] > ceilings.max_registers:
+            over.append(f"{regs[1]} registers > {ceilings.max_registers}")
+        if smem[1] is not None and smem[1] > ceilings.max_smem_bytes:
+            over.append(f"{smem[1]} B shared memory > {ceilings.max_smem_bytes}")
+        if row.spill_bytes is not None and row.spill_bytes > ceilings.max_spill_bytes:
+            over.append(f"{row.spill_bytes} B spilled > {ceilings.max_spill_bytes}")
+        err = entry(head, "error_over_bound")
+        if head_failed:
+            row.verdict, row.note = "FAIL-CORRECTNESS", f"failed at head: {', '.join(head_failed)}"
+        elif ran_base and not ran_head:
+            row.verdict, row.note = "MISSING", "ran at base, not at head"
+        elif err.ran and not (math.isfinite(err.value) and err.value <= 1):
+            row.verdict, row.note = "FAIL-CORRECTNESS", "error over the bound (or NaN)"
+        elif over:
+            row.verdict, row.note = "FAIL-RESOURCES", "; ".join(over)
+        elif not ran_base:
+            row.verdict = "NEW"
+        elif b.ran and h.ran:
+            row.ratio = h.value / b.value
+            row.significant = bool(is_different(b.samples, h.samples, b.stats, h.stats,
+                                                p_threshold=cfg.significance))
+            if row.ratio > 1 + row.budget:
+                row.verdict = "FAIL-LATENCY" if row.significant else "NOISY"
+            elif row.significant:
+                row.verdict = "SLOWER" if row.ratio > 1 else "FASTER"
+        rows.append(row)
+    return rows
+
+
+def exit_code(rows: list[Row]) -> int:
+    codes = {FAILING[r.verdict] for r in rows if r.verdict in FAILING}
+    return next((c for c in SEVERITY if c in codes), EXIT_PASS)
+
+
+def _fmt_pair(pair):
+    if pair is None:
+        return "-"
+    b, h = pair
+    return f"{b if b is not None else '-'}" if b == h else f"{b if b is not None else '-'} -> {h if h is not None else '-'}"
+
+
+def table_rows(rows: list[Row]) -> list[list[str]]:
+    out = []
+    for r in rows:
+        out.append([r.variant, r.shape,
+                    f"{r.base_us:.1f}" if r.base_us is not None else "-",
+                    f"{r.head_us:.1f}" if r.head_us is not None else "-",
+                    f"{r.ratio:.3f}" if r.ratio is not None else "-",
+                    f"{r.budget:.0%}" if r.budget is not None else "-",
+                    {True: "yes", False: "no", None: "-"}[r.significant],
+                    f"{r.error_over_bound:.3f}" if r.error_over_bound is not None else "-",
+                    _fmt_pair(r.registers), _fmt_pair(r.smem_bytes), r.verdict, r.note])
+    return out
+
+
+HEADERS = ["variant", "shape", "base us", "head us", "head/base", "budget", "significant", "error/bound",
+           "registers", "smem B", "verdict", "note"]
+
+
+def markdown(rows: list[Row], base: str, head: str, machine: str, code: int) -> str:
+    status = {EXIT_PASS: "pass", EXIT_CORRECTNESS: "FAIL: correctness", EXIT_RESOURCES: "FAIL: resources",
+              EXIT_LATENCY: "FAIL: latency"}[code]
+    lines = [f"### fcbench gate: {status}", "",
+             f"base `{base[:8]}` -> head `{head[:8]}` on `{machine}`; latency is the median GPU time per call.", "",
+             "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in table_rows(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: GateConfig,
+        markdown_path: Path | None = None, json_path: Path | None = None) -> tuple[int, str]:
+    try:
+        base, head = load(results_dir, machine, base_sha), load(results_dir, machine, head_sha)
+    except MissingResults as exc:
+        return EXIT_CANNOT_RUN, f"fcbench gate: could not run: {exc}"
+    rows = evaluate(base, head, cfg)
+    code = exit_code(rows)
+    text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
+    md = markdown(rows, base_sha, head_sha, machine, code)
+    for path in filter(None, [markdown_path, os.environ.get("GITHUB_STEP_SUMMARY")]):
+        with open(path, "a") as f:
+            f.write(md)
+    if json_path:
+        Path(json_path).write_text(json.dumps({"base": base_sha, "head": head_sha, "machine": machine,
+                                               "exit_code": code, "rows": [asdict(r) for r in rows]}, indent=2))
+    failing = sum(r.verdict in FAILING for r in rows)
+    summary = f"\n{failing} failing of {len(rows)}; exit {code}"
+    return code, text + summary

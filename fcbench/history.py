@@ -1,0 +1,279 @@
+"""fcbench record / compare: measure commits and store them as ordinary asv results.
+
+Each commit is checked out into a git worktree and measured by a worker process that builds
+that checkout's csrc/ (through the shared, content-addressed build cache) with this
+checkout's harness, the way asv runs its current suite against old commits. A comparison
+runs one worker per side and alternates them per (variant, shape) batch, base-head in even
+rounds and head-base in odd ones, so drift hits both. The samples go into asv's own Results
+files for the suite in benchmarks/, so `asv compare BASE HEAD` and `asv publish` show
+exactly what fcbench measured.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config, registry, table
+from .worker import REPLY
+
+BENCHMARKS = {
+    "latency": "benchmarks.Latency.time_attention",
+    "max_abs_error": "benchmarks.Quality.track_max_abs_error",
+    "error_over_bound": "benchmarks.Quality.track_error_over_bound",
+    "tflops": "benchmarks.Quality.track_tflops",
+    "registers": "benchmarks.Resources.track_registers",
+    "smem_bytes": "benchmarks.Resources.track_smem_bytes",
+    "spill_bytes": "benchmarks.Resources.track_spill_bytes",
+}
+ENV_NAME = "fcbench"
+# Main's history (record: samples are appended, nothing recorded is lost), and pull-request
+# comparisons (compare: each run replaces the compared commits' results with fresh interleaved
+# ones), kept apart so PR commits never enter the published history.
+DEFAULT_RESULTS_DIR = registry.REPO_ROOT / ".asv" / "results"
+DEFAULT_COMPARE_DIR = registry.REPO_ROOT / ".asv" / "compare"
+
+
+class CouldNotRun(RuntimeError):
+    """Nothing trustworthy can be measured: bad ref, build failure, asv failure."""
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CouldNotRun(f"git {' '.join(args)}: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def resolve(repo: Path, ref: str) -> str:
+    return git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}")
+
+
+def current_repo() -> Path:
+    """The git repository of the working directory: the commits to measure live there."""
+    return Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
+
+
+def machine_name() -> str:
+    """FCBENCH_MACHINE, else the GPU's name ('h100-80gb-hbm3'), else 'cpu': one results
+    directory per machine, so numbers from different GPUs never mix."""
+    if os.environ.get("FCBENCH_MACHINE"):
+        return os.environ["FCBENCH_MACHINE"]
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu"
+    name = torch.cuda.get_device_name().lower().replace("nvidia", "")
+    return re.sub(r"[^a-z0-9]+", "-", name).strip("-")
+
+
+class Worker:
+    """A fcbench.worker process measuring the checkout at `root`; restarted if it dies."""
+
+    def __init__(self, root: Path, log_path: Path):
+        self.root, self.log_path, self.proc = root, log_path, None
+
+    def _start(self):
+        env = {**os.environ, "FCBENCH_SOURCE_ROOT": str(self.root),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(registry.REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+        # cwd: `python -m` puts it first on sys.path, and a checkout being measured has an
+        # fcbench/ of its own; the harness must be this one.
+        self.proc = subprocess.Popen([sys.executable, "-m", "fcbench.worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=open(self.log_path, "a"), text=True, env=env,
+                                     cwd=registry.REPO_ROOT)
+
+    def request(self, **request) -> dict:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            for line in self.proc.stdout:
+                if line.startswith(REPLY):
+                    return json.loads(line[len(REPLY):])
+        except BrokenPipeError:
+            pass
+        code = self.proc.wait()
+        self.proc = None
+        return {"error": f"worker crashed (exit code {code}); see {self.log_path}"}
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=60)
+
+
+@dataclass
+class Measured:
+    """One commit's measurements: metric -> (variant, shape) -> value | {'unsupported'|'error': str}."""
+
+    sha: str
+    metrics: dict = field(default_factory=lambda: {m: {} for m in BENCHMARKS})
+    info: dict = field(default_factory=dict)
+
+
+def _record(measured: Measured, metric: str, key, reply: dict) -> None:
+    failed = "unsupported" in reply or "error" in reply
+    measured.metrics[metric][key] = reply if failed else reply[metric]
+
+
+def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, samples: int, log_dir: Path,
+                    progress=sys.stderr) -> dict[str, Measured]:
+    """Measures each checkout in `roots` (sha -> worktree), alternating them in latency rounds."""
+    workers = {sha: Worker(root, log_dir / f"worker-{sha[:8]}.log") for sha, root in roots.items()}
+    out = {sha: Measured(sha) for sha in roots}
+    labels = [str(s) for s in shapes]
+    keys = [(v.name, s) for v in variants for s in labels]
+    try:
+        for sha, w in workers.items():
+            reply = w.request(op="build")
+            if "error" in reply:
+                raise CouldNotRun(f"build of {sha[:8]} failed: {reply['error']}")
+            out[sha].info = {**w.request(op="info"), "build_seconds": reply["seconds"]}
+            for i, (variant, shape) in enumerate(keys, 1):
+                table.progress(progress, i, len(keys), f"{sha[:8]}: quality and resources {variant} {shape}")
+                r = w.request(op="resources", variant=variant, shape=shape)
+                for metric in ("registers", "smem_bytes", "spill_bytes"):
+                    _record(out[sha], metric, (variant, shape), r)
+                q = w.request(op="quality", variant=variant, shape=shape)
+                for metric in ("max_abs_error", "error_over_bound", "tflops"):
+                    _record(out[sha], metric, (variant, shape), q)
+        order = list(workers)
+        for r in range(rounds):
+            side_order = order if r % 2 == 0 else order[::-1]
+            for i, (variant, shape) in enumerate(keys, 1):
+                table.progress(progress, r * len(keys) + i, rounds * len(keys),
+                               f"latency round {r + 1}/{rounds}: {variant} {shape}")
+                for sha in side_order:
+                    so_far = out[sha].metrics["latency"].get((variant, shape), [])
+                    if not isinstance(so_far, list):
+                        continue  # unsupported or failed earlier: not retried
+                    reply = workers[sha].request(op="latency", variant=variant, shape=shape, samples=samples)
+                    out[sha].metrics["latency"][(variant, shape)] = so_far + reply["samples_s"] \
+                        if "samples_s" in reply else reply
+    finally:
+        for w in workers.values():
+            w.close()
+    return out
+
+
+def asv_config(results_dir: Path, repo: Path) -> Path:
+    """An asv config for this checkout's suite, the commits of `repo`, writing into results_dir."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    conf = {"version": 1, "project": "fcbench", "repo": str(repo), "branches": ["HEAD"],
+            "environment_type": "existing", "benchmark_dir": str(registry.REPO_ROOT / "benchmarks"),
+            "results_dir": str(results_dir), "html_dir": str(results_dir.parent / "html"),
+            "regressions_thresholds": {".*": config.load().gate.latency_budget}}
+    path = results_dir / "fcbench-asv.conf.json"
+    path.write_text(json.dumps(conf, indent=2))
+    return path
+
+
+def _asv(*args: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "asv", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CouldNotRun(f"asv {' '.join(args)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+
+
+def discover(results_dir: Path, machine: str, repo: Path) -> dict:
+    """asv's own discovery of the suite (benchmarks.json); returns the benchmarks by name."""
+    conf = asv_config(results_dir, repo)
+    _asv("machine", "--yes", "--machine", machine, "--config", str(conf))
+    _asv("run", "--bench", "just-discover", "--python=same", "--machine", machine, "--config", str(conf))
+    data = json.loads((results_dir / "benchmarks.json").read_text())
+    return {name: data[name] for name in BENCHMARKS.values()}
+
+
+def write_results(results_dir: Path, machine: str, measured: Measured, benchmarks: dict, commit_ms: int, *,
+                  append: bool) -> Path:
+    """asv Results for one commit; `append` adds latency samples to an earlier record's."""
+    from asv.results import Results, iter_results_for_machine_and_hash
+    from asv.runner import BenchmarkResult
+
+    info = measured.info
+    params = {"machine": machine, "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+              **{k: str(v) for k, v in info.get("device", {}).items() if k in ("name", "capability", "driver", "cuda",
+                                                                               "torch", "sm_clock_max_mhz")},
+              "timer": info.get("timer", "")}
+    results = Results(params, {}, measured.sha, commit_ms, params["python"], ENV_NAME, {})
+    if append and (machine_dir := results_dir / machine).is_dir():
+        earlier = [r for r in iter_results_for_machine_and_hash(str(results_dir), machine, measured.sha)
+                   if r.env_name == ENV_NAME] if any(machine_dir.glob(f"{measured.sha[:8]}-*.json")) else []
+        if earlier:
+            results = earlier[0]
+    for metric, name in BENCHMARKS.items():
+        bench = benchmarks[name]
+        values, samples, numbers, errors = [], [], [], []
+        for combo in itertools.product(*bench["params"]):
+            variant, shape = (ast.literal_eval(p) for p in combo)
+            value = measured.metrics[metric].get((variant, shape), {"unsupported": "not measured"})
+            if isinstance(value, dict):  # asv: NaN = skipped, None = failed
+                values.append(float("nan") if "unsupported" in value else None)
+                samples.append(None)
+                numbers.append(None)
+                if "error" in value:
+                    errors.append(f"{variant} {shape}: {value['error']}")
+            elif metric == "latency":
+                values.append(sorted(value)[len(value) // 2])
+                samples.append(list(value))
+                numbers.append(1)
+            else:
+                values.append(value)
+                samples.append(None)
+                numbers.append(None)
+        result = BenchmarkResult(values, samples, numbers, 1 if errors else 0, "\n".join(errors), None)
+        results.add_result(bench, result, record_samples=True, append_samples=append,
+                           started_at=datetime.datetime.now(datetime.timezone.utc))
+    results.save(str(results_dir))
+    return results_dir / machine
+
+
+class Checkouts:
+    """Worktrees of the given commits, removed on exit."""
+
+    def __init__(self, repo: Path, shas: list[str]):
+        self.repo, self.shas, self.tmp = repo, shas, None
+
+    def __enter__(self) -> dict[str, Path]:
+        self.tmp = Path(tempfile.mkdtemp(prefix="fcbench-worktrees-"))
+        roots = {}
+        for sha in dict.fromkeys(self.shas):
+            roots[sha] = self.tmp / sha[:12]
+            git(self.repo, "worktree", "add", "--detach", str(roots[sha]), sha)
+        return roots
+
+    def __exit__(self, *exc):
+        for sha in dict.fromkeys(self.shas):
+            subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", str(self.tmp / sha[:12])],
+                           capture_output=True)
+
+
+def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None = None, variants=registry.VARIANTS,
+        shapes=None, rounds: int = 5, samples: int = 8, progress=sys.stderr) -> dict:
+    """Measures the commits `refs` of `repo` (default: the working directory's) into
+    results_dir, interleaved when several; returns the shas, the machine and the measurements."""
+    from . import measure
+
+    repo = repo or current_repo()
+    shapes = tuple(shapes or measure.tracked_shapes())
+    os.environ["FCBENCH_SHAPES"] = ";".join(f"{s.batch},{s.heads},{s.seqlen},{s.head_dim}{',causal' if s.causal else ''}"
+                                            for s in shapes)  # the suite's params, in discovery and workers
+    shas = [resolve(repo, r) for r in refs]
+    machine = machine_name()
+    benchmarks = discover(results_dir, machine, repo)
+    with Checkouts(repo, shas) as roots:
+        measured = measure_commits(roots, variants, shapes, rounds=rounds, samples=samples,
+                                   log_dir=results_dir, progress=progress)
+    for sha, m in measured.items():
+        commit_ms = int(git(repo, "show", "-s", "--format=%ct", sha)) * 1000
+        write_results(results_dir, machine, m, benchmarks, commit_ms, append=append)
+    return {"machine": machine, "measured": measured, "shas": shas}

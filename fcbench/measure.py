@@ -1,0 +1,145 @@
+"""What is tracked per (variant, shape), measured one way: the asv suite (benchmarks/) and
+fcbench's record/compare workers both call these functions.
+
+Tracked: latency samples (the one timer), max abs error and error / bound (the check's rule on
+standard-normal inputs at the tracked shape), TFLOP/s, and per-variant resources for the
+shape's head dim on this machine's arch (registers: the largest of the variant's kernels;
+shared memory: the largest static + dynamic; spills: summed).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+from . import config, registry, resources
+from .api import attention
+from .bench import Shape, parse_shape
+from .peers import PeerUnavailable
+from .reference import error_bound, max_abs_error, reference_attention
+from .timer import CpuTimer, CudaTimer
+
+GPU_SHAPES = (Shape(1, 8, 512, 64), Shape(4, 16, 2048, 64), Shape(4, 16, 2048, 128), Shape(4, 16, 2048, 64, True))
+# Without a GPU only sdpa_math runs, on the CPU: small shapes keep a recorded commit in seconds.
+CPU_SHAPES = (Shape(1, 2, 128, 64), Shape(1, 2, 128, 64, True))
+
+
+def has_gpu() -> bool:
+    return torch.cuda.is_available()
+
+
+def tracked_shapes() -> tuple[Shape, ...]:
+    """FCBENCH_SHAPES ("B,H,S,D[,causal];...") if set, else the GPU or CPU set."""
+    if os.environ.get("FCBENCH_SHAPES"):
+        return tuple(parse_shape(s) for s in os.environ["FCBENCH_SHAPES"].split(";") if s.strip())
+    return GPU_SHAPES if has_gpu() else CPU_SHAPES
+
+
+def shape_label(shape: Shape) -> str:
+    return str(shape)
+
+
+def shape_from_label(label: str) -> Shape:
+    return parse_shape(label.strip("()"))
+
+
+class Unsupported(Exception):
+    """This (variant, shape) cannot run here; the message says why (asv: NotImplementedError)."""
+
+
+@dataclass
+class Prepared:
+    variant: registry.Variant
+    shape: Shape
+    call: object
+    spin_cycles: int
+
+
+@lru_cache(maxsize=1)
+def timer():
+    return CudaTimer() if has_gpu() else CpuTimer()
+
+
+@lru_cache(maxsize=8)
+def inputs(shape: Shape) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Standard-normal fp16 inputs, seeded by nothing but the shape (never zeros)."""
+    g = torch.Generator(device="cpu").manual_seed(0)
+    dims = (shape.batch, shape.heads, shape.seqlen, shape.head_dim)
+    device = "cuda" if has_gpu() else "cpu"
+    return tuple(torch.randn(dims, generator=g).to(device, torch.float16) for _ in range(3))
+
+
+def prepare(variant_name: str, shape: Shape) -> Prepared:
+    """Builds the call (and warms it up); raises Unsupported with the reason."""
+    variant = registry.get(variant_name)
+    device = "cuda" if has_gpu() else "cpu"
+    reason = variant.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=device)
+    if reason:
+        raise Unsupported(reason)
+    if variant.is_kernel and not variant.source.exists():
+        raise Unsupported(f"{variant.source} does not exist in this checkout")
+    q, k, v = inputs(shape)
+    out = torch.empty_like(q) if variant.is_kernel else None
+
+    def call():
+        attention(q, k, v, variant=variant.name, causal=shape.causal, out=out)
+
+    try:
+        spin = timer().warm_up(call)
+    except PeerUnavailable as exc:
+        raise Unsupported(f"backend unavailable: {exc}") from None
+    return Prepared(variant, shape, call, spin)
+
+
+def latency_sample_s(prepared: Prepared) -> float:
+    return timer().sample(prepared.call, prepared.spin_cycles) * 1e-6
+
+
+def quality(variant_name: str, shape: Shape) -> dict:
+    """max_abs_error and error_over_bound (> 1 fails) on this shape's inputs, output poisoned."""
+    variant = registry.get(variant_name)
+    q, k, v = inputs(shape)
+    scale = 1.0 / math.sqrt(shape.head_dim)
+    ref = reference_attention(q, k, v, causal=shape.causal, scale=scale)
+    bound = error_bound(q, k, v, ref, causal=shape.causal, scale=scale,
+                        floor_relative=config.load().error_floor_relative)
+    out = torch.full(q.shape, float("nan"), dtype=q.dtype, device=q.device) if variant.is_kernel else None
+    out = attention(q, k, v, variant=variant_name, causal=shape.causal, out=out)
+    err = max_abs_error(out, ref)
+    del ref
+    return {"max_abs_error": err, "error_over_bound": err / bound.bound if bound.bound > 0 else math.inf}
+
+
+def machine_arch() -> str:
+    if has_gpu():
+        major, minor = torch.cuda.get_device_capability()
+        return f"sm_{major}{minor}"
+    return os.environ.get("FCBENCH_ARCH", "sm_89")  # no GPU: count for the L4 runner's arch
+
+
+@lru_cache(maxsize=None)
+def _unit_resources(variant_name: str, arch: str) -> tuple:
+    return tuple(resources.unit_resources(registry.get(variant_name), arch))
+
+
+def variant_resources(variant_name: str, head_dim: int) -> dict:
+    variant = registry.get(variant_name)
+    if not variant.is_kernel:
+        raise Unsupported("an SDPA peer: no kernel source to count")
+    rows = [r for r in _unit_resources(variant_name, machine_arch()) if r.head_dim == head_dim]
+    if not rows:
+        raise Unsupported(f"no kernel launched for head_dim {head_dim}")
+    return {"registers": max(r.registers for r in rows), "smem_bytes": max(r.smem_bytes for r in rows),
+            "spill_bytes": sum(r.spill_bytes for r in rows)}
+
+
+def tflops(prepared: Prepared, samples: int = 20) -> float:
+    """TFLOP/s at the median of `samples` latency samples."""
+    import statistics
+
+    median_s = statistics.median(latency_sample_s(prepared) for _ in range(samples))
+    return prepared.shape.flops / median_s / 1e12

@@ -1,0 +1,271 @@
+"""The merge gate: configuration, statistics, verdicts on real asv result files, exit codes,
+and an end-to-end record + compare + gate of two real commits of a temporary git repository
+(CPU: sdpa_math is timed, the kernels are resource-counted from each commit's sources)."""
+
+import json
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fcbench import config, gate, history, registry
+from fcbench.cli import main
+
+GIT = ["git", "-c", "user.email=ci@fcbench", "-c", "user.name=fcbench-ci"]
+
+
+# ---- configuration -------------------------------------------------------------------------
+
+def test_pyproject_config_is_valid_and_asv_mirrors_the_budget():
+    from asv.util import load_json
+
+    cfg = config.load()
+    asv_conf = load_json(str(registry.REPO_ROOT / "asv.conf.json"), js_comments=True)
+    assert asv_conf["regressions_thresholds"] == {".*": cfg.gate.latency_budget}
+    assert asv_conf["environment_type"] == "existing"
+    assert cfg.gate.budget("wmma_fused_cpasync", "(1,8,512,64)") == 0.08
+    assert cfg.gate.budget("wmma_fused_cpasync", "(4,16,2048,64)") == cfg.gate.latency_budget
+
+
+@pytest.mark.parametrize("table, match", [
+    ({"gate": {"latency_budjet": 0.05}}, r"\[tool.fcbench.gate\] unknown key\(s\) latency_budjet; allowed: "),
+    ({"gate": {"latency_budget": -0.1}}, r"latency_budget = -0.1: expected a number in \[0, 10\]"),
+    ({"gate": {"latency_budget": "5%"}}, r"latency_budget = '5%': expected a number"),
+    ({"gate": {"max_registers": 300}}, r"max_registers = 300: expected an integer in \[0, 255\]"),
+    ({"gate": {"latency_budget_overrides": {"flash9": 0.1}}}, r"'flash9': unknown variant 'flash9'; known: "),
+    ({"gate": {"variants": {"wmma_qk": {"max_regs": 1}}}}, r"variants.wmma_qk\] unknown key\(s\) max_regs"),
+    ({"error_floor_relative": 2}, r"error_floor_relative = 2: expected a number in \[0, 1\]"),
+])
+def test_bad_configuration_names_the_key(table, match):
+    with pytest.raises(config.ConfigError, match=match):
+        config.parse(table)
+
+
+def test_per_variant_ceilings_inherit_the_defaults():
+    cfg = config.parse({"gate": {"max_smem_bytes": 1000, "variants": {"wmma_qk": {"max_registers": 100}}}})
+    assert cfg.gate.ceilings_for("wmma_qk") == config.ResourceCeilings(100, 1000, 0)
+    assert cfg.gate.ceilings_for("wmma_fused") == config.ResourceCeilings(255, 1000, 0)
+
+
+def test_invalid_pyproject_is_a_could_not_run_error(tmp_path, monkeypatch, capsys):
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text("[tool.fcbench.gate]\nlatency_budget = 'lots'\n")
+    monkeypatch.setattr(config, "load", lambda pyproject=None, _real=config.load: _real(bad))
+    assert main(["check", "--variant", "sdpa_math", "--quick"]) == 3
+    assert "latency_budget = 'lots'" in capsys.readouterr().err
+
+
+# ---- statistics and exit codes ---------------------------------------------------------------
+
+def test_significance_is_asv_compares_mann_whitney():
+    from asv._stats import is_different
+
+    a = [1.00 + 0.001 * i for i in range(20)]
+    assert is_different(a, [x * 1.05 for x in a], None, None, p_threshold=0.002)
+    assert not is_different(a, list(reversed(a)), None, None, p_threshold=0.002)
+
+
+def test_exit_code_precedence():
+    rows = lambda *verdicts: [gate.Row("v", "s", v) for v in verdicts]  # noqa: E731
+    assert gate.exit_code(rows("SAME", "NOISY", "FASTER", "NEW", "SLOWER")) == gate.EXIT_PASS
+    assert gate.exit_code(rows("FAIL-LATENCY", "FAIL-RESOURCES")) == gate.EXIT_RESOURCES
+    assert gate.exit_code(rows("FAIL-LATENCY", "MISSING", "FAIL-RESOURCES")) == gate.EXIT_CORRECTNESS
+    assert gate.exit_code(rows("FAIL-LATENCY")) == gate.EXIT_LATENCY
+    assert len({gate.EXIT_PASS, gate.EXIT_CANNOT_RUN, gate.EXIT_CORRECTNESS, gate.EXIT_RESOURCES,
+                gate.EXIT_LATENCY, 1, 2}) == 7  # distinct from check's 1 and argparse's 2
+
+
+# ---- end to end on two real commits -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    """A git repository holding this checkout's tracked files: base, then heads."""
+    root = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(["git", "-C", str(registry.REPO_ROOT), "ls-files"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    for f in files:
+        (root / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(registry.REPO_ROOT / f, root / f)
+    subprocess.run(["git", "init", "-qb", "main", str(root)], check=True)
+    subprocess.run([*GIT, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(root), "commit", "-qm", "base"], check=True)
+    return root
+
+
+def commit(repo: Path, message: str, edit) -> str:
+    edit(repo)
+    subprocess.run([*GIT, "-C", str(repo), "commit", "-qam", message], check=True)
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def compared(repo, tmp_path_factory):
+    """base -> docs-only head -> head planting a register blow-up in wmma_qk; base vs each head measured."""
+    results = tmp_path_factory.mktemp("results")
+    base = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    docs = commit(repo, "docs only", lambda r: (r / "README.md").write_text((r / "README.md").read_text() + "\n"))
+
+    def blow_up(r):
+        unit = r / "csrc/kernels/wmma_qk.cu"
+        unit.write_text(unit.read_text().replace("WmmaQkConfig<kHeadDim>::kThreads, 2)", "WmmaQkConfig<kHeadDim>::kThreads, 8)"))
+
+    spill = commit(repo, "wmma_qk: ask for 8 blocks per SM", blow_up)
+    variants = ("sdpa_math", "wmma_qk", "wmma_fused")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo)
+        for head in (docs, spill):
+            args = ["compare", base, head, "--results-dir", str(results), "--machine", "ci-cpu", "--rounds", "2",
+                    "--samples", "5", "--variant", ",".join(variants)]
+            assert main(args) == 0
+    return {"results": results, "base": base, "docs": docs, "spill": spill, "repo": repo}
+
+
+@pytest.fixture
+def in_repo(compared, monkeypatch):
+    monkeypatch.chdir(compared["repo"])
+    return compared
+
+
+def gate_rows(compared, head, cfg=None):
+    base = gate.load(compared["results"], "ci-cpu", compared["base"])
+    return {(r.variant, r.shape): r for r in gate.evaluate(base, gate.load(compared["results"], "ci-cpu", head),
+                                                          cfg or config.load().gate)}
+
+
+def test_results_are_ordinary_asv_results(compared):
+    out = subprocess.run(["python", "-m", "asv", "compare", "--config",
+                          str(compared["results"] / "fcbench-asv.conf.json"), "--machine", "ci-cpu",
+                          compared["base"], compared["docs"]], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "benchmarks.Latency.time_attention('sdpa_math', '(1,2,128,64)')" in out.stdout
+    from asv.results import iter_results_for_machine_and_hash
+
+    results = list(iter_results_for_machine_and_hash(str(compared["results"]), "ci-cpu", compared["base"]))
+    samples = results[0].get_result_samples("benchmarks.Latency.time_attention",
+                                            results[0].get_result_params("benchmarks.Latency.time_attention"))
+    assert max(len(s) for s in samples if s) == 2 * 5  # 2 rounds x 5 samples; the second compare replaced the first
+
+
+def test_record_appends_to_the_history(in_repo, tmp_path):
+    from asv.results import iter_results_for_machine_and_hash
+
+    for _ in range(2):
+        assert main(["record", in_repo["base"], "--results-dir", str(tmp_path), "--machine", "ci-cpu",
+                     "--samples", "4", "--variant", "sdpa_math"]) == 0
+    results = next(iter_results_for_machine_and_hash(str(tmp_path), "ci-cpu", in_repo["base"]))
+    name = "benchmarks.Latency.time_attention"
+    samples = [s for s in results.get_result_samples(name, results.get_result_params(name)) if s]
+    assert samples and all(len(s) == 8 for s in samples)  # nothing recorded is lost
+
+
+def test_docs_only_change_passes(compared):
+    rows = gate_rows(compared, compared["docs"])
+    assert {r.verdict for r in rows.values()} <= {"SAME", "NOISY", "FASTER", "SLOWER"}
+    assert rows[("sdpa_math", "(1,2,128,64)")].ratio is not None
+    assert rows[("wmma_qk", "(1,2,128,64)")].registers == (167, 167)
+
+
+def test_planted_register_blow_up_fails_resources_and_names_the_variant(in_repo, capsys):
+    compared = in_repo
+    code = main(["gate", compared["base"], compared["spill"], "--results-dir", str(compared["results"]),
+                 "--machine", "ci-cpu", "--json", str(compared["results"] / "gate.json")])
+    assert code == gate.EXIT_RESOURCES
+    verdicts = json.loads((compared["results"] / "gate.json").read_text())["rows"]
+    failing = {(r["variant"], r["verdict"]) for r in verdicts if r["verdict"].startswith("FAIL")}
+    assert failing == {("wmma_qk", "FAIL-RESOURCES")}
+    assert "B spilled > 0" in capsys.readouterr().out
+
+
+def _plant(compared, head, benchmark, variant, change):
+    """Edits head's real asv result file: `change(value, samples)` -> (value, samples)."""
+    from asv.results import iter_results_for_machine_and_hash
+
+    results = next(iter_results_for_machine_and_hash(str(compared["results"]), "ci-cpu", head))
+    path = Path(compared["results"]) / "ci-cpu" / f"{head[:8]}-{history.ENV_NAME}.json"
+    data = json.loads(path.read_text())
+    names = data["result_columns"]
+    row = data["results"][benchmark]
+    params = results.get_result_params(benchmark)
+    import itertools
+
+    for i, combo in enumerate(itertools.product(*params)):
+        if combo[0] == repr(variant):
+            value = row[names.index("result")][i]
+            has_samples = len(row) > names.index("samples") and row[names.index("samples")]  # tracks: trimmed
+            samples = row[names.index("samples")][i] if has_samples else None
+            value, samples = change(value, samples)
+            row[names.index("result")][i] = value
+            if samples is not None:
+                row[names.index("samples")][i] = samples
+    backup = path.read_text()
+    path.write_text(json.dumps(data))
+    return lambda: path.write_text(backup)
+
+
+@pytest.mark.parametrize("bench_name, change, verdict, code", [
+    ("benchmarks.Quality.track_error_over_bound", lambda v, s: (1.5, s), "FAIL-CORRECTNESS", gate.EXIT_CORRECTNESS),
+    ("benchmarks.Quality.track_error_over_bound", lambda v, s: (float("nan"), s), "MISSING", gate.EXIT_CORRECTNESS),
+    ("benchmarks.Latency.time_attention", lambda v, s: (None, None), "FAIL-CORRECTNESS", gate.EXIT_CORRECTNESS),
+    # x10 / x0.1: far outside this busy CPU's own spread, so the test is about the verdict logic.
+    ("benchmarks.Latency.time_attention", lambda v, s: (v * 10, [x * 10 for x in s]), "FAIL-LATENCY",
+     gate.EXIT_LATENCY),
+    ("benchmarks.Latency.time_attention", lambda v, s: (v * 0.1, [x * 0.1 for x in s]), "FASTER", gate.EXIT_PASS),
+])
+def test_verdicts_on_real_result_files(compared, bench_name, change, verdict, code):
+    head = compared["docs"]
+    restore = _plant(compared, head, bench_name, "sdpa_math", change)
+    try:
+        rows = gate_rows(compared, head)
+        got = rows[("sdpa_math", "(1,2,128,64)")]
+        if verdict == "MISSING":  # every sdpa_math metric skipped at head
+            restore2 = _plant(compared, head, "benchmarks.Latency.time_attention", "sdpa_math",
+                              lambda v, s: (float("nan"), None))
+            restore3 = _plant(compared, head, "benchmarks.Quality.track_max_abs_error", "sdpa_math",
+                              lambda v, s: (float("nan"), None))
+            restore4 = _plant(compared, head, "benchmarks.Quality.track_tflops", "sdpa_math",
+                              lambda v, s: (float("nan"), None))
+            got = gate_rows(compared, head)[("sdpa_math", "(1,2,128,64)")]
+            for r in (restore4, restore3, restore2):
+                r()
+        assert got.verdict == verdict, got
+        assert gate.exit_code([got]) == code
+    finally:
+        restore()
+
+
+def test_noisy_when_over_budget_but_not_significant(compared):
+    # 20% slower, but 3 samples a side cannot reach p < 0.002 with Mann-Whitney and the 99%
+    # intervals overlap: shown as NOISY, not failed.
+    base = gate.load(compared["results"], "ci-cpu", compared["base"])
+    head = gate.load(compared["results"], "ci-cpu", compared["docs"])
+    key = ("sdpa_math", "(1,2,128,64)")
+    base["latency"][key] = gate.Entry(100e-6, {"ci_99_a": 80e-6, "ci_99_b": 125e-6}, [99e-6, 100e-6, 101e-6])
+    head["latency"][key] = gate.Entry(120e-6, {"ci_99_a": 95e-6, "ci_99_b": 150e-6}, [119e-6, 120e-6, 121e-6])
+    row = {(r.variant, r.shape): r for r in gate.evaluate(base, head, config.load().gate)}[key]
+    assert (row.verdict, row.significant, round(row.ratio, 2)) == ("NOISY", False, 1.2)
+
+
+def test_gate_without_results_cannot_run(in_repo, capsys):
+    compared = in_repo
+    assert main(["gate", compared["base"], compared["spill"], "--results-dir", str(compared["results"]),
+                 "--machine", "no-such-machine"]) == gate.EXIT_CANNOT_RUN
+    assert "no results for" in capsys.readouterr().out
+
+
+def test_markdown_goes_to_the_step_summary(in_repo, tmp_path, monkeypatch):
+    compared = in_repo
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    main(["gate", compared["base"], compared["docs"], "--results-dir", str(compared["results"]), "--machine", "ci-cpu"])
+    text = summary.read_text()
+    assert text.startswith("### fcbench gate: pass") and "| sdpa_math | (1,2,128,64) |" in text
+
+
+def test_bad_ref_cannot_run(in_repo, capsys):
+    compared = in_repo
+    assert main(["compare", "nope", compared["docs"], "--results-dir", str(compared["results"])]) == 3
+    assert "could not run: git rev-parse" in capsys.readouterr().err
