@@ -8,6 +8,7 @@ OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 BUDGET=${1:-300}
 export PYTHONUNBUFFERED=1 FCBENCH_CACHE_DIR=$(mktemp -d)   # cold build cache
 LOGS=$(mktemp -d); CLONE=$(mktemp -d)/repo
+trap 'tar czf "$OUT/gate-logs.tgz" -C "$LOGS" .' EXIT
 git clone -q . "$CLONE" && cd "$CLONE" || exit 3
 G="git -c user.email=v@fcbench -c user.name=validate"
 A=$(git rev-parse HEAD)
@@ -69,4 +70,3 @@ for name in ("bug-AD.json", "blowup-AE.json", "cold-AB.json", "onekernel-AC.json
     print(f"{name}: exit {d['exit_code']} {bad}")
 PY
 cat "$LOGS/summary.txt"
-tar czf "$OUT/gate-logs.tgz" -C "$LOGS" .
