@@ -9,8 +9,11 @@ BUDGET=${1:-300}
 export PYTHONUNBUFFERED=1 FCBENCH_CACHE_DIR=$(mktemp -d)   # cold build cache
 LOGS=$(mktemp -d); CLONE=$(mktemp -d)/repo
 trap 'tar czf "$OUT/gate-logs.tgz" -C "$LOGS" .' EXIT
-git clone -q . "$CLONE" && cd "$CLONE" || exit 3
+# A scratch repository of this tree's files (the device tool's copy has no git history).
+mkdir -p "$CLONE" && tar --exclude=./.git --exclude=./.asv --exclude=./gpu-logs -cf - . | tar -xf - -C "$CLONE"
+cd "$CLONE" || exit 3
 G="git -c user.email=v@fcbench -c user.name=validate"
+git init -qb main && git add -A && $G commit -qm "A: the tree under test" || exit 3
 A=$(git rev-parse HEAD)
 echo >> README.md; $G commit -qam "A/A: docs only"; B=$(git rev-parse HEAD)
 git checkout -q "$A"
