@@ -1,4 +1,4 @@
-"""The fcbench command line: run, list, build, resources, check, bench."""
+"""The fcbench command line: run, list, build, resources, check, bench, record, compare, gate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from . import registry
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed (wrong kernel)
 EXIT_USAGE = 2  # bad arguments (argparse's own code)
-EXIT_CANNOT_RUN = 3  # no GPU, no nvcc, build failure
+EXIT_CANNOT_RUN = 3  # no GPU, no nvcc, build failure, bad ref or config, no results (gate: 4-6, fcbench.gate)
 
 
 def _csv(text: str) -> list[str]:
@@ -27,14 +27,14 @@ def _variants(args) -> tuple[registry.Variant, ...]:
 def cmd_list(args) -> int:
     from .table import format_table
 
+    if args.json:
+        print(json.dumps([{"name": v.name, "kind": v.kind, "head_dims": list(v.head_dims),
+                           "causal": v.supports_causal, "devices": list(v.devices), "description": v.description}
+                          for v in registry.VARIANTS], indent=2))
+        return EXIT_OK
     rows = [[v.name, v.kind, ",".join(map(str, v.head_dims)), "yes" if v.supports_causal else "no",
              "/".join(v.devices), v.description] for v in registry.VARIANTS]
-    if args.json:
-        print(json.dumps([{"name": r[0], "kind": r[1], "head_dims": list(v.head_dims), "causal": v.supports_causal,
-                           "devices": list(v.devices), "description": v.description}
-                          for r, v in zip(rows, registry.VARIANTS)], indent=2))
-    else:
-        print(format_table(["variant", "kind", "head_dims", "causal", "devices", "technique"], rows))
+    print(format_table(["variant", "kind", "head_dims", "causal", "devices", "technique"], rows))
     return EXIT_OK
 
 
@@ -154,15 +154,11 @@ def cmd_run(args) -> int:
 def _history_args(args, default_dir) -> dict:
     from pathlib import Path
 
-    from . import bench
+    from . import bench, history
 
-    if args.machine:
-        import os
-
-        os.environ["FCBENCH_MACHINE"] = args.machine
     shapes = [bench.parse_shape(s) for s in args.shape] if args.shape else None
     return {"results_dir": Path(args.results_dir) if args.results_dir else default_dir,
-            "variants": _variants(args), "shapes": shapes}
+            "machine": args.machine or history.machine_name(), "variants": _variants(args), "shapes": shapes}
 
 
 def cmd_record(args) -> int:
@@ -203,14 +199,16 @@ def cmd_gate(args) -> int:
     kw = _history_args(args, history.DEFAULT_COMPARE_DIR)
     repo = history.current_repo()
     base, head = history.resolve(repo, args.base), history.resolve(repo, args.head)
-    return _gate(base, head, history.machine_name(), kw["results_dir"], args)
+    return _gate(base, head, kw["machine"], kw["results_dir"], args)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fcbench",
         description="Build, check, time and resource-count FlashCore's attention kernels and their SDPA peers.",
-        epilog="exit codes: 0 ok, 1 a check failed, 2 bad arguments, 3 could not run (no GPU, no nvcc, build failed, no results); fcbench gate: 4 correctness / crash / missing variant, 5 resources, 6 latency",
+        epilog="exit codes: 0 ok, 1 a check failed, 2 bad arguments, 3 could not run (no GPU, no nvcc, "
+               "build failed, no results); fcbench gate: 4 correctness / crash / missing variant, "
+               "5 resources, 6 latency",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     variant_help = "variant name(s), comma-separated or repeated; default: every registered variant"

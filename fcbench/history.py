@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,12 +80,12 @@ def machine_name() -> str:
 class Worker:
     """A fcbench.worker process measuring the checkout at `root`; restarted if it dies."""
 
-    def __init__(self, root: Path, log_path: Path):
-        self.root, self.log_path, self.proc = root, log_path, None
+    def __init__(self, root: Path, log_path: Path, env: dict):
+        self.root, self.log_path, self.env, self.proc = root, log_path, env, None
 
     def _start(self):
-        env = {**os.environ, "FCBENCH_SOURCE_ROOT": str(self.root),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(registry.REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+        env = {**self.env, "FCBENCH_SOURCE_ROOT": str(self.root),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(registry.REPO_ROOT), self.env.get("PYTHONPATH")]))}
         # cwd: `python -m` puts it first on sys.path, and a checkout being measured has an
         # fcbench/ of its own; the harness must be this one.
         self.proc = subprocess.Popen([sys.executable, "-m", "fcbench.worker"], stdin=subprocess.PIPE,
@@ -127,9 +128,9 @@ def _record(measured: Measured, metric: str, key, reply: dict) -> None:
 
 
 def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, samples: int, log_dir: Path,
-                    progress=sys.stderr) -> dict[str, Measured]:
+                    env: dict, progress=sys.stderr) -> dict[str, Measured]:
     """Measures each checkout in `roots` (sha -> worktree), alternating them in latency rounds."""
-    workers = {sha: Worker(root, log_dir / f"worker-{sha[:8]}.log") for sha, root in roots.items()}
+    workers = {sha: Worker(root, log_dir / f"worker-{sha[:8]}.log", env) for sha, root in roots.items()}
     out = {sha: Measured(sha) for sha in roots}
     labels = [str(s) for s in shapes]
     keys = [(v.name, s) for v in variants for s in labels]
@@ -178,17 +179,17 @@ def asv_config(results_dir: Path, repo: Path) -> Path:
     return path
 
 
-def _asv(*args: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "asv", *args], capture_output=True, text=True)
+def _asv(*args: str, env: dict) -> None:
+    proc = subprocess.run([sys.executable, "-m", "asv", *args], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise CouldNotRun(f"asv {' '.join(args)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
 
-def discover(results_dir: Path, machine: str, repo: Path) -> dict:
+def discover(results_dir: Path, machine: str, repo: Path, env: dict) -> dict:
     """asv's own discovery of the suite (benchmarks.json); returns the benchmarks by name."""
     conf = asv_config(results_dir, repo)
-    _asv("machine", "--yes", "--machine", machine, "--config", str(conf))
-    _asv("run", "--bench", "just-discover", "--python=same", "--machine", machine, "--config", str(conf))
+    _asv("machine", "--yes", "--machine", machine, "--config", str(conf), env=env)
+    _asv("run", "--bench", "just-discover", "--python=same", "--machine", machine, "--config", str(conf), env=env)
     data = json.loads((results_dir / "benchmarks.json").read_text())
     return {name: data[name] for name in BENCHMARKS.values()}
 
@@ -255,24 +256,26 @@ class Checkouts:
         for sha in dict.fromkeys(self.shas):
             subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", str(self.tmp / sha[:12])],
                            capture_output=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None = None, variants=registry.VARIANTS,
-        shapes=None, rounds: int = 5, samples: int = 8, progress=sys.stderr) -> dict:
+def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None = None, machine: str | None = None,
+        variants=registry.VARIANTS, shapes=None, rounds: int = 5, samples: int = 8, progress=sys.stderr) -> dict:
     """Measures the commits `refs` of `repo` (default: the working directory's) into
     results_dir, interleaved when several; returns the shas, the machine and the measurements."""
     from . import measure
 
     repo = repo or current_repo()
     shapes = tuple(shapes or measure.tracked_shapes())
-    os.environ["FCBENCH_SHAPES"] = ";".join(f"{s.batch},{s.heads},{s.seqlen},{s.head_dim}{',causal' if s.causal else ''}"
-                                            for s in shapes)  # the suite's params, in discovery and workers
+    # The suite's shape parameters, for asv's discovery and the workers alike.
+    env = {**os.environ, "FCBENCH_SHAPES": ";".join(
+        f"{s.batch},{s.heads},{s.seqlen},{s.head_dim}{',causal' if s.causal else ''}" for s in shapes)}
     shas = [resolve(repo, r) for r in refs]
-    machine = machine_name()
-    benchmarks = discover(results_dir, machine, repo)
+    machine = machine or machine_name()
+    benchmarks = discover(results_dir, machine, repo, env)
     with Checkouts(repo, shas) as roots:
         measured = measure_commits(roots, variants, shapes, rounds=rounds, samples=samples,
-                                   log_dir=results_dir, progress=progress)
+                                   log_dir=results_dir, env=env, progress=progress)
     for sha, m in measured.items():
         commit_ms = int(git(repo, "show", "-s", "--format=%ct", sha)) * 1000
         write_results(results_dir, machine, m, benchmarks, commit_ms, append=append)
