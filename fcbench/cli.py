@@ -1,4 +1,4 @@
-"""The fcbench command line: run, list, build, resources, check, bench, record, compare, gate."""
+"""The fcbench command line: run, list, build, resources, check, bench, record, compare, gate, report."""
 
 from __future__ import annotations
 
@@ -202,6 +202,17 @@ def cmd_gate(args) -> int:
     return _gate(base, head, kw["machine"], kw["results_dir"], args)
 
 
+def cmd_report(args) -> int:
+    from pathlib import Path
+
+    from . import config, history, report
+
+    index = report.build(Path(args.results_dir) if args.results_dir else history.DEFAULT_RESULTS_DIR,
+                         Path(args.out), repo=history.current_repo(), threshold=config.load().gate.latency_budget)
+    print(f"report: {index} (opens from the file system; asv's own site in {index.parent / 'asv'})")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fcbench",
@@ -281,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     gate_options(p)
     p.set_defaults(func=cmd_gate)
 
+    p = sub.add_parser("report", help="static web report of the asv history: asv publish + fcbench charts")
+    p.add_argument("--results-dir", help="asv results directory (default: .asv/results)")
+    p.add_argument("--out", default=".asv/report", help="output directory (default: .asv/report)")
+    p.set_defaults(func=cmd_report)
+
     args = parser.parse_args(argv)
     from .build import BuildError
     from .config import ConfigError
@@ -288,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (BuildError, CouldNotRun, ConfigError) as exc:
+    except (BuildError, CouldNotRun, ConfigError, FileNotFoundError) as exc:
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except ValueError as exc:  # bad --variant / --shape / --arch values

@@ -1,5 +1,13 @@
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 import torch
+
+from fcbench import registry
+
+GIT = ["git", "-c", "user.email=ci@fcbench", "-c", "user.name=fcbench-ci"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -9,3 +17,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    """A git repository holding this checkout's tracked files: base, then heads."""
+    root = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(["git", "-C", str(registry.REPO_ROOT), "ls-files"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    for f in files:
+        (root / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(registry.REPO_ROOT / f, root / f)
+    subprocess.run(["git", "init", "-qb", "main", str(root)], check=True)
+    subprocess.run([*GIT, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(root), "commit", "-qm", "base"], check=True)
+    return root
+
+
+def commit(repo: Path, message: str, edit) -> str:
+    edit(repo)
+    subprocess.run([*GIT, "-C", str(repo), "commit", "-qam", message], check=True)
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()

@@ -3,8 +3,6 @@ and an end-to-end record + compare + gate of two real commits of a temporary git
 (CPU: sdpa_math is timed, the kernels are resource-counted from each commit's sources)."""
 
 import json
-import math
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +11,8 @@ import pytest
 from fcbench import config, gate, history, registry
 from fcbench.cli import main
 
-GIT = ["git", "-c", "user.email=ci@fcbench", "-c", "user.name=fcbench-ci"]
+from .conftest import commit
+
 
 
 # ---- configuration -------------------------------------------------------------------------
@@ -78,28 +77,6 @@ def test_exit_code_precedence():
 
 
 # ---- end to end on two real commits -----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    """A git repository holding this checkout's tracked files: base, then heads."""
-    root = tmp_path_factory.mktemp("repo")
-    files = subprocess.run(["git", "-C", str(registry.REPO_ROOT), "ls-files"], capture_output=True, text=True,
-                           check=True).stdout.split()
-    for f in files:
-        (root / f).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(registry.REPO_ROOT / f, root / f)
-    subprocess.run(["git", "init", "-qb", "main", str(root)], check=True)
-    subprocess.run([*GIT, "-C", str(root), "add", "-A"], check=True)
-    subprocess.run([*GIT, "-C", str(root), "commit", "-qm", "base"], check=True)
-    return root
-
-
-def commit(repo: Path, message: str, edit) -> str:
-    edit(repo)
-    subprocess.run([*GIT, "-C", str(repo), "commit", "-qam", message], check=True)
-    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
-
 
 @pytest.fixture(scope="module")
 def compared(repo, tmp_path_factory):

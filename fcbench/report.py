@@ -1,0 +1,265 @@
+"""fcbench report: a static site from the asv results directory.
+
+- `asv/`: asv's own published site (`asv publish`), for asv users. asv 0.6.6's pages load
+  jQuery, flot and Bootstrap from CDNs: that part is not offline yet.
+- `index.html` + `charts/*.svg`: fcbench's pages, one section per machine (GPUs never mix):
+  latency over commits per shape (one series per variant, SDPA peers included; a median-and-IQR
+  chart per variant shows the spread), TFLOP/s, error / bound and resources over commits, the
+  latest commit's variants relative to the fastest SDPA peer, and latency steps found by asv's
+  own step detection, each naming the commit where it starts.
+The fcbench pages' SVGs are static (pygal with no JavaScript), so they open from the file system
+or any static host with nothing fetched at view time.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import itertools
+import json
+import math
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import registry
+from .history import BENCHMARKS, ENV_NAME, asv_config
+
+METRICS = {  # metric -> (chart title, y axis title, logarithmic)
+    "latency": ("Latency over commits", "median GPU time per call (us)", True),
+    "tflops": ("Throughput over commits", "TFLOP/s", False),
+    "error_over_bound": ("Error / bound over commits (> 1 fails)", "max |out - ref| / bound", False),
+    "registers": ("Registers over commits", "registers per thread (largest kernel)", False),
+    "smem_bytes": ("Shared memory over commits", "bytes per block (static + dynamic)", False),
+    "spill_bytes": ("Register spills over commits", "spill bytes (stores + loads)", False),
+}
+
+
+@dataclass
+class Point:
+    value: float | None
+    q25: float | None = None
+    q75: float | None = None
+
+
+@dataclass
+class History:
+    """One machine's history: commits oldest first, and metric -> (variant, shape) -> [Point per commit]."""
+
+    machine: str
+    commits: list[str] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+    series: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+
+
+def machines(results_dir: Path) -> list[str]:
+    return sorted(p.parent.name for p in results_dir.glob("*/machine.json"))
+
+
+def load_history(results_dir: Path, machine: str) -> History:
+    from asv.results import iter_results_for_machine
+
+    found = sorted((r for r in iter_results_for_machine(str(results_dir), machine) if r.env_name == ENV_NAME),
+                   key=lambda r: r.date)
+    hist = History(machine, [r.commit_hash for r in found], found[-1].params if found else {})
+    for i, results in enumerate(found):
+        for metric, name in BENCHMARKS.items():
+            if name not in results.get_all_result_keys():
+                continue
+            params = results.get_result_params(name)
+            values = results.get_result_value(name, params)
+            stats = results.get_result_stats(name, params) or [None] * len(values)
+            for combo, value, st in zip(itertools.product(*params), values, stats):
+                key = tuple(ast.literal_eval(p) for p in combo)
+                ok = value is not None and not (isinstance(value, float) and math.isnan(value))
+                scale = 1e6 if metric == "latency" else 1.0
+                points = hist.series[metric][key]
+                points.extend([Point(None)] * (i - len(points)))  # absent at earlier commits
+                points.append(Point(value * scale if ok else None,
+                                    st["q_25"] * scale if ok and st and "q_25" in st else None,
+                                    st["q_75"] * scale if ok and st and "q_75" in st else None))
+    for metric in hist.series.values():
+        for points in metric.values():
+            points.extend([Point(None)] * (len(hist.commits) - len(points)))
+    return hist
+
+
+def _chart(kind: str, title: str, y_title: str, x_labels: list[str], *, logarithmic=False):
+    import pygal
+    from pygal.style import DefaultStyle
+
+    style = DefaultStyle(font_family="DejaVu Sans, sans-serif", label_font_size=13, major_label_font_size=13,
+                         legend_font_size=13, title_font_size=18, value_font_size=11, tooltip_font_size=12)
+    chart_cls = {"line": pygal.Line, "bar": pygal.HorizontalBar}[kind]
+    chart = chart_cls(title=title, y_title=y_title, x_title="commit" if kind == "line" else None,
+                      logarithmic=logarithmic, js=[],  # no JavaScript: nothing is fetched at view time
+                      style=style, width=1100, height=520, legend_at_bottom=False, legend_box_size=14,
+                      truncate_legend=-1, x_label_rotation=30, show_minor_x_labels=True, print_values=False,
+                      dots_size=3, allow_interruptions=True)
+    if x_labels:
+        chart.x_labels = x_labels
+    return chart
+
+
+def _slug(*parts: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9]+", "-", "-".join(parts)).strip("-").lower()
+
+
+def _shapes(hist: History) -> list[str]:
+    return sorted({shape for metric in hist.series.values() for (_, shape) in metric},
+                  key=lambda s: [int(x) if x.isdigit() else x for x in s.strip("()").split(",")])
+
+
+def _variant_order(names):
+    order = [v.name for v in registry.VARIANTS]
+    return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+
+
+def write_charts(hist: History, out: Path) -> list[dict]:
+    """Writes this machine's SVGs; returns [{section, title, file}] in page order."""
+    labels = [c[:8] for c in hist.commits]
+    made = []
+
+    def save(chart, section: str, title: str, *parts: str):
+        path = out / "charts" / f"{_slug(hist.machine, *parts)}.svg"
+        path.write_bytes(chart.render())
+        made.append({"section": section, "title": title, "file": f"charts/{path.name}"})
+
+    for metric, (title, y_title, log) in METRICS.items():
+        if metric == "latency" or metric == "tflops" or metric == "error_over_bound":
+            groups = [(shape, [k for k in hist.series[metric] if k[1] == shape]) for shape in _shapes(hist)]
+        else:  # resources depend on the head dim only
+            groups = []
+            for shape in _shapes(hist):
+                d = shape.strip("()").split(",")[3]
+                if all(g[0] != f"D={d}" for g in groups):
+                    groups.append((f"D={d}", [k for k in hist.series[metric] if k[1] == shape]))
+        for group, keys in groups:
+            keys = [k for k in keys if any(p.value is not None for p in hist.series[metric][k])]
+            if not keys:
+                continue
+            chart = _chart("line", f"{title}: {group}", y_title, labels, logarithmic=log)
+            for variant in _variant_order({k[0] for k in keys}):
+                key = next(k for k in keys if k[0] == variant)
+                chart.add(variant, [p.value for p in hist.series[metric][key]])
+            save(chart, METRICS[metric][0], f"{title}: {group}", metric, group)
+    for (variant, shape), points in sorted(hist.series["latency"].items()):
+        if any(p.value is not None for p in points):
+            chart = _chart("line", f"{variant} {shape}: median and IQR", "GPU time per call (us)", labels)
+            chart.add("75th percentile", [p.q75 for p in points], stroke_style={"dasharray": "4, 4"})
+            chart.add("median", [p.value for p in points])
+            chart.add("25th percentile", [p.q25 for p in points], stroke_style={"dasharray": "4, 4"})
+            save(chart, "Spread of each variant's latency", f"{variant} {shape}", "spread", variant, shape)
+    for shape in _shapes(hist):
+        latest = {k[0]: pts[-1].value for k, pts in hist.series["latency"].items() if k[1] == shape and pts}
+        peers = {n: v for n, v in latest.items() if v is not None and not _is_kernel(n)}
+        if not peers:
+            continue
+        best = min(peers, key=peers.get)
+        chart = _chart("bar", f"Latest commit {labels[-1]}, {shape}: time relative to {best}",
+                       f"x {best} (lower is faster)", [])
+        for variant in _variant_order([n for n, v in latest.items() if v is not None]):
+            chart.add(variant, [latest[variant] / peers[best]])
+        save(chart, "Latest commit, relative to the fastest SDPA peer", shape, "latest", shape)
+    return made
+
+
+def _is_kernel(name: str) -> bool:
+    try:
+        return registry.get(name).is_kernel
+    except ValueError:
+        return True
+
+
+def regressions(hist: History, threshold: float) -> list[dict]:
+    """Upward latency steps found by asv's step detection: where they start, and by how much."""
+    from asv.step_detect import detect_regressions, detect_steps
+
+    found = []
+    for (variant, shape), points in sorted(hist.series["latency"].items()):
+        values = [p.value for p in points]
+        if sum(v is not None for v in values) < 2:
+            continue
+        _, _, positions = detect_regressions(detect_steps(values), threshold=threshold)
+        for before, after, value_before, value_after in positions or []:
+            found.append({"variant": variant, "shape": shape, "before": hist.commits[before],
+                          "after": hist.commits[after], "value_before_us": value_before,
+                          "value_after_us": value_after, "ratio": value_after / value_before})
+    return found
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>fcbench report</title>
+<style>
+body {{ font-family: DejaVu Sans, sans-serif; margin: 2em; max-width: 1200px; color: #222; }}
+h1 {{ margin-bottom: 0.2em; }} h2 {{ border-bottom: 2px solid #ccc; margin-top: 2em; }}
+figure {{ margin: 1em 0; }} img {{ max-width: 100%; border: 1px solid #ddd; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; }}
+code {{ background: #f4f4f4; padding: 0 0.2em; }}
+</style></head><body>
+<h1>fcbench report</h1>
+<p>FlashCore kernels and their SDPA peers over commits, from the asv results in <code>{results}</code>,
+one section per machine. These pages and charts need nothing from the network. asv's own site is in
+<a href="asv/index.html">asv/</a>: it needs a static server (<code>python3 -m http.server</code>; its pages
+load JSON) and, as asv 0.6.6 publishes it, network access (it loads jQuery, flot and Bootstrap from CDNs).</p>
+{sections}
+<p id="render-check">charts rendered: checking</p>
+<script>
+// Shows (and lets a test read) whether every chart image loaded.
+window.addEventListener("load", () => {{
+  const imgs = [...document.querySelectorAll("img")];
+  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
+  document.getElementById("render-check").textContent = `charts rendered: ${{ok}}/${{imgs.length}}`;
+}});
+</script>
+</body></html>
+"""
+
+
+def _section(hist: History, charts: list[dict], found: list[dict]) -> str:
+    info = ", ".join(f"{k} {v}" for k, v in hist.info.items() if k in ("name", "capability", "driver", "cuda", "torch"))
+    parts = [f"<h2 id='{_slug(hist.machine)}'>Machine {html.escape(hist.machine)}</h2>",
+             f"<p>{html.escape(info)}; {len(hist.commits)} commit(s), oldest first: "
+             + ", ".join(f"<code>{c[:8]}</code>" for c in hist.commits) + "</p>"]
+    parts.append("<h3>Regressions (asv step detection on latency)</h3>")
+    if found:
+        rows = "".join(f"<tr><td>{html.escape(r['variant'])}</td><td>{html.escape(r['shape'])}</td>"
+                       f"<td><code>{r['before'][:8]}</code> &rarr; <code>{r['after'][:8]}</code></td>"
+                       f"<td>{r['value_before_us']:.1f} &rarr; {r['value_after_us']:.1f} us (x{r['ratio']:.3f})</td></tr>"
+                       for r in found)
+        parts.append(f"<table><tr><th>variant</th><th>shape</th><th>starts at</th><th>change</th></tr>{rows}</table>")
+    else:
+        parts.append("<p>none found</p>")
+    for section, items in itertools.groupby(charts, key=lambda c: c["section"]):
+        parts.append(f"<h3>{html.escape(section)}</h3>")
+        parts += [f"<figure><img src='{c['file']}' alt='{html.escape(c['title'])}'></figure>" for c in items]
+    return "\n".join(parts)
+
+
+def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, run_asv_publish: bool = True) -> Path:
+    """Writes the site into `out`; returns the path of index.html."""
+    names = machines(results_dir)
+    if not names:
+        raise FileNotFoundError(f"no asv results in {results_dir} (run `fcbench record` first)")
+    (out / "charts").mkdir(parents=True, exist_ok=True)
+    if run_asv_publish:
+        conf = asv_config(results_dir, repo)
+        data = json.loads(conf.read_text())
+        data["html_dir"] = str(out / "asv")
+        conf.write_text(json.dumps(data, indent=2))
+        proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--config", str(conf)], capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    sections = []
+    for machine in names:
+        hist = load_history(results_dir, machine)
+        if not hist.commits:
+            continue
+        sections.append(_section(hist, write_charts(hist, out), regressions(hist, threshold)))
+    index = out / "index.html"
+    index.write_text(PAGE.format(results=html.escape(str(results_dir)), sections="\n".join(sections)))
+    return index
