@@ -13,7 +13,7 @@ from pathlib import Path
 # Benchmark the fcbench (and csrc/) next to this suite, whatever else is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fcbench import measure, registry  # noqa: E402
+from fcbench import measure, registry
 
 VARIANTS = [v.name for v in registry.VARIANTS]
 SHAPES = [measure.shape_label(s) for s in measure.tracked_shapes()]

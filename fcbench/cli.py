@@ -1,4 +1,4 @@
-"""The fcbench command line: run, list, build, resources, check, bench, record, compare, gate, report."""
+"""The fcbench command line: run, list, build, resources, check, bench, record, compare, gate, report, ci."""
 
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ def cmd_resources(args) -> int:
     spilled = [r for r in rows if r.spill_bytes]
     if spilled:
         print(f"\nwarning: {len(spilled)} kernel(s) spill registers: " + ", ".join(f"{r.kernel} ({r.arch})" for r in spilled))
+    if args.check:
+        from . import config, gate
+
+        cfg = config.load().gate
+        over = [f"{r.kernel} ({r.arch}): {what}" for r in rows for what, value, limit in (
+            ("registers", r.registers, cfg.ceilings_for(r.variant).max_registers),
+            ("shared memory bytes", r.smem_bytes, cfg.ceilings_for(r.variant).max_smem_bytes),
+            ("spill bytes", r.spill_bytes, cfg.ceilings_for(r.variant).max_spill_bytes)) if value > limit]
+        if over:
+            print("\nover the [tool.fcbench.gate] ceilings:\n  " + "\n  ".join(over))
+            return gate.EXIT_RESOURCES
+        print("\nall kernels within the [tool.fcbench.gate] ceilings")
     return EXIT_OK
 
 
@@ -138,7 +150,7 @@ def cmd_run(args) -> int:
     CPU-capable check and a line saying what needs a GPU."""
     import torch
 
-    cmd_resources(argparse.Namespace(arch=None, variant=None, json=False))
+    cmd_resources(argparse.Namespace(arch=None, variant=None, json=False, check=False))
     if not torch.cuda.is_available():
         print("\nno CUDA GPU here: kernels compiled and resource-counted above; checking the CPU-capable "
               "variants only. Building the extension, checking the kernels and timing need a CUDA GPU.\n")
@@ -213,6 +225,33 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_ci(args) -> int:
+    """The CI jobs as commands that run on any GPU machine, so the workflows stay thin.
+    pr:   check the checked-out head (quick), then compare BASE HEAD interleaved and gate;
+          the Markdown (for the PR comment) also gets the check's failures.
+    main: record HEAD into the history, then rebuild the report."""
+    from pathlib import Path
+
+    from . import gate
+
+    if args.job == "main":
+        status = cmd_record(argparse.Namespace(ref="HEAD", samples=40, results_dir=args.results_dir, machine=None,
+                                               variant=None, shape=None))
+        return status or cmd_report(argparse.Namespace(results_dir=args.results_dir, out=args.out))
+    if not args.base or not args.head:
+        print("fcbench ci pr: --base and --head are required", file=sys.stderr)
+        return EXIT_USAGE
+    status = cmd_check(argparse.Namespace(variant=None, quick=True, json=False, verbose=False))
+    if status != EXIT_OK:
+        if args.markdown:
+            Path(args.markdown).write_text("### fcbench gate: FAIL: correctness\n\n`fcbench check --quick` failed "
+                                           "on the head commit; the log has each failing case. Not timed.\n")
+        return gate.EXIT_CORRECTNESS
+    return cmd_compare(argparse.Namespace(base=args.base, head=args.head, rounds=5, samples=8, gate=True,
+                                          results_dir=args.results_dir, machine=None, variant=None, shape=None,
+                                          markdown=args.markdown, json_out=args.json_out))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fcbench",
@@ -241,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--arch", help="comma-separated archs (default: sm_89,sm_90)")
     p.add_argument("--variant", action="append", help=variant_help)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--check", action="store_true", help="exit 5 if a kernel is over the [tool.fcbench.gate] ceilings")
     p.set_defaults(func=cmd_resources)
 
     p = sub.add_parser("check", help="every variant vs an fp64/fp32 reference on adversarial cases; exit 1 on failure")
@@ -296,6 +336,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results-dir", help="asv results directory (default: .asv/results)")
     p.add_argument("--out", default=".asv/report", help="output directory (default: .asv/report)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("ci", help="the CI jobs: `ci pr --base REF --head REF` (check, compare, gate) and `ci main` "
+                                  "(record HEAD, rebuild the report); what the workflows run")
+    p.add_argument("job", choices=["pr", "main"])
+    p.add_argument("--base", help="pr: the base ref (e.g. origin/main)")
+    p.add_argument("--head", help="pr: the head ref (e.g. the PR's merge commit)")
+    p.add_argument("--results-dir", help="default: .asv/compare (pr), .asv/results (main)")
+    p.add_argument("--out", default=".asv/report", help="main: report directory (default: .asv/report)")
+    gate_options(p)
+    p.set_defaults(func=cmd_ci)
 
     args = parser.parse_args(argv)
     from .build import BuildError

@@ -114,7 +114,7 @@ def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
     for key in keys:
         variant, shape = key
 
-        def entry(data, metric):
+        def entry(data, metric, key=key):
             return data[metric].get(key, Entry(math.nan))
 
         ran_base = any(entry(base, m).ran for m in BENCHMARKS)

@@ -233,7 +233,7 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
                 numbers.append(None)
         result = BenchmarkResult(values, samples, numbers, 1 if errors else 0, "\n".join(errors), None)
         results.add_result(bench, result, record_samples=True, append_samples=append,
-                           started_at=datetime.datetime.now(datetime.timezone.utc))
+                           started_at=datetime.datetime.now(datetime.UTC))
     results.save(str(results_dir))
     return results_dir / machine
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import torch
 
@@ -121,7 +121,7 @@ def machine_arch() -> str:
     return os.environ.get("FCBENCH_ARCH", "sm_89")  # no GPU: count for the L4 runner's arch
 
 
-@lru_cache(maxsize=None)
+@cache
 def _unit_resources(variant_name: str, arch: str) -> tuple:
     return tuple(resources.unit_resources(registry.get(variant_name), arch))
 

@@ -54,7 +54,7 @@ def parse(report: str) -> list[FunctionResources]:
             current.barriers = int(b["bar"]) if (b := _BARRIERS.search(line)) else 0
             current = None
     functions = list(found.values())
-    for f, name in zip(functions, demangle([f.mangled for f in functions])):
+    for f, name in zip(functions, demangle([f.mangled for f in functions]), strict=True):
         f.name = name
     return functions
 

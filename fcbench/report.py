@@ -72,7 +72,7 @@ def load_history(results_dir: Path, machine: str) -> History:
             params = results.get_result_params(name)
             values = results.get_result_value(name, params)
             stats = results.get_result_stats(name, params) or [None] * len(values)
-            for combo, value, st in zip(itertools.product(*params), values, stats):
+            for combo, value, st in zip(itertools.product(*params), values, stats, strict=True):
                 key = tuple(ast.literal_eval(p) for p in combo)
                 ok = value is not None and not (isinstance(value, float) and math.isnan(value))
                 scale = 1e6 if metric == "latency" else 1.0

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 def format_table(headers: list[str], rows: list[list[str]], align_right: set[int] | None = None) -> str:
     align_right = align_right or set()
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=True)]
 
     def fmt(row):
         return "  ".join(str(x).rjust(w) if i in align_right else str(x).ljust(w)
-                         for i, (x, w) in enumerate(zip(row, widths))).rstrip()
+                         for i, (x, w) in enumerate(zip(row, widths, strict=True))).rstrip()
 
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)])
 

@@ -13,8 +13,6 @@ from fcbench.cli import main
 
 from .conftest import commit
 
-
-
 # ---- configuration -------------------------------------------------------------------------
 
 def test_pyproject_config_is_valid_and_asv_mirrors_the_budget():
