@@ -1,14 +1,14 @@
 """fcbench report: a static site from the asv results directory.
 
-- `asv/`: asv's own published site (`asv publish`), for asv users. asv 0.6.6's pages load
-  jQuery, flot and Bootstrap from CDNs: that part is not offline yet.
+- `asv/`: asv's own published site (`asv publish`), for asv users, with the jQuery, flot and
+  Bootstrap files its pages would load from CDNs served from a vendored copy (asv_vendor/).
 - `index.html` + `charts/*.svg`: fcbench's pages, one section per machine (GPUs never mix):
   latency over commits per shape (one series per variant, SDPA peers included; a median-and-IQR
   chart per variant shows the spread), TFLOP/s, error / bound and resources over commits, the
   latest commit's variants relative to the fastest SDPA peer, and latency steps found by asv's
   own step detection, each naming the commit where it starts.
-The fcbench pages' SVGs are static (pygal with no JavaScript), so they open from the file system
-or any static host with nothing fetched at view time.
+The SVGs are static (pygal with no JavaScript): the site opens from the file system (fcbench's
+pages) or any static host (asv's pages load JSON) with nothing fetched at view time.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -85,6 +86,51 @@ def load_history(results_dir: Path, machine: str) -> History:
         for points in metric.values():
             points.extend([Point(None)] * (len(hist.commits) - len(points)))
     return hist
+
+
+ASV_VENDOR = Path(__file__).resolve().parent / "asv_vendor"
+# The CDN files asv 0.6.6's pages load, and the vendored copy that replaces each (asv_vendor/README.md).
+ASV_CDN_ASSETS = {
+    "https://code.jquery.com/jquery-3.3.1.min.js": "jquery-3.3.1.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js": "flot-0.8.3-jquery.flot.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js": "flot-0.8.3-jquery.flot.time.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js":
+        "flot-0.8.3-jquery.flot.selection.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js":
+        "flot-0.8.3-jquery.flot.categories.js",
+    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
+        "flot-orderbars-1.0.0-jquery.flot.orderBars.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js": "stupidtable-1.1.3.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js": "blueimp-md5-2.19.0.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js": "bootstrap-3.1.1.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css": "css/bootstrap-3.1.1.min.css",
+}
+_ASSET_TAG = re.compile(r"<(script|link)\b[^>]*>")
+_ASSET_URL = re.compile(r'\b(src|href)="(https?://[^"]+)"')
+
+
+def localize_asv_site(site: Path) -> None:
+    """Points asv's pages at the vendored assets (copied to site/vendor). The tags' SRI hashes
+    name the CDN's bytes, so they go with the CDN URL. Any other CDN asset is an error: the
+    report must not fetch anything at view time."""
+    shutil.copytree(ASV_VENDOR, site / "vendor", dirs_exist_ok=True)
+    unknown = set()
+
+    def local(tag: re.Match) -> str:
+        text = tag.group(0)
+        url = _ASSET_URL.search(text)
+        if url is None:
+            return text
+        if url.group(2) not in ASV_CDN_ASSETS:
+            unknown.add(url.group(2))
+            return text
+        text = text.replace(url.group(0), f'{url.group(1)}="vendor/{ASV_CDN_ASSETS[url.group(2)]}"')
+        return re.sub(r'\s(integrity|crossorigin|referrerpolicy)="[^"]*"', "", text)
+
+    for page in site.glob("*.html"):
+        page.write_text(_ASSET_TAG.sub(local, page.read_text()))
+    if unknown:
+        raise RuntimeError(f"asv's site loads assets fcbench does not vendor: {', '.join(sorted(unknown))}")
 
 
 def _chart(kind: str, title: str, y_title: str, x_labels: list[str], *, logarithmic=False):
@@ -202,9 +248,9 @@ code {{ background: #f4f4f4; padding: 0 0.2em; }}
 </style></head><body>
 <h1>fcbench report</h1>
 <p>FlashCore kernels and their SDPA peers over commits, from the asv results in <code>{results}</code>,
-one section per machine. These pages and charts need nothing from the network. asv's own site is in
-<a href="asv/index.html">asv/</a>: it needs a static server (<code>python3 -m http.server</code>; its pages
-load JSON) and, as asv 0.6.6 publishes it, network access (it loads jQuery, flot and Bootstrap from CDNs).</p>
+one section per machine. Nothing here is fetched from the network. asv's own site is in
+<a href="asv/index.html">asv/</a>; it needs a static server (<code>python3 -m http.server</code>), as its
+pages load JSON.</p>
 {sections}
 <p id="render-check">charts rendered: checking</p>
 <script>
@@ -254,6 +300,7 @@ def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, run_asv
                               text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        localize_asv_site(out / "asv")
     sections = []
     for machine in names:
         hist = load_history(results_dir, machine)
