@@ -3,6 +3,12 @@
 # time, A/A comparisons (false FAILs, largest |ratio - 1|), a planted latency regression, a
 # planted correctness bug and a planted register blow-up, on real commits of a scratch clone.
 # Usage: scripts/gate-validate.sh [SECONDS_FOR_REPEATS]   (logs and gate JSON in $OUT/gate-logs.tgz)
+# The lent GPU machine has no asv and no internet: download the wheels here first (see the device
+# tool's README for the platform flags; .whl/ is git-ignored), carry `.whl`, and install them:
+#   pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#     --platform manylinux_2_17_x86_64 -d .whl asv==0.6.6 asv_runner==0.3.2 json5 pympler zipp \
+#     'importlib-metadata<9' virtualenv distlib platformdirs python-discovery 'packaging>=26.3' tabulate pygal
+#   (there) python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 set -u
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 BUDGET=${1:-300}
