@@ -220,7 +220,8 @@ def cmd_report(args) -> int:
     from . import config, history, report
 
     index = report.build(Path(args.results_dir) if args.results_dir else history.DEFAULT_RESULTS_DIR,
-                         Path(args.out), repo=history.current_repo(), threshold=config.load().gate.latency_budget)
+                         Path(args.out), repo=history.current_repo(), threshold=config.load().gate.latency_budget,
+                         gate_json=[Path(p) for p in args.gate_json or []], commit_url=args.commit_url)
     print(f"report: {index} (opens from the file system; asv's own site in {index.parent / 'asv'})")
     return EXIT_OK
 
@@ -237,7 +238,8 @@ def cmd_ci(args) -> int:
     if args.job == "main":
         status = cmd_record(argparse.Namespace(ref="HEAD", samples=40, results_dir=args.results_dir, machine=None,
                                                variant=None, shape=None))
-        return status or cmd_report(argparse.Namespace(results_dir=args.results_dir, out=args.out))
+        return status or cmd_report(argparse.Namespace(results_dir=args.results_dir, out=args.out, gate_json=None,
+                                                       commit_url=None))
     if not args.base or not args.head:
         print("fcbench ci pr: --base and --head are required", file=sys.stderr)
         return EXIT_USAGE
@@ -335,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="static web report of the asv history: asv publish + fcbench charts")
     p.add_argument("--results-dir", help="asv results directory (default: .asv/results)")
     p.add_argument("--out", default=".asv/report", help="output directory (default: .asv/report)")
+    p.add_argument("--gate-json", action="append", help="an `fcbench gate --json` file whose verdicts to list")
+    p.add_argument("--commit-url", help="link template for commits, e.g. https://github.com/ORG/REPO/commit/{sha}")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("ci", help="the CI jobs: `ci pr --base REF --head REF` (check, compare, gate) and `ci main` "

@@ -5,8 +5,9 @@
 - `index.html` + `charts/*.svg`: fcbench's pages, one section per machine (GPUs never mix):
   latency over commits per shape (one series per variant, SDPA peers included; a median-and-IQR
   chart per variant shows the spread), TFLOP/s, error / bound and resources over commits, the
-  latest commit's variants relative to the fastest SDPA peer, and latency steps found by asv's
-  own step detection, each naming the commit where it starts.
+  latest commit's variants relative to the fastest SDPA peer, latency steps found by asv's own
+  step detection and the gate's failing verdicts (from `fcbench gate --json` files), each naming
+  (and, given a URL template, linking to) its commits.
 The SVGs are static (pygal with no JavaScript): the site opens from the file system (fcbench's
 pages) or any static host (asv's pages load JSON) with nothing fetched at view time.
 """
@@ -265,28 +266,54 @@ window.addEventListener("load", () => {{
 """
 
 
-def _section(hist: History, charts: list[dict], found: list[dict]) -> str:
+def _commit(sha: str, commit_url: str | None) -> str:
+    code = f"<code>{html.escape(sha[:8])}</code>"
+    return f"<a href='{html.escape(commit_url.format(sha=sha))}'>{code}</a>" if commit_url else code
+
+
+def _gate_section(verdicts: list[dict], commit_url: str | None) -> str:
+    """The gate's failing verdicts (from `fcbench gate --json` files) for this machine."""
+    if not verdicts:
+        return ""
+    rows = []
+    for v in verdicts:
+        for r in v["rows"]:
+            if r["verdict"].startswith("FAIL") or r["verdict"] == "MISSING":
+                change = f"x{r['ratio']:.3f}" if r.get("ratio") else html.escape(r.get("note") or "")
+                rows.append(f"<tr><td>{_commit(v['base'], commit_url)} &rarr; {_commit(v['head'], commit_url)}</td>"
+                            f"<td>{html.escape(r['variant'])}</td><td>{html.escape(r['shape'])}</td>"
+                            f"<td>{html.escape(r['verdict'])}</td><td>{change}</td></tr>")
+    body = ("<table><tr><th>base &rarr; head</th><th>variant</th><th>shape</th><th>verdict</th><th>change</th></tr>"
+            + "".join(rows) + "</table>") if rows else "<p>no failing verdicts</p>"
+    return f"<h3>Gate verdicts ({len(verdicts)} comparison(s))</h3>{body}"
+
+
+def _section(hist: History, charts: list[dict], found: list[dict], verdicts: list[dict],
+             commit_url: str | None) -> str:
     info = ", ".join(f"{k} {v}" for k, v in hist.info.items() if k in ("name", "capability", "driver", "cuda", "torch"))
     parts = [f"<h2 id='{_slug(hist.machine)}'>Machine {html.escape(hist.machine)}</h2>",
              f"<p>{html.escape(info)}; {len(hist.commits)} commit(s), oldest first: "
-             + ", ".join(f"<code>{c[:8]}</code>" for c in hist.commits) + "</p>"]
+             + ", ".join(_commit(c, commit_url) for c in hist.commits) + "</p>"]
     parts.append("<h3>Regressions (asv step detection on latency)</h3>")
     if found:
         rows = "".join(f"<tr><td>{html.escape(r['variant'])}</td><td>{html.escape(r['shape'])}</td>"
-                       f"<td><code>{r['before'][:8]}</code> &rarr; <code>{r['after'][:8]}</code></td>"
+                       f"<td>{_commit(r['before'], commit_url)} &rarr; {_commit(r['after'], commit_url)}</td>"
                        f"<td>{r['value_before_us']:.1f} &rarr; {r['value_after_us']:.1f} us (x{r['ratio']:.3f})</td></tr>"
                        for r in found)
         parts.append(f"<table><tr><th>variant</th><th>shape</th><th>starts at</th><th>change</th></tr>{rows}</table>")
     else:
         parts.append("<p>none found</p>")
+    parts.append(_gate_section(verdicts, commit_url))
     for section, items in itertools.groupby(charts, key=lambda c: c["section"]):
         parts.append(f"<h3>{html.escape(section)}</h3>")
         parts += [f"<figure><img src='{c['file']}' alt='{html.escape(c['title'])}'></figure>" for c in items]
     return "\n".join(parts)
 
 
-def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, run_asv_publish: bool = True) -> Path:
-    """Writes the site into `out`; returns the path of index.html."""
+def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, gate_json: list[Path] = (),
+          commit_url: str | None = None, run_asv_publish: bool = True) -> Path:
+    """Writes the site into `out`; returns the path of index.html. `gate_json`: `fcbench gate --json`
+    files to list; `commit_url`: a link template such as https://github.com/ORG/REPO/commit/{sha}."""
     names = machines(results_dir)
     if not names:
         raise FileNotFoundError(f"no asv results in {results_dir} (run `fcbench record` first)")
@@ -301,12 +328,14 @@ def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, run_asv
         if proc.returncode != 0:
             raise RuntimeError(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         localize_asv_site(out / "asv")
+    gates = [json.loads(Path(p).read_text()) for p in gate_json]
     sections = []
     for machine in names:
         hist = load_history(results_dir, machine)
         if not hist.commits:
             continue
-        sections.append(_section(hist, write_charts(hist, out), regressions(hist, threshold)))
+        verdicts = [v for v in gates if v.get("machine") == machine]
+        sections.append(_section(hist, write_charts(hist, out), regressions(hist, threshold), verdicts, commit_url))
     index = out / "index.html"
     index.write_text(PAGE.format(results=html.escape(str(results_dir)), sections="\n".join(sections)))
     return index

@@ -3,6 +3,7 @@ rendered in a real headless Chromium where one is installed (CI installs Debian'
 
 import functools
 import http.server
+import json
 import re
 import shutil
 import subprocess
@@ -32,8 +33,20 @@ def site(repo, tmp_path_factory):
             for sha in shas:
                 assert main(["record", sha, "--results-dir", str(results), "--machine", machine, "--samples", "4",
                              "--variant", "sdpa_math,wmma_qk"]) == 0
-        assert main(["report", "--results-dir", str(results), "--out", str(out)]) == 0
+        gate_json = out.parent / "gate.json"
+        gate_json.write_text(json.dumps({"base": shas[0], "head": shas[1], "machine": "ci-cpu", "exit_code": 6, "rows": [
+            {"variant": "wmma_qk", "shape": "(1,2,128,64)", "verdict": "FAIL-LATENCY", "ratio": 1.08, "note": ""},
+            {"variant": "sdpa_math", "shape": "(1,2,128,64)", "verdict": "SAME", "ratio": 1.0, "note": ""}]}))
+        assert main(["report", "--results-dir", str(results), "--out", str(out), "--gate-json", str(gate_json),
+                     "--commit-url", "https://example.invalid/commit/{sha}"]) == 0
     return out
+
+
+def test_gate_verdicts_and_commit_links(site):
+    page = (site / "index.html").read_text()
+    assert "Gate verdicts (1 comparison(s))" in page and "FAIL-LATENCY" in page and "x1.080" in page
+    assert page.count("Gate verdicts") == 1  # listed under its own machine only
+    assert re.search(r"<a href='https://example.invalid/commit/[0-9a-f]{40}'><code>[0-9a-f]{8}</code></a>", page)
 
 
 def test_one_section_per_machine_and_charts_for_every_metric(site):
@@ -51,6 +64,7 @@ def test_one_section_per_machine_and_charts_for_every_metric(site):
 def test_fcbench_pages_work_offline(site):
     for path in [site / "index.html", *(site / "charts").glob("*.svg")]:
         text = re.sub(r"<!--.*?-->", "", path.read_text(), flags=re.S)  # pygal's credit comment is never fetched
+        text = re.sub(r"<a\s[^>]*>", "<a>", text)  # links to commits are navigation, not fetched at view time
         urls = set(re.findall(r"https?://[^\s\"'<>)]+", text)) - {"http://www.w3.org/2000/svg",
                                                                   "http://www.w3.org/1999/xlink"}
         assert not urls, (path.name, urls)
