@@ -69,10 +69,11 @@ class BenchResult:
         return d
 
 
-def _inputs(shape: Shape, seed: int = 0):
+def inputs(shape: Shape, device="cuda", seed: int = 0):
+    """Standard-normal fp16 q, k, v for a shape (never zeros), the same for every variant."""
     g = torch.Generator(device="cpu").manual_seed(seed)
     dims = (shape.batch, shape.heads, shape.seqlen, shape.head_dim)
-    return tuple(torch.randn(dims, generator=g).to("cuda", torch.float16) for _ in range(3))
+    return tuple(torch.randn(dims, generator=g).to(device, torch.float16) for _ in range(3))
 
 
 def bench_one(timer: CudaTimer, variant: registry.Variant, shape: Shape, q, k, v, **timer_args) -> BenchResult:
@@ -98,7 +99,7 @@ def run(variants, shapes, *, progress=sys.stderr, **timer_args) -> list[BenchRes
     results: list[BenchResult] = []
     total, done = len(variants) * len(shapes), 0
     for shape in shapes:
-        q, k, v = _inputs(shape)
+        q, k, v = inputs(shape)
         for variant in variants:
             done += 1
             table.progress(progress, done, total, f"fcbench bench: {variant.name} {shape}")

@@ -101,11 +101,12 @@ class CheckReport:
         return rows
 
 
-def _run_once(variant: registry.Variant, q, k, v, case: CheckCase) -> torch.Tensor:
+def run_poisoned(variant: registry.Variant, q, k, v, *, causal: bool) -> torch.Tensor:
+    """One call with the output poisoned first (kernels): an element never written stays NaN."""
     out = None
-    if variant.is_kernel:  # poison: an element the kernel never writes stays NaN and fails
+    if variant.is_kernel:
         out = torch.full(q.shape, float("nan"), dtype=q.dtype, device=q.device)
-    out = attention(q, k, v, variant=variant.name, causal=case.causal, out=out)
+    out = attention(q, k, v, variant=variant.name, causal=causal, out=out)
     if q.is_cuda:
         torch.cuda.synchronize()
     return out
@@ -116,7 +117,7 @@ def check_case(variant: registry.Variant, case: CheckCase, q, k, v, ref, bound) 
     if reason:
         return CheckResult(variant.name, case, "SKIP", note=reason)
     try:
-        out = _run_once(variant, q, k, v, case)
+        out = run_poisoned(variant, q, k, v, causal=case.causal)
     except PeerUnavailable as exc:
         return CheckResult(variant.name, case, "SKIP", note=f"backend unavailable: {exc}")
     except Exception as exc:  # a crashed kernel is a failure, reported with its message
@@ -127,7 +128,7 @@ def check_case(variant: registry.Variant, case: CheckCase, q, k, v, ref, bound) 
         result.note = "NaN/Inf in output (unwritten element or overflow)"
     elif variant.is_kernel:
         # Same inputs twice must give identical bits: a moving result is a race.
-        again = _run_once(variant, q, k, v, case)
+        again = run_poisoned(variant, q, k, v, causal=case.causal)
         if not torch.equal(out, again):
             result.verdict, result.note = "FAIL", "output differs between two runs on the same inputs (race?)"
     return result

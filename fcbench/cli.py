@@ -65,10 +65,8 @@ def cmd_resources(args) -> int:
         from . import config, gate
 
         cfg = config.load().gate
-        over = [f"{r.kernel} ({r.arch}): {what}" for r in rows for what, value, limit in (
-            ("registers", r.registers, cfg.ceilings_for(r.variant).max_registers),
-            ("shared memory bytes", r.smem_bytes, cfg.ceilings_for(r.variant).max_smem_bytes),
-            ("spill bytes", r.spill_bytes, cfg.ceilings_for(r.variant).max_spill_bytes)) if value > limit]
+        over = [f"{r.kernel} ({r.arch}): {what}" for r in rows
+                for what in cfg.ceilings_for(r.variant).violations(r.registers, r.smem_bytes, r.spill_bytes)]
         if over:
             print("\nover the [tool.fcbench.gate] ceilings:\n  " + "\n  ".join(over))
             return gate.EXIT_RESOURCES

@@ -21,6 +21,17 @@ class ResourceCeilings:
     max_smem_bytes: int = 99 * 1024  # the L4's (sm_89) per-block limit
     max_spill_bytes: int = 0
 
+    def violations(self, registers: int | None, smem_bytes: int | None, spill_bytes: int | None) -> list[str]:
+        """What is over a ceiling, in words; None counts as not measured."""
+        over = []
+        if registers is not None and registers > self.max_registers:
+            over.append(f"{registers} registers > {self.max_registers}")
+        if smem_bytes is not None and smem_bytes > self.max_smem_bytes:
+            over.append(f"{smem_bytes} B shared memory > {self.max_smem_bytes}")
+        if spill_bytes is not None and spill_bytes > self.max_spill_bytes:
+            over.append(f"{spill_bytes} B spilled > {self.max_spill_bytes}")
+        return over
+
 
 @dataclass(frozen=True)
 class GateConfig:

@@ -23,9 +23,9 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import registry
 from .config import GateConfig
 from .history import BENCHMARKS, ENV_NAME
+from .registry import is_kernel_name
 from .table import format_table
 
 EXIT_PASS, EXIT_CANNOT_RUN, EXIT_CORRECTNESS, EXIT_RESOURCES, EXIT_LATENCY = 0, 3, 4, 5, 6
@@ -94,13 +94,6 @@ class Row:
     note: str = ""
 
 
-def _is_kernel(name: str) -> bool:
-    try:
-        return registry.get(name).is_kernel
-    except ValueError:  # a variant only older results know: treat as a kernel (gated)
-        return True
-
-
 def _value(data, metric, key):
     e = data[metric].get(key)
     return e.value if e is not None and e.ran else None
@@ -132,14 +125,7 @@ def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
         row.registers = regs if any(x is not None for x in regs) else None
         row.smem_bytes = smem if any(x is not None for x in smem) else None
         row.spill_bytes = _value(head, "spill_bytes", key)
-        ceilings = cfg.ceilings_for(variant)
-        over = []
-        if regs[1] is not None and regs[1] > ceilings.max_registers:
-            over.append(f"{regs[1]} registers > {ceilings.max_registers}")
-        if smem[1] is not None and smem[1] > ceilings.max_smem_bytes:
-            over.append(f"{smem[1]} B shared memory > {ceilings.max_smem_bytes}")
-        if row.spill_bytes is not None and row.spill_bytes > ceilings.max_spill_bytes:
-            over.append(f"{row.spill_bytes} B spilled > {ceilings.max_spill_bytes}")
+        over = cfg.ceilings_for(variant).violations(regs[1], smem[1], row.spill_bytes)
         err = entry(head, "error_over_bound")
         if head_failed:
             row.verdict, row.note = "FAIL-CORRECTNESS", f"failed at head: {', '.join(head_failed)}"
@@ -155,7 +141,7 @@ def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
             row.ratio = h.value / b.value
             row.significant = bool(is_different(b.samples, h.samples, b.stats, h.stats,
                                                 p_threshold=cfg.significance))
-            if not _is_kernel(variant):
+            if not is_kernel_name(variant):
                 # A PR does not change torch: a peer's base/head difference is the machine, not
                 # the change. Seen: sdpa_math, several launches with host work between them,
                 # moved 9% at (1,8,512,64) in an A/A comparison. Shown, never gated.

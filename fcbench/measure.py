@@ -19,6 +19,8 @@ import torch
 from . import config, registry, resources
 from .api import attention
 from .bench import Shape, parse_shape
+from .bench import inputs as bench_inputs
+from .check import run_poisoned
 from .peers import PeerUnavailable
 from .reference import error_bound, max_abs_error, reference_attention
 from .timer import CpuTimer, CudaTimer
@@ -66,11 +68,8 @@ def timer():
 
 @lru_cache(maxsize=8)
 def inputs(shape: Shape) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Standard-normal fp16 inputs, seeded by nothing but the shape (never zeros)."""
-    g = torch.Generator(device="cpu").manual_seed(0)
-    dims = (shape.batch, shape.heads, shape.seqlen, shape.head_dim)
-    device = "cuda" if has_gpu() else "cpu"
-    return tuple(torch.randn(dims, generator=g).to(device, torch.float16) for _ in range(3))
+    """fcbench bench's inputs for the shape, on this machine's device, kept for reuse."""
+    return bench_inputs(shape, "cuda" if has_gpu() else "cpu")
 
 
 def prepare(variant_name: str, shape: Shape) -> Prepared:
@@ -107,9 +106,7 @@ def quality(variant_name: str, shape: Shape) -> dict:
     ref = reference_attention(q, k, v, causal=shape.causal, scale=scale)
     bound = error_bound(q, k, v, ref, causal=shape.causal, scale=scale,
                         floor_relative=config.load().error_floor_relative)
-    out = torch.full(q.shape, float("nan"), dtype=q.dtype, device=q.device) if variant.is_kernel else None
-    out = attention(q, k, v, variant=variant_name, causal=shape.causal, out=out)
-    err = max_abs_error(out, ref)
+    err = max_abs_error(run_poisoned(variant, q, k, v, causal=shape.causal), ref)
     del ref
     return {"max_abs_error": err, "error_over_bound": err / bound.bound if bound.bound > 0 else math.inf}
 

@@ -103,6 +103,15 @@ def get(name: str) -> Variant:
     raise ValueError(f"variant: unknown variant {name!r}; known: {', '.join(v.name for v in VARIANTS)}")
 
 
+def is_kernel_name(name: str) -> bool:
+    """Whether results for `name` are a FlashCore kernel's; a variant only older results know is
+    treated as a kernel (gated), never silently as a peer."""
+    try:
+        return get(name).is_kernel
+    except ValueError:
+        return True
+
+
 def select(names: list[str] | None) -> tuple[Variant, ...]:
     """The variants named (in registry order), or all of them when names is empty/None."""
     if not names:

@@ -202,7 +202,7 @@ def write_charts(hist: History, out: Path) -> list[dict]:
             save(chart, "Spread of each variant's latency", f"{variant} {shape}", "spread", variant, shape)
     for shape in _shapes(hist):
         latest = {k[0]: pts[-1].value for k, pts in hist.series["latency"].items() if k[1] == shape and pts}
-        peers = {n: v for n, v in latest.items() if v is not None and not _is_kernel(n)}
+        peers = {n: v for n, v in latest.items() if v is not None and not registry.is_kernel_name(n)}
         if not peers:
             continue
         best = min(peers, key=peers.get)
@@ -212,13 +212,6 @@ def write_charts(hist: History, out: Path) -> list[dict]:
             chart.add(variant, [latest[variant] / peers[best]])
         save(chart, "Latest commit, relative to the fastest SDPA peer", shape, "latest", shape)
     return made
-
-
-def _is_kernel(name: str) -> bool:
-    try:
-        return registry.get(name).is_kernel
-    except ValueError:
-        return True
 
 
 def regressions(hist: History, threshold: float) -> list[dict]:

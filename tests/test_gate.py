@@ -227,7 +227,7 @@ STEADY = [100e-6 + i * 0.05e-6 for i in range(20)]  # 1% spread, like the H100 k
 
 
 def test_latency_verdicts(compared, monkeypatch):
-    monkeypatch.setattr(gate, "_is_kernel", lambda name: True)  # judge sdpa_math's row as a kernel's
+    monkeypatch.setattr(gate, "is_kernel_name", lambda name: True)  # judge sdpa_math's row as a kernel's
     slower = latency_row(compared, STEADY, [x * 1.10 for x in STEADY])
     assert (slower.verdict, slower.significant, round(slower.ratio, 2)) == ("FAIL-LATENCY", True, 1.1)
     assert gate.exit_code([slower]) == gate.EXIT_LATENCY
@@ -247,7 +247,7 @@ def test_a_slower_peer_is_shown_not_gated(compared):
 def test_noisy_when_over_budget_but_not_significant(compared, monkeypatch):
     # 20% slower, but 3 samples a side cannot reach p < 0.002 with Mann-Whitney and the 99%
     # intervals overlap: shown as NOISY, not failed. (sdpa_math judged as if it were a kernel.)
-    monkeypatch.setattr(gate, "_is_kernel", lambda name: True)
+    monkeypatch.setattr(gate, "is_kernel_name", lambda name: True)
     base = gate.load(compared["results"], "ci-cpu", compared["base"])
     head = gate.load(compared["results"], "ci-cpu", compared["docs"])
     key = ("sdpa_math", "(1,2,128,64)")
