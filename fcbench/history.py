@@ -21,6 +21,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +83,8 @@ class Worker:
     """A fcbench.worker process measuring the checkout at `root`; restarted if it dies."""
 
     def __init__(self, root: Path, log_path: Path, env: dict):
-        self.root, self.log_path, self.env, self.proc = root, log_path, env, None
+        self.root, self.log_path, self.env = root, log_path, env
+        self._start()  # now: every side imports torch and sets up CUDA at the same time
 
     def _start(self):
         env = {**self.env, "FCBENCH_SOURCE_ROOT": str(self.root),
@@ -128,26 +131,40 @@ def _record(measured: Measured, metric: str, key, reply: dict) -> None:
 
 
 def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, samples: int, log_dir: Path,
-                    env: dict, progress=sys.stderr) -> dict[str, Measured]:
-    """Measures each checkout in `roots` (sha -> worktree), alternating them in latency rounds."""
+                    env: dict, progress=sys.stderr, phases: dict | None = None) -> dict[str, Measured]:
+    """Measures each checkout in `roots` (sha -> worktree), alternating them in latency rounds.
+    `phases` gets the wall seconds of each phase (build, quality, latency)."""
+    from . import measure
+
+    phases = {} if phases is None else phases
+    clock = time.perf_counter()
+
+    def lap(name):
+        nonlocal clock
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - clock
+        clock = time.perf_counter()
+
     workers = {sha: Worker(root, log_dir / f"worker-{sha[:8]}.log", env) for sha, root in roots.items()}
     out = {sha: Measured(sha) for sha in roots}
     labels = [str(s) for s in shapes]
     keys = [(v.name, s) for v in variants for s in labels]
     try:
-        for sha, w in workers.items():
+        for sha, w in workers.items():  # one at a time: sides share build-cache objects
             reply = w.request(op="build")
             if "error" in reply:
                 raise CouldNotRun(f"build of {sha[:8]} failed: {reply['error']}")
             out[sha].info = {**w.request(op="info"), "build_seconds": reply["seconds"]}
+        lap("build")
+        for sha, w in workers.items():
             for i, (variant, shape) in enumerate(keys, 1):
                 table.progress(progress, i, len(keys), f"{sha[:8]}: quality and resources {variant} {shape}")
                 r = w.request(op="resources", variant=variant, shape=shape)
                 for metric in ("registers", "smem_bytes", "spill_bytes"):
                     _record(out[sha], metric, (variant, shape), r)
                 q = w.request(op="quality", variant=variant, shape=shape)
-                for metric in ("max_abs_error", "error_over_bound", "tflops"):
+                for metric in ("max_abs_error", "error_over_bound"):
                     _record(out[sha], metric, (variant, shape), q)
+        lap("quality")
         order = list(workers)
         for r in range(rounds):
             side_order = order if r % 2 == 0 else order[::-1]
@@ -161,9 +178,14 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
                     reply = workers[sha].request(op="latency", variant=variant, shape=shape, samples=samples)
                     out[sha].metrics["latency"][(variant, shape)] = so_far + reply["samples_s"] \
                         if "samples_s" in reply else reply
+        lap("latency")
     finally:
         for w in workers.values():
             w.close()
+    for m in out.values():  # TFLOP/s at the median of the same samples, not a separate timing
+        for (variant, shape), value in m.metrics["latency"].items():
+            m.metrics["tflops"][(variant, shape)] = \
+                measure.tflops(measure.shape_from_label(shape), value) if isinstance(value, list) else value
     return out
 
 
@@ -272,11 +294,22 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
         f"{s.batch},{s.heads},{s.seqlen},{s.head_dim}{',causal' if s.causal else ''}" for s in shapes)}
     shas = [resolve(repo, r) for r in refs]
     machine = machine or machine_name()
-    benchmarks = discover(results_dir, machine, repo, env)
-    with Checkouts(repo, shas) as roots:
-        measured = measure_commits(roots, variants, shapes, rounds=rounds, samples=samples,
-                                   log_dir=results_dir, env=env, progress=progress)
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+    # asv's discovery imports the suite in its own processes (CPU only): it runs while the
+    # workers build and measure.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        discovered = pool.submit(discover, results_dir, machine, repo, env)
+        with Checkouts(repo, shas) as roots:
+            measured = measure_commits(roots, variants, shapes, rounds=rounds, samples=samples,
+                                       log_dir=results_dir, env=env, progress=progress, phases=phases)
+        clock = time.perf_counter()
+        benchmarks = discovered.result()
+        phases["waiting for asv discovery"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     for sha, m in measured.items():
         commit_ms = int(git(repo, "show", "-s", "--format=%ct", sha)) * 1000
         write_results(results_dir, machine, m, benchmarks, commit_ms, append=append)
-    return {"machine": machine, "measured": measured, "shas": shas}
+    phases["writing asv results"] = time.perf_counter() - clock
+    phases["total"] = time.perf_counter() - started
+    return {"machine": machine, "measured": measured, "shas": shas, "phases": phases}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -98,17 +99,23 @@ def latency_sample_s(prepared: Prepared) -> float:
     return timer().sample(prepared.call, prepared.spin_cycles) * 1e-6
 
 
-def quality(variant_name: str, shape: Shape) -> dict:
-    """max_abs_error and error_over_bound (> 1 fails) on this shape's inputs, output poisoned."""
-    variant = registry.get(variant_name)
+@lru_cache(maxsize=2)
+def _reference(shape: Shape) -> tuple[torch.Tensor, float]:
+    """The reference output and the error bound at this shape's inputs: shared by every variant."""
     q, k, v = inputs(shape)
     scale = 1.0 / math.sqrt(shape.head_dim)
     ref = reference_attention(q, k, v, causal=shape.causal, scale=scale)
     bound = error_bound(q, k, v, ref, causal=shape.causal, scale=scale,
                         floor_relative=config.load().error_floor_relative)
-    err = max_abs_error(run_poisoned(variant, q, k, v, causal=shape.causal), ref)
-    del ref
-    return {"max_abs_error": err, "error_over_bound": err / bound.bound if bound.bound > 0 else math.inf}
+    return ref, bound.bound
+
+
+def quality(variant_name: str, shape: Shape) -> dict:
+    """max_abs_error and error_over_bound (> 1 fails) on this shape's inputs, output poisoned."""
+    q, k, v = inputs(shape)
+    ref, bound = _reference(shape)
+    err = max_abs_error(run_poisoned(registry.get(variant_name), q, k, v, causal=shape.causal), ref)
+    return {"max_abs_error": err, "error_over_bound": err / bound if bound > 0 else math.inf}
 
 
 def machine_arch() -> str:
@@ -123,6 +130,17 @@ def _unit_resources(variant_name: str, arch: str) -> tuple:
     return tuple(resources.unit_resources(registry.get(variant_name), arch))
 
 
+def count_resources() -> None:
+    """Compiles this checkout's kernel units for this machine's arch in parallel, so that the
+    per-(variant, shape) requests read cached counts. A unit that fails to compile is left to
+    its own request, which raises the compiler's message again (failures are not cached)."""
+    names = [v.name for v in registry.VARIANTS if v.is_kernel and v.source.exists()]
+    with ThreadPoolExecutor(max_workers=max(len(names), 1)) as pool:
+        futures = [pool.submit(_unit_resources, name, machine_arch()) for name in names]
+    for f in futures:
+        f.exception()  # waited for above; reported per request, not here
+
+
 def variant_resources(variant_name: str, head_dim: int) -> dict:
     variant = registry.get(variant_name)
     if not variant.is_kernel:
@@ -134,9 +152,8 @@ def variant_resources(variant_name: str, head_dim: int) -> dict:
             "spill_bytes": sum(r.spill_bytes for r in rows)}
 
 
-def tflops(prepared: Prepared, samples: int = 20) -> float:
-    """TFLOP/s at the median of `samples` latency samples."""
+def tflops(shape: Shape, samples_s) -> float:
+    """TFLOP/s at the median of the latency samples (seconds)."""
     import statistics
 
-    median_s = statistics.median(latency_sample_s(prepared) for _ in range(samples))
-    return prepared.shape.flops / median_s / 1e12
+    return shape.flops / statistics.median(samples_s) / 1e12

@@ -1,0 +1,72 @@
+"""Summarises scripts/gate-validate.sh logs (any number of runs' directories): false FAILs and
+the largest |head/base - 1| per shape over the A/A comparisons, how often the planted
+regression was flagged per shape, what the planted bugs gave, and the pipeline's wall times.
+Usage: python3 scripts/gate_validation_summary.py DIR [DIR...]"""
+
+import glob
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+
+PLANTED = "wmma_fused_cpasync"
+
+
+def runs(dirs, prefix):
+    files = sorted(f for d in dirs for f in glob.glob(os.path.join(d, prefix + "*.json")))
+    return {f: json.load(open(f)) for f in files}
+
+
+def failing(row):
+    return row["verdict"].startswith("FAIL") or row["verdict"] == "MISSING"
+
+
+def main(dirs):
+    aa, reg = runs(dirs, "aa-"), runs(dirs, "reg-")
+    print(f"A/A: {len(aa)} comparisons; with any failing verdict: {sum(any(map(failing, d['rows'])) for d in aa.values())}")
+    worst = defaultdict(lambda: (0.0, ""))
+    for d in aa.values():
+        for r in d["rows"]:
+            if r["ratio"] is not None and not r["variant"].startswith("sdpa_"):
+                worst[r["shape"]] = max(worst[r["shape"]], (abs(r["ratio"] - 1), r["variant"]))
+    for shape, (w, variant) in sorted(worst.items()):
+        print(f"  kernels, largest |head/base - 1| at {shape}: {w:.4f} ({variant})")
+    verdicts = defaultdict(lambda: defaultdict(int))
+    for d in aa.values():
+        for r in d["rows"]:
+            verdicts["SDPA peers" if r["variant"].startswith("sdpa_") else "kernels"][r["verdict"]] += 1
+    for who, counts in sorted(verdicts.items()):
+        print(f"  A/A verdicts, {who}: {dict(sorted(counts.items()))}")
+    print(f"planted regression ({PLANTED}): {len(reg)} comparisons")
+    flagged = sum(any(r["variant"] == PLANTED and r["verdict"] == "FAIL-LATENCY" for r in d["rows"]) for d in reg.values())
+    others = sum(any(r["variant"] != PLANTED and failing(r) for r in d["rows"]) for d in reg.values())
+    print(f"  flagged FAIL-LATENCY at some shape: {flagged}; another variant failing: {others}")
+    per_shape = defaultdict(list)
+    for d in reg.values():
+        for r in d["rows"]:
+            if r["variant"] == PLANTED and r["ratio"] is not None:
+                per_shape[r["shape"]].append((r["ratio"], r["verdict"]))
+    for shape, rows in sorted(per_shape.items()):
+        ratios = sorted(x for x, _ in rows)
+        flagged = sum(v == "FAIL-LATENCY" for _, v in rows)
+        print(f"  {shape}: head/base {ratios[0]:.3f} .. {ratios[-1]:.3f} (median {ratios[len(ratios) // 2]:.3f}); "
+              f"FAIL-LATENCY {flagged}/{len(rows)}")
+    for d in dirs:
+        for name in ("bug-AD", "blowup-AE", "cold-AB", "onekernel-AC"):
+            path = os.path.join(d, name + ".json")
+            if os.path.exists(path):
+                data = json.load(open(path))
+                bad = sorted({(r["variant"], r["verdict"]) for r in data["rows"] if failing(r)})
+                print(f"{name}: exit {data['exit_code']} failing {bad}")
+        summary = os.path.join(d, "summary.txt")
+        if os.path.exists(summary):
+            walls = [int(m) for m in re.findall(r"wall_s=(\d+)", open(summary).read())]
+            print(f"{os.path.basename(d)}: {len(walls)} comparisons, wall s min {min(walls)} max {max(walls)}")
+            for line in open(summary):
+                if line.startswith(("cold-", "onekernel-", "bug-", "blowup-")):
+                    print("  " + line.strip())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
