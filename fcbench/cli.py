@@ -175,7 +175,7 @@ def cmd_record(args) -> int:
     from . import history
 
     out = history.run([args.ref], rounds=1, samples=args.samples, append=True,
-                      **_history_args(args, history.DEFAULT_RESULTS_DIR))
+                      **_history_args(args, history.default_results_dir("record")))
     print(f"recorded {out['shas'][0][:8]} on machine {out['machine']!r} ({_phases(out)})")
     return EXIT_OK
 
@@ -183,7 +183,7 @@ def cmd_record(args) -> int:
 def cmd_compare(args) -> int:
     from . import history
 
-    kw = _history_args(args, history.DEFAULT_COMPARE_DIR)
+    kw = _history_args(args, history.default_results_dir("compare"))
     out = history.run([args.base, args.head], rounds=args.rounds, samples=args.samples, append=False, **kw)
     base, head = out["shas"]
     print(f"measured {base[:8]} and {head[:8]} interleaved ({args.rounds} rounds x {args.samples} samples) "
@@ -213,7 +213,7 @@ def _gate(base: str, head: str, machine: str, results_dir, args) -> int:
 def cmd_gate(args) -> int:
     from . import history
 
-    kw = _history_args(args, history.DEFAULT_COMPARE_DIR)
+    kw = _history_args(args, history.default_results_dir("compare"))
     repo = history.current_repo()
     base, head = history.resolve(repo, args.base), history.resolve(repo, args.head)
     return _gate(base, head, kw["machine"], kw["results_dir"], args)
@@ -224,7 +224,7 @@ def cmd_report(args) -> int:
 
     from . import config, history, report
 
-    index = report.build(Path(args.results_dir) if args.results_dir else history.DEFAULT_RESULTS_DIR,
+    index = report.build(Path(args.results_dir) if args.results_dir else history.default_results_dir("record"),
                          Path(args.out), repo=history.current_repo(), threshold=config.load().gate.latency_budget,
                          gate_json=[Path(p) for p in args.gate_json or []], commit_url=args.commit_url)
     print(f"report: {index} (opens from the file system; asv's own site in {index.parent / 'asv'})")

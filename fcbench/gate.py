@@ -186,13 +186,30 @@ HEADERS = ["variant", "shape", "base us", "head us", "head/base", "budget", "sig
            "registers", "smem B", "verdict", "note"]
 
 
-def markdown(rows: list[Row], base: str, head: str, machine: str, code: int) -> str:
+def _reason(r: Row) -> str:
+    """One line saying why a row fails, with the numbers a reviewer needs."""
+    if r.verdict == "FAIL-LATENCY":
+        return f"{r.base_us:.1f} -> {r.head_us:.1f} us (x{r.ratio:.3f}; budget {r.budget:.0%}, significant)"
+    if r.verdict == "FAIL-CORRECTNESS" and r.error_over_bound is not None and not r.note.startswith("failed"):
+        return f"error / bound {r.error_over_bound:.3g} (over 1 fails)"
+    return r.note
+
+
+def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, significance: float) -> str:
+    """The PR comment / job summary: what fails first, every row folded below it."""
     status = {EXIT_PASS: "pass", EXIT_CORRECTNESS: "FAIL: correctness", EXIT_RESOURCES: "FAIL: resources",
               EXIT_LATENCY: "FAIL: latency"}[code]
+    failing = [r for r in rows if r.verdict in FAILING]
     lines = [f"### fcbench gate: {status}", "",
-             f"base `{base[:8]}` -> head `{head[:8]}` on `{machine}`; latency is the median GPU time per call.", "",
-             "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+             f"base `{base[:8]}` -> head `{head[:8]}` on `{machine}`: {len(failing)} of {len(rows)} "
+             f"(variant, shape) rows failing. Latency is the median time per call (GPU time on a GPU); FAIL-LATENCY needs "
+             f"head/base over the variant's budget and a difference significant at p < {significance:g} "
+             "(asv's Mann-Whitney test). SDPA peers are shown, never gated.", ""]
+    lines += [f"- **{r.verdict}** `{r.variant}` {r.shape}: {_reason(r)}" for r in failing] + [""] * bool(failing)
+    lines += [f"<details{'' if failing else ' open'}><summary>all {len(rows)} rows</summary>", "",
+              "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in table_rows(rows)]
+    lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 
@@ -205,7 +222,7 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
     rows = evaluate(base, head, cfg)
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
-    md = markdown(rows, base_sha, head_sha, machine, code)
+    md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance)
     for path in filter(None, [markdown_path, os.environ.get("GITHUB_STEP_SUMMARY")]):
         with open(path, "a") as f:
             f.write(md)

@@ -39,11 +39,6 @@ BENCHMARKS = {
     "spill_bytes": "benchmarks.Resources.track_spill_bytes",
 }
 ENV_NAME = "fcbench"
-# Main's history (record: samples are appended, nothing recorded is lost), and pull-request
-# comparisons (compare: each run replaces the compared commits' results with fresh interleaved
-# ones), kept apart so PR commits never enter the published history.
-DEFAULT_RESULTS_DIR = registry.REPO_ROOT / ".asv" / "results"
-DEFAULT_COMPARE_DIR = registry.REPO_ROOT / ".asv" / "compare"
 
 
 class CouldNotRun(RuntimeError):
@@ -64,6 +59,15 @@ def resolve(repo: Path, ref: str) -> str:
 def current_repo() -> Path:
     """The git repository of the working directory: the commits to measure live there."""
     return Path(git(Path.cwd(), "rev-parse", "--show-toplevel"))
+
+
+def default_results_dir(kind: str) -> Path:
+    """<repository of the working directory>/.asv/results: main's history (record: samples are
+    appended, nothing recorded is lost); .asv/compare: pull-request comparisons (each run
+    replaces the compared commits' results with fresh interleaved ones), kept apart so PR
+    commits never enter the published history. In the measured repository, not fcbench's own
+    checkout, where fcbench is installed from elsewhere."""
+    return current_repo() / ".asv" / {"record": "results", "compare": "compare"}[kind]
 
 
 def machine_name() -> str:

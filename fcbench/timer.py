@@ -64,9 +64,9 @@ class CudaTimer:
 
     def warm_up(self, fn, warmup_s: float = 0.05) -> int:
         """Runs fn until warmup_s has passed; returns the spin (GPU cycles) to put before each
-        sample: twice the host time of one call, at least 20 us, so that the call is queued
-        behind the spin before the start event fires."""
-        host_s = self._warm_up(fn, warmup_s)
+        sample: twice the steady host time of one call, at least 20 us, so that the call is
+        queued behind the spin before the start event fires."""
+        host_s = steady_host_seconds(self._warm_up(fn, warmup_s))
         return int(max(2 * host_s * 1e6, 20.0) * self._cycles_per_us)
 
     def _enqueue(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event]:
@@ -108,15 +108,23 @@ class CudaTimer:
         return out
 
     @staticmethod
-    def _warm_up(fn, warmup_s: float) -> float:
-        """Runs fn until warmup_s has passed (at least 3 calls); returns host seconds per call."""
+    def _warm_up(fn, warmup_s: float) -> list[float]:
+        """Runs fn until warmup_s has passed (at least 5 calls); returns each call's host seconds."""
         torch.cuda.synchronize()
-        calls, host = 0, 0.0
+        host: list[float] = []
         started = time.perf_counter()
-        while calls < 3 or time.perf_counter() - started < warmup_s:
+        while len(host) < 5 or time.perf_counter() - started < warmup_s:
             t0 = time.perf_counter()
             fn()
-            host += time.perf_counter() - t0
-            calls += 1
+            host.append(time.perf_counter() - t0)
             torch.cuda.synchronize()
-        return host / calls
+        return host
+
+
+def steady_host_seconds(per_call: list[float]) -> float:
+    """The host time of a call once warm: the median without the first call. The first call
+    can cost a second (cuDNN builds its graph, kernels load lazily); averaged in, it made
+    every later sample spin the GPU for that long (0.7 s per sdpa_cudnn sample on the H100)."""
+    import statistics
+
+    return statistics.median(per_call[1:] or per_call)

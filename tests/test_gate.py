@@ -2,6 +2,7 @@
 and an end-to-end record + compare + gate of two real commits of a temporary git repository
 (CPU: sdpa_math is timed, the kernels are resource-counted from each commit's sources)."""
 
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -137,6 +138,28 @@ def test_record_appends_to_the_history(in_repo, tmp_path):
     assert samples and all(len(s) == 8 for s in samples)  # nothing recorded is lost
 
 
+def test_results_default_to_the_measured_repository(in_repo):
+    # Not fcbench's own checkout: fcbench may be installed from elsewhere than the repo measured.
+    assert main(["record", in_repo["base"], "--machine", "ci-cpu", "--samples", "2", "--variant", "sdpa_math"]) == 0
+    assert list((in_repo["repo"] / ".asv" / "results" / "ci-cpu").glob(f"{in_repo['base'][:8]}-*.json"))
+
+
+def test_tflops_is_computed_from_the_latency_samples(compared):
+    import statistics
+
+    from asv.results import iter_results_for_machine_and_hash
+
+    from fcbench.bench import Shape
+
+    results = next(iter_results_for_machine_and_hash(str(compared["results"]), "ci-cpu", compared["docs"]))
+    latency, tflops = "benchmarks.Latency.time_attention", "benchmarks.Quality.track_tflops"
+    params = results.get_result_params(latency)
+    at = [i for i, combo in enumerate(itertools.product(*params)) if combo == ("'sdpa_math'", "'(1,2,128,64)'")][0]
+    samples = results.get_result_samples(latency, params)[at]
+    expected = Shape(1, 2, 128, 64).flops / statistics.median(samples) / 1e12
+    assert results.get_result_value(tflops, results.get_result_params(tflops))[at] == pytest.approx(expected)
+
+
 def test_docs_only_change_passes(compared):
     rows = gate_rows(compared, compared["docs"])
     assert {r.verdict for r in rows.values()} <= {"SAME", "NOISY", "FASTER", "SLOWER"}
@@ -146,13 +169,21 @@ def test_docs_only_change_passes(compared):
 
 def test_planted_register_blow_up_fails_resources_and_names_the_variant(in_repo, capsys):
     compared = in_repo
+    md = compared["results"] / "gate.md"
+    md.unlink(missing_ok=True)
     code = main(["gate", compared["base"], compared["spill"], "--results-dir", str(compared["results"]),
-                 "--machine", "ci-cpu", "--json", str(compared["results"] / "gate.json")])
+                 "--machine", "ci-cpu", "--json", str(compared["results"] / "gate.json"), "--markdown", str(md)])
     assert code == gate.EXIT_RESOURCES
     verdicts = json.loads((compared["results"] / "gate.json").read_text())["rows"]
     failing = {(r["variant"], r["verdict"]) for r in verdicts if r["verdict"].startswith("FAIL")}
     assert failing == {("wmma_qk", "FAIL-RESOURCES")}
     assert "B spilled > 0" in capsys.readouterr().out
+    # The PR comment leads with what fails and why, the full table folded below it.
+    text = md.read_text()
+    assert text.startswith("### fcbench gate: FAIL: resources")
+    first = text.index("- **FAIL-RESOURCES** `wmma_qk` (1,2,128,64): ")
+    assert "B spilled > 0" in text[first:text.index("\n", first)]
+    assert first < text.index("<details><summary>all 6 rows</summary>") < text.index("| wmma_qk | (1,2,128,64) |")
 
 
 def _plant(compared, head, benchmark, variant, change):

@@ -1,5 +1,7 @@
 """GPU tests: every variant on the check cases, bad inputs at the C++ boundary, timer sanity."""
 
+import time
+
 import pytest
 import torch
 
@@ -74,6 +76,20 @@ def test_timer_measures_gpu_time_not_host_time():
     assert short.summary.n >= 30 and all(s > 0 for s in short.samples_us)
     assert 40 < short.summary.median < 70, short.summary
     assert 1.8 < long.summary.median / short.summary.median < 2.2
+
+
+def test_spin_ignores_a_slow_first_call():
+    timer = CudaTimer()
+    calls = []
+
+    def fn():
+        if not calls:
+            time.sleep(0.2)  # one-time setup on the host, as cuDNN's first call
+        calls.append(1)
+        torch.cuda._sleep(1000)
+
+    spin_us = timer.warm_up(fn) / timer._cycles_per_us
+    assert len(calls) >= 5 and 20 <= spin_us < 1000, spin_us
 
 
 def test_bench_reports_tflops_and_sdpa_ratio():
