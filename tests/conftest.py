@@ -1,11 +1,17 @@
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from fcbench import registry
+
+# README's test command runs `.venv/bin/python -m pytest` without activating the venv: its
+# console scripts (fcbench, asv, ruff, actionlint) go first on PATH, as activation would.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 GIT = ["git", "-c", "user.email=ci@fcbench", "-c", "user.name=fcbench-ci"]
 
