@@ -59,6 +59,9 @@ def test_one_section_per_machine_and_charts_for_every_metric(site):
     charts = re.findall(r"<img src='(charts/[^']+\.svg)'", page)
     assert charts and all((site / c).exists() for c in charts)
     assert all(c.startswith("charts/ci-") for c in charts)  # files named per machine: GPUs never mix
+    # Recorded without a GPU: the axes say host wall time, never GPU time.
+    latency = [(site / c).read_text() for c in charts if "latency" in c]
+    assert latency and all("host wall time per call" in t and "GPU time" not in t for t in latency)
 
 
 def test_fcbench_pages_work_offline(site):
