@@ -4,8 +4,9 @@
 #            planted correctness bug, a planted register blow-up, then repeats for SECONDS;
 #   repeats  only the repeats: A/A comparisons and planted-regression comparisons, alternating,
 #            for SECONDS (run it in several device calls; the summary combines them).
-# Usage: scripts/gate-validate.sh [full|repeats] [SECONDS]   (logs + gate JSON in $OUT/gate-logs-MODE.tgz)
-# SECONDS bounds the whole script: a repeat starts only if the longest comparison so far still fits.
+# Usage: scripts/gate-validate.sh [full|repeats] [SECONDS] [PAIRS]   (logs + gate JSON in $OUT/gate-logs-MODE.tgz)
+# SECONDS bounds the whole script: a repeat starts only if the longest comparison so far still fits;
+# PAIRS (default: no limit) stops after that many A/A + planted-regression pairs.
 # Summary over the logs of any number of runs: python3 scripts/gate_validation_summary.py DIR...
 # The lent GPU machine has no asv and no internet: download the wheels here first (see the device
 # tool's README for the platform flags; .whl/ is git-ignored), carry `.whl`, and install them:
@@ -14,7 +15,7 @@
 #     'importlib-metadata<9' virtualenv distlib platformdirs python-discovery 'packaging>=26.3' tabulate pygal
 #   (there) python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 set -u
-MODE=${1:-full}; BUDGET=${2:-300}
+MODE=${1:-full}; BUDGET=${2:-300}; PAIRS=${3:-1000000}
 [[ $MODE == full || $MODE == repeats ]] || { echo "mode: full or repeats, not '$MODE'" >&2; exit 2; }
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD FCBENCH=${FCBENCH:-fcbench}   # FCBENCH="python3 -m fcbench" where it isn't installed
@@ -40,7 +41,7 @@ fi
 longest=30 i=0
 fits() { (( SECONDS + longest < BUDGET )); }
 timed() { local t0=$SECONDS; cmp "$@" || exit 3; (( SECONDS - t0 > longest )) && longest=$((SECONDS - t0)); return 0; }
-while fits; do
+while fits && (( i < PAIRS )); do
   i=$((i + 1)); timed "aa-$i" "$A" "$B"
   fits && timed "reg-$i" "$A" "$C"
 done
