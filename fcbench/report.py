@@ -31,7 +31,7 @@ from . import registry
 from .history import BENCHMARKS, ENV_NAME, asv_config
 
 METRICS = {  # metric -> (chart title, y axis title, logarithmic)
-    "latency": ("Latency over commits", "median {time} per call (us)", True),
+    "latency": ("Latency over commits", "median {clock} per call (us)", True),
     "tflops": ("Throughput over commits", "TFLOP/s", False),
     "error_over_bound": ("Error / bound over commits (> 1 fails)", "max |out - ref| / bound", False),
     "registers": ("Registers over commits", "registers per thread (largest kernel)", False),
@@ -170,7 +170,7 @@ def write_charts(hist: History, out: Path) -> list[dict]:
     labels = [c[:8] for c in hist.commits]
     made = []
     # What the samples are: CUDA events on a GPU; host wall-clock on a machine without one.
-    time = "GPU time" if hist.info.get("timer") == "cuda-events" else "host wall time"
+    clock = "GPU time" if hist.info.get("timer") == "cuda-events" else "host wall time"
 
     def save(chart, section: str, title: str, *parts: str):
         path = out / "charts" / f"{_slug(hist.machine, *parts)}.svg"
@@ -190,14 +190,14 @@ def write_charts(hist: History, out: Path) -> list[dict]:
             keys = [k for k in keys if any(p.value is not None for p in hist.series[metric][k])]
             if not keys:
                 continue
-            chart = _chart("line", f"{title}: {group}", y_title.format(time=time), labels, logarithmic=log)
+            chart = _chart("line", f"{title}: {group}", y_title.format(clock=clock), labels, logarithmic=log)
             for variant in _variant_order({k[0] for k in keys}):
                 key = next(k for k in keys if k[0] == variant)
                 chart.add(variant, [p.value for p in hist.series[metric][key]])
             save(chart, METRICS[metric][0], f"{title}: {group}", metric, group)
     for (variant, shape), points in sorted(hist.series["latency"].items()):
         if any(p.value is not None for p in points):
-            chart = _chart("line", f"{variant} {shape}: median and IQR", f"{time} per call (us)", labels)
+            chart = _chart("line", f"{variant} {shape}: median and IQR", f"{clock} per call (us)", labels)
             chart.add("75th percentile", [p.q75 for p in points], stroke_style={"dasharray": "4, 4"})
             chart.add("median", [p.value for p in points])
             chart.add("25th percentile", [p.q25 for p in points], stroke_style={"dasharray": "4, 4"})

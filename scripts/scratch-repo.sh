@@ -8,7 +8,9 @@
 #   E  A + `__launch_bounds__(128, 8)` on wmma_qk (a planted register blow-up)
 # Fails (status 3) if a planted edit matched nothing. Leaves main (F) checked out.
 _dir=$1
-mkdir -p "$_dir" && tar --exclude=./.git --exclude=./.asv --exclude=./gpu-logs --exclude=./.whl -cf - . | tar -xf - -C "$_dir"
+# The tree without .git and the big ignored folders (.gitignore's; the device's copy has no .git to ask).
+mkdir -p "$_dir" && tar --exclude=./.git --exclude=./.venv --exclude=./.asv --exclude=./.whl --exclude=./gpu-logs \
+  --exclude=./build -cf - . | tar -xf - -C "$_dir"
 cd "$_dir" || return 3
 G="git -c user.email=v@fcbench -c user.name=validate"
 _t0=$(( $(date +%s) - 86400 )) _n=0
