@@ -122,13 +122,6 @@ __device__ __forceinline__ void store_output_rows(const AccumFragment (&acc)[kHe
   }
 }
 
-// Opts a kernel into more than 48 KB of dynamic shared memory where it needs it.
-template <typename Kernel>
-cudaError_t allow_dynamic_smem(Kernel kernel, size_t bytes) {
-  if (bytes <= 48 * 1024) return cudaSuccess;
-  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
-}
-
 __host__ __device__ inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 }  // namespace fcbench

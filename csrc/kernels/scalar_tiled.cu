@@ -2,6 +2,7 @@
 // scalar math, one query row per warp. The correct-but-slow baseline the WMMA variants
 // are measured against (2122 us at (1,8,512,64) on the L4).
 #include "common.cuh"
+#include "launch.cuh"
 
 namespace fcbench {
 
@@ -13,6 +14,8 @@ struct ScalarTiledConfig {
   static constexpr int kThreads = kWarps * 32;
   static constexpr int kTileN = 64;
   static constexpr int kLd = kHeadDim + 2;
+  static constexpr int kBlockM = kWarps;  // query rows per block, for launch_row_blocks
+  static constexpr int kSmemBytes = 0;  // dynamic: none, its shared memory is static
 };
 
 template <int kHeadDim>
@@ -106,34 +109,19 @@ __global__ void __launch_bounds__(ScalarTiledConfig<kHeadDim>::kThreads)
   }
 }
 
-namespace {
-
-template <int kHeadDim>
-cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
-  using Cfg = ScalarTiledConfig<kHeadDim>;
-  const dim3 grid(ceil_div(p.seqlen, Cfg::kWarps), p.heads, p.batch);
-  scalar_tiled_kernel<kHeadDim><<<grid, Cfg::kThreads, 0, stream>>>(p);
-  return cudaGetLastError();
-}
-
-}  // namespace
-
 cudaError_t scalar_tiled_forward(const AttentionParams& p, cudaStream_t stream) {
-  switch (p.head_dim) {
-    case 64: return launch<64>(p, stream);
-    case 128: return launch<128>(p, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return launch_row_blocks<ScalarTiledConfig<D>>(scalar_tiled_kernel<D>, p, stream);
+  });
 }
 
 }  // namespace fcbench
 
 extern "C" int fcbench_scalar_tiled_launch_info(int head_dim, fcbench::KernelLaunchInfo* out, int capacity) {
   using namespace fcbench;
-  if (capacity < 1) return 0;
-  switch (head_dim) {
-    case 64: out[0] = {reinterpret_cast<const void*>(&scalar_tiled_kernel<64>), ScalarTiledConfig<64>::kThreads, 0}; return 1;
-    case 128: out[0] = {reinterpret_cast<const void*>(&scalar_tiled_kernel<128>), ScalarTiledConfig<128>::kThreads, 0}; return 1;
-    default: return 0;
-  }
+  return with_head_dim(head_dim, 0, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return row_blocks_launch_info<ScalarTiledConfig<D>>(scalar_tiled_kernel<D>, out, capacity);
+  });
 }

@@ -4,6 +4,7 @@
 // final 1/l. Each warp owns 16 query rows (FlashCore's version: 117-146 us on the L4
 // once correct, after shipping with max error 4.36).
 #include "fused_tile.cuh"
+#include "launch.cuh"
 
 namespace fcbench {
 
@@ -64,41 +65,19 @@ __global__ void __launch_bounds__(WmmaFusedConfig<kHeadDim>::kThreads, 2) wmma_f
   state.store(p.o + b * p.o_stride[0] + h * p.o_stride[1], p.o_stride[2], warp_row0, p.seqlen);
 }
 
-namespace {
-
-template <int kHeadDim>
-cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
-  using Cfg = WmmaFusedConfig<kHeadDim>;
-  auto kernel = wmma_fused_kernel<kHeadDim>;
-  if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
-  const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
-  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
-  return cudaGetLastError();
-}
-
-template <int kHeadDim>
-KernelLaunchInfo info() {
-  using Cfg = WmmaFusedConfig<kHeadDim>;
-  return {reinterpret_cast<const void*>(&wmma_fused_kernel<kHeadDim>), Cfg::kThreads, Cfg::kSmemBytes};
-}
-
-}  // namespace
-
 cudaError_t wmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
-  switch (p.head_dim) {
-    case 64: return launch<64>(p, stream);
-    case 128: return launch<128>(p, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return launch_row_blocks<WmmaFusedConfig<D>>(wmma_fused_kernel<D>, p, stream);
+  });
 }
 
 }  // namespace fcbench
 
 extern "C" int fcbench_wmma_fused_launch_info(int head_dim, fcbench::KernelLaunchInfo* out, int capacity) {
-  if (capacity < 1) return 0;
-  switch (head_dim) {
-    case 64: out[0] = fcbench::info<64>(); return 1;
-    case 128: out[0] = fcbench::info<128>(); return 1;
-    default: return 0;
-  }
+  using namespace fcbench;
+  return with_head_dim(head_dim, 0, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return row_blocks_launch_info<WmmaFusedConfig<D>>(wmma_fused_kernel<D>, out, capacity);
+  });
 }

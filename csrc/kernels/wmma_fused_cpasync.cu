@@ -4,6 +4,7 @@
 // shared memory beyond 48 KB. (v8 on the L4: 98.4 us at (1,8,512,64), 48x32 tiles,
 // 12 warps, 49 KB.)
 #include "fused_tile.cuh"
+#include "launch.cuh"
 
 namespace fcbench {
 
@@ -113,41 +114,19 @@ __global__ void __launch_bounds__(WmmaFusedCpAsyncConfig<kHeadDim>::kThreads, Wm
   state.store(p.o + b * p.o_stride[0] + h * p.o_stride[1], p.o_stride[2], warp_row0, p.seqlen);
 }
 
-namespace {
-
-template <int kHeadDim>
-cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
-  using Cfg = WmmaFusedCpAsyncConfig<kHeadDim>;
-  auto kernel = wmma_fused_cpasync_kernel<kHeadDim>;
-  if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
-  const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
-  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
-  return cudaGetLastError();
-}
-
-template <int kHeadDim>
-KernelLaunchInfo info() {
-  using Cfg = WmmaFusedCpAsyncConfig<kHeadDim>;
-  return {reinterpret_cast<const void*>(&wmma_fused_cpasync_kernel<kHeadDim>), Cfg::kThreads, Cfg::kSmemBytes};
-}
-
-}  // namespace
-
 cudaError_t wmma_fused_cpasync_forward(const AttentionParams& p, cudaStream_t stream) {
-  switch (p.head_dim) {
-    case 64: return launch<64>(p, stream);
-    case 128: return launch<128>(p, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return launch_row_blocks<WmmaFusedCpAsyncConfig<D>>(wmma_fused_cpasync_kernel<D>, p, stream);
+  });
 }
 
 }  // namespace fcbench
 
 extern "C" int fcbench_wmma_fused_cpasync_launch_info(int head_dim, fcbench::KernelLaunchInfo* out, int capacity) {
-  if (capacity < 1) return 0;
-  switch (head_dim) {
-    case 64: out[0] = fcbench::info<64>(); return 1;
-    case 128: out[0] = fcbench::info<128>(); return 1;
-    default: return 0;
-  }
+  using namespace fcbench;
+  return with_head_dim(head_dim, 0, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return row_blocks_launch_info<WmmaFusedCpAsyncConfig<D>>(wmma_fused_cpasync_kernel<D>, out, capacity);
+  });
 }

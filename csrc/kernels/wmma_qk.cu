@@ -2,6 +2,7 @@
 // online softmax and P.V stay scalar fp32 code. Each warp owns 16 query rows and keeps
 // their running outputs in registers (447 us at (1,8,512,64) on the L4, 79 registers).
 #include "common.cuh"
+#include "launch.cuh"
 
 namespace fcbench {
 
@@ -136,41 +137,19 @@ __global__ void __launch_bounds__(WmmaQkConfig<kHeadDim>::kThreads, 2) wmma_qk_k
   }
 }
 
-namespace {
-
-template <int kHeadDim>
-cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
-  using Cfg = WmmaQkConfig<kHeadDim>;
-  auto kernel = wmma_qk_kernel<kHeadDim>;
-  if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
-  const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
-  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
-  return cudaGetLastError();
-}
-
-template <int kHeadDim>
-KernelLaunchInfo info() {
-  using Cfg = WmmaQkConfig<kHeadDim>;
-  return {reinterpret_cast<const void*>(&wmma_qk_kernel<kHeadDim>), Cfg::kThreads, Cfg::kSmemBytes};
-}
-
-}  // namespace
-
 cudaError_t wmma_qk_forward(const AttentionParams& p, cudaStream_t stream) {
-  switch (p.head_dim) {
-    case 64: return launch<64>(p, stream);
-    case 128: return launch<128>(p, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return launch_row_blocks<WmmaQkConfig<D>>(wmma_qk_kernel<D>, p, stream);
+  });
 }
 
 }  // namespace fcbench
 
 extern "C" int fcbench_wmma_qk_launch_info(int head_dim, fcbench::KernelLaunchInfo* out, int capacity) {
-  if (capacity < 1) return 0;
-  switch (head_dim) {
-    case 64: out[0] = fcbench::info<64>(); return 1;
-    case 128: out[0] = fcbench::info<128>(); return 1;
-    default: return 0;
-  }
+  using namespace fcbench;
+  return with_head_dim(head_dim, 0, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    return row_blocks_launch_info<WmmaQkConfig<D>>(wmma_qk_kernel<D>, out, capacity);
+  });
 }

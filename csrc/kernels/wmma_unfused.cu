@@ -7,6 +7,7 @@
 // 1.6 GB at (4,16,2048). The binding allocates it through torch and rejects shapes over
 // the registry's limit.
 #include "common.cuh"
+#include "launch.cuh"
 
 namespace fcbench {
 
@@ -178,19 +179,11 @@ int info(KernelLaunchInfo* out, int capacity) {
 }  // namespace
 
 cudaError_t wmma_unfused_forward(const AttentionParams& p, cudaStream_t stream) {
-  switch (p.head_dim) {
-    case 64: return launch<64>(p, stream);
-    case 128: return launch<128>(p, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) { return launch<decltype(d)::value>(p, stream); });
 }
 
 }  // namespace fcbench
 
 extern "C" int fcbench_wmma_unfused_launch_info(int head_dim, fcbench::KernelLaunchInfo* out, int capacity) {
-  switch (head_dim) {
-    case 64: return fcbench::info<64>(out, capacity);
-    case 128: return fcbench::info<128>(out, capacity);
-    default: return 0;
-  }
+  return fcbench::with_head_dim(head_dim, 0, [&](auto d) { return fcbench::info<decltype(d)::value>(out, capacity); });
 }
