@@ -84,6 +84,15 @@ def test_asv_step_detection_names_the_commit():
     assert found[0]["ratio"] == pytest.approx(1.3, abs=0.02)
 
 
+def test_latency_axes_say_gpu_time_for_cuda_event_results(tmp_path):
+    hist = report.History("h100", ["a" * 40, "b" * 40], {"timer": "cuda-events"})
+    hist.series["latency"][("wmma_fused", "(1,8,512,64)")] = [report.Point(48.9, 48.5, 49.3), report.Point(49.1)]
+    (tmp_path / "charts").mkdir()  # report.build makes it
+    made = report.write_charts(hist, tmp_path)
+    texts = [(tmp_path / m["file"]).read_text() for m in made]
+    assert texts and all("GPU time per call" in t and "wall time" not in t for t in texts)
+
+
 def chromium(*args):
     proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
