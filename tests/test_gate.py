@@ -23,8 +23,14 @@ def test_pyproject_config_is_valid_and_asv_mirrors_the_budget():
     asv_conf = load_json(str(registry.REPO_ROOT / "asv.conf.json"), js_comments=True)
     assert asv_conf["regressions_thresholds"] == {".*": cfg.gate.latency_budget}
     assert asv_conf["environment_type"] == "existing"
+
+
+def test_budget_overrides_per_variant_and_per_shape():
+    cfg = config.parse({"gate": {"latency_budget": 0.03, "latency_budget_overrides": {
+        "wmma_qk": 0.05, "wmma_fused_cpasync(1,8,512,64)": 0.08}}})
     assert cfg.gate.budget("wmma_fused_cpasync", "(1,8,512,64)") == 0.08
-    assert cfg.gate.budget("wmma_fused_cpasync", "(4,16,2048,64)") == cfg.gate.latency_budget
+    assert cfg.gate.budget("wmma_fused_cpasync", "(4,16,2048,64)") == 0.03
+    assert cfg.gate.budget("wmma_qk", "(4,16,2048,64,causal)") == 0.05
 
 
 @pytest.mark.parametrize("table, match", [
