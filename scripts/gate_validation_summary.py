@@ -10,6 +10,9 @@ import re
 import sys
 from collections import defaultdict
 
+from fcbench.gate import FAILING
+from fcbench.registry import is_kernel_name
+
 PLANTED = "wmma_fused_cpasync"
 
 
@@ -19,7 +22,7 @@ def runs(dirs, prefix):
 
 
 def failing(row):
-    return row["verdict"].startswith("FAIL") or row["verdict"] == "MISSING"
+    return row["verdict"] in FAILING
 
 
 def main(dirs):
@@ -28,14 +31,14 @@ def main(dirs):
     worst = defaultdict(lambda: (0.0, ""))
     for d in aa.values():
         for r in d["rows"]:
-            if r["ratio"] is not None and not r["variant"].startswith("sdpa_"):
+            if r["ratio"] is not None and is_kernel_name(r["variant"]):
                 worst[r["shape"]] = max(worst[r["shape"]], (abs(r["ratio"] - 1), r["variant"]))
     for shape, (w, variant) in sorted(worst.items()):
         print(f"  kernels, largest |head/base - 1| at {shape}: {w:.4f} ({variant})")
     verdicts = defaultdict(lambda: defaultdict(int))
     for d in aa.values():
         for r in d["rows"]:
-            verdicts["SDPA peers" if r["variant"].startswith("sdpa_") else "kernels"][r["verdict"]] += 1
+            verdicts["kernels" if is_kernel_name(r["variant"]) else "SDPA peers"][r["verdict"]] += 1
     for who, counts in sorted(verdicts.items()):
         print(f"  A/A verdicts, {who}: {dict(sorted(counts.items()))}")
     print(f"planted regression ({PLANTED}): {len(reg)} comparisons")
