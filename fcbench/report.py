@@ -151,6 +151,17 @@ def _chart(kind: str, title: str, y_title: str, x_labels: list[str], *, logarith
     return chart
 
 
+def _log_range(values) -> tuple[float, float]:
+    """A log axis from the 1-2-5 step below the smallest value to the one above the largest: pygal
+    otherwise ends the axis at the extreme values, so the fastest and slowest series lie on the
+    frame with no labelled guide beyond them (on the H100 report, sdpa_cudnn sat on the x axis)."""
+    positive = [v for v in values if v is not None and v > 0]
+    lo, hi = min(positive), max(positive)
+    steps = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 2)
+             for m in (1, 2, 5)]
+    return max(s for s in steps if s <= lo), min(s for s in steps if s > hi)
+
+
 def _slug(*parts: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", "-".join(parts)).strip("-").lower()
 
@@ -191,6 +202,8 @@ def write_charts(hist: History, out: Path) -> list[dict]:
             if not keys:
                 continue
             chart = _chart("line", f"{title}: {group}", y_title.format(clock=clock), labels, logarithmic=log)
+            if log:
+                chart.range = _log_range([p.value for k in keys for p in hist.series[metric][k]])
             for variant in _variant_order({k[0] for k in keys}):
                 key = next(k for k in keys if k[0] == variant)
                 chart.add(variant, [p.value for p in hist.series[metric][key]])

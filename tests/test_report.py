@@ -93,6 +93,19 @@ def test_latency_axes_say_gpu_time_for_cuda_event_results(tmp_path):
     assert texts and all("GPU time per call" in t and "wall time" not in t for t in texts)
 
 
+def test_log_axes_have_a_labelled_guide_beyond_the_fastest_and_slowest_series(tmp_path):
+    # The H100 report's values (us): pygal's own range ended at them, sdpa_cudnn lay on the x axis.
+    hist = report.History("h100", ["a" * 40, "b" * 40], {"timer": "cuda-events"})
+    for variant, us in (("sdpa_cudnn", 11.36), ("wmma_fused_cpasync", 20.4), ("sdpa_math", 86.2)):
+        hist.series["latency"][(variant, "(1,8,512,64)")] = [report.Point(us), report.Point(us * 1.01)]
+    (tmp_path / "charts").mkdir()
+    made = report.write_charts(hist, tmp_path)
+    svg = next((tmp_path / m["file"]).read_text() for m in made if m["title"].startswith("Latency over"))
+    guides = [float(g) for g in re.findall(r'class="logarithmic guides">.*?<title>([0-9.e+]+)</title>', svg)]
+    values = [float(v) for v in re.findall(r'<desc class="value">([0-9.e+-]+)</desc>', svg)]
+    assert len(values) == 6 and min(guides) < min(values) and max(values) < max(guides)
+
+
 def chromium(*args):
     proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
