@@ -5,6 +5,13 @@ GPU busy while the host enqueues the call, then CUDA events around the call. The
 therefore bracket GPU execution only: without the spin, a call whose host dispatch is
 slower than the kernel (SDPA: ~36 us of dispatch for ~15 us of GPU work at (1,8,512,64))
 would time the host.
+
+The spin is sized from the warm-up's host time, but the host is sometimes late (descheduled,
+a page fault): on the H100, 1 to 8 of 40 samples of sdpa_flash at (1,8,512,64) came out
+20-310 us for ~15 us of GPU work, and where most of one process's samples did, its median
+was 27-44 us. So after queueing a sample the host asks whether the GPU has already reached
+the start event; if it has, the call was not queued in time, and the sample is retaken
+behind a spin twice as long.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ class CpuTimer:
     timer made them (`method`), so CPU and GPU numbers never mix."""
 
     method = "cpu-wallclock"
+    retaken = 0  # host wall-clock has no late host to retake
 
     def warm_up(self, fn, warmup_s: float = 0.05) -> int:
         started = time.perf_counter()
@@ -51,6 +59,7 @@ class CudaTimer:
         props = torch.cuda.get_device_properties(self.device)
         self._flush = torch.empty(2 * max(props.L2_cache_size, 1 << 20), dtype=torch.int8, device=self.device)
         self._cycles_per_us = self._calibrate_spin()
+        self.retaken = 0  # samples retaken because the host was late (the worker's log reports them)
 
     def _calibrate_spin(self) -> float:
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -69,18 +78,27 @@ class CudaTimer:
         host_s = steady_host_seconds(self._warm_up(fn, warmup_s))
         return int(max(2 * host_s * 1e6, 20.0) * self._cycles_per_us)
 
-    def _enqueue(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event]:
+    def _enqueue(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event, bool]:
+        """Queues one sample; the flag says the host was late: the GPU passed the start event
+        before the end event was queued, so the events would bracket host time too."""
         self._flush.zero_()
         torch.cuda._sleep(spin_cycles)
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
         fn()
         end.record()
-        return start, end
+        return start, end, start.query()
+
+    def _enqueue_in_time(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event, int]:
+        """Queues one sample, retaking it while the host was late; returns its events and spin."""
+        start, end, used, retakes = in_time(lambda spin: self._enqueue(fn, spin), spin_cycles)
+        self.retaken += retakes
+        return start, end, used
 
     def sample(self, fn, spin_cycles: int) -> float:
         """One sample: fn's GPU time in microseconds (synchronises)."""
-        return self._collect([self._enqueue(fn, spin_cycles)])[0]
+        start, end, _ = self._enqueue_in_time(fn, spin_cycles)
+        return self._collect([(start, end)])[0]
 
     def time(self, fn, *, min_samples: int = 20, max_samples: int = 300, budget_s: float = 1.0,
              warmup_s: float = 0.05) -> Timing:
@@ -92,7 +110,8 @@ class CudaTimer:
         while len(samples) + len(pending) < max_samples:
             if len(samples) + len(pending) >= min_samples and time.perf_counter() - started >= budget_s:
                 break
-            pending.append(self._enqueue(fn, spin_cycles))
+            start, end, spin_cycles = self._enqueue_in_time(fn, spin_cycles)
+            pending.append((start, end))
             if len(pending) >= 32:  # bounded queue; events are read in batches without a sync per call
                 samples += self._collect(pending)
         samples += self._collect(pending)
@@ -119,6 +138,27 @@ class CudaTimer:
             host.append(time.perf_counter() - t0)
             torch.cuda.synchronize()
         return host
+
+
+RETAKES = 5  # the spin doubles each time: 32x the warm-up's estimate by the last
+
+
+class HostTooSlow(RuntimeError):
+    """The call could not be queued before the GPU reached the sample's start event: it
+    synchronises with the GPU itself, or its host work outruns any sensible spin."""
+
+
+def in_time(enqueue, spin_cycles: int, retakes: int = RETAKES):
+    """enqueue(spin) -> (start, end, late). Retakes a late sample behind twice the spin, up to
+    `retakes` times; returns (start, end, the spin that worked, how many were retaken)."""
+    for retaken in range(retakes + 1):
+        start, end, late = enqueue(spin_cycles)
+        if not late:
+            return start, end, spin_cycles, retaken
+        spin_cycles *= 2
+    raise HostTooSlow(f"the call was still being queued when the GPU reached the start event in {retakes + 1} "
+                      f"samples in a row, the last behind a spin of {spin_cycles // 2} cycles: it synchronises "
+                      "with the GPU or its host work is too slow to time its GPU work alone")
 
 
 def steady_host_seconds(per_call: list[float]) -> float:

@@ -92,6 +92,26 @@ def test_spin_ignores_a_slow_first_call():
     assert len(calls) >= 5 and 19 < spin_us < 1000, spin_us  # the 20 us floor, truncated to whole cycles
 
 
+def test_a_sample_the_host_was_late_to_queue_is_retaken():
+    timer = CudaTimer()
+    cycles = int(20 * timer._cycles_per_us)  # ~20 us of GPU work
+    calls = []
+
+    def fn():
+        calls.append(1)
+        if len(calls) % 4 == 0:
+            time.sleep(0.002)  # the host is late by 2 ms (descheduled), as some samples were on the H100
+        torch.cuda._sleep(cycles)
+
+    spin = timer.warm_up(fn)  # 1 call in 4 slow: the median host time stays the fast calls'
+    before = timer.retaken
+    samples = [timer.sample(fn, spin) for _ in range(20)]
+    assert timer.retaken - before >= 4, timer.retaken - before
+    assert max(samples) < 100, samples  # none holds the host's 2 ms
+    batched = timer.time(fn, min_samples=40, max_samples=40, budget_s=0.0)
+    assert max(batched.samples_us) < 100, batched.samples_us
+
+
 def test_bench_reports_tflops_and_sdpa_ratio():
     results = bench.run([registry.get("wmma_fused"), registry.get("sdpa_math")], [bench.Shape(1, 2, 256, 64)],
                         progress=None, min_samples=5, budget_s=0.05)
