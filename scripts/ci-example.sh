@@ -4,7 +4,7 @@
 #   the pull-request job  `fcbench ci pr --base B --head C`  -> pr-summary.md (docs/example-pr-summary.md)
 #   the main job          `fcbench record` A, B, C, then `fcbench ci main` at F: history + report
 # Everything comes back in $OUT/ci-example.tgz: logs, the PR Markdown and gate JSON, the asv
-# results, the report, and a bundle of the scratch repository (to rebuild the report elsewhere).
+# results (recorded and compared), the report, and a bundle of the scratch repository (to rebuild the report elsewhere).
 # Usage: scripts/ci-example.sh    (asv wheels: see scripts/gate-validate.sh)
 set -u
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
@@ -26,6 +26,7 @@ for ref in A B C; do step "record-$ref" $FCBENCH record "${!ref}"; done
 step ci-main $FCBENCH ci main --out "$LOGS/site"
 step report $FCBENCH report --out "$LOGS/site" --gate-json "$LOGS/pr-gate.json"
 cp -r .asv/results "$LOGS/results"
+cp -r .asv/compare "$LOGS/compare"   # the PR comparison's samples, to explain any verdict later
 git bundle create "$LOGS/repo.bundle" --all 2>/dev/null
 printf 'A=%s\nB=%s\nC=%s\nF=%s\n' "$A" "$B" "$C" "$F" > "$LOGS/commits.txt"
 cat "$LOGS/summary.txt"

@@ -29,6 +29,8 @@ cmp() {  # cmp NAME BASE HEAD [fcbench compare options]: one comparison with its
   local t0=$SECONDS
   $FCBENCH compare "$base" "$head" --gate --json "$LOGS/$name.json" "$@" > "$LOGS/$name.log" 2>&1
   local rc=$?
+  mkdir -p "$LOGS/$name-samples"  # both sides' asv results: the next comparison overwrites them
+  cp .asv/compare/*/"${base:0:8}"-*.json .asv/compare/*/"${head:0:8}"-*.json "$LOGS/$name-samples/" 2>/dev/null
   echo "$name rc=$rc wall_s=$((SECONDS - t0)) $(grep -o 'took .*)' "$LOGS/$name.log")" | tee -a "$LOGS/summary.txt"
   [[ -s $LOGS/$name.json ]] || { tail -n 5 "$LOGS/$name.log"; return 1; }  # no gate ran: not a comparison
 }
