@@ -184,8 +184,9 @@ def cmd_compare(args) -> int:
     from . import history
 
     kw = _history_args(args, history.default_results_dir("compare"))
-    out = history.run([args.base, args.head], rounds=args.rounds, samples=args.samples, append=False, **kw)
-    base, head = out["shas"]
+    refs = [args.head, args.base] if args.head_first else [args.base, args.head]
+    out = history.run(refs, rounds=args.rounds, samples=args.samples, append=False, **kw)
+    base, head = out["shas"][::-1] if args.head_first else out["shas"]
     print(f"measured {base[:8]} and {head[:8]} interleaved ({args.rounds} rounds x {args.samples} samples) "
           f"on machine {out['machine']!r}; `asv compare --machine {out['machine']} {base[:8]} {head[:8]}` shows "
           f"the same numbers ({_phases(out)})")
@@ -254,7 +255,7 @@ def cmd_ci(args) -> int:
             Path(args.markdown).write_text("### fcbench gate: FAIL: correctness\n\n`fcbench check --quick` failed "
                                            "on the head commit; the log has each failing case. Not timed.\n")
         return gate.EXIT_CORRECTNESS
-    return cmd_compare(argparse.Namespace(base=args.base, head=args.head, rounds=5, samples=8, gate=True,
+    return cmd_compare(argparse.Namespace(base=args.base, head=args.head, rounds=5, samples=8, gate=True, head_first=False,
                                           results_dir=args.results_dir, machine=None, variant=None, shape=None,
                                           markdown=args.markdown, json_out=args.json_out))
 
@@ -328,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     p.add_argument("--samples", type=int, default=8, help="samples per side per round (default 8)")
     p.add_argument("--gate", action="store_true", help="run fcbench gate on the result")
+    p.add_argument("--head-first", action="store_true",
+                   help="the head's side builds, checks and allocates first (default: the base's); for testing "
+                        "the comparison itself for an order bias")
     history_options(p)
     gate_options(p)
     p.set_defaults(func=cmd_compare)

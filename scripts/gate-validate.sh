@@ -3,7 +3,8 @@
 #   full     (default) pipeline wall time from a cold build cache and with one kernel changed, a
 #            planted correctness bug, a planted register blow-up, then repeats for SECONDS;
 #   repeats  only the repeats: A/A comparisons and planted-regression comparisons, alternating,
-#            for SECONDS (run it in several device calls; the summary combines them).
+#            for SECONDS (run it in several device calls; the summary combines them); every
+#            second pair runs with --head-first (named *-hf), to test the comparison for an order bias.
 # Usage: scripts/gate-validate.sh [full|repeats] [SECONDS] [PAIRS]   (logs + gate JSON in $OUT/gate-logs-MODE.tgz)
 # SECONDS bounds the whole script: a repeat starts only if the longest comparison so far still fits;
 # PAIRS (default: no limit) stops after that many A/A + planted-regression pairs.
@@ -43,8 +44,9 @@ fi
 longest=30 i=0
 fits() { (( SECONDS + longest < BUDGET )); }
 timed() { local t0=$SECONDS; cmp "$@" || exit 3; (( SECONDS - t0 > longest )) && longest=$((SECONDS - t0)); return 0; }
-while fits && (( i < PAIRS )); do
-  i=$((i + 1)); timed "aa-$i" "$A" "$B"
-  fits && timed "reg-$i" "$A" "$C"
+while fits && (( i < PAIRS )); do  # every second pair with the head's side first: an order bias shows as a sign flip
+  i=$((i + 1)); if (( i % 2 )); then order=(); sfx=; else order=(--head-first); sfx=-hf; fi
+  timed "aa-$i$sfx" "$A" "$B" "${order[@]}"
+  fits && timed "reg-$i$sfx" "$A" "$C" "${order[@]}"
 done
 python3 "$SRC/scripts/gate_validation_summary.py" "$LOGS"

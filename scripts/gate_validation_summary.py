@@ -1,6 +1,7 @@
 """Summarises scripts/gate-validate.sh logs (any number of runs' directories): false FAILs and
-the largest |head/base - 1| per shape over the A/A comparisons, how often the planted
-regression was flagged per shape, what the planted bugs gave, and the pipeline's wall times.
+the largest |head/base - 1| per shape over the A/A comparisons, whether the side measured first
+is slower more often (order bias), how often the planted regression was flagged per shape, what
+the planted bugs gave, and the pipeline's wall times.
 Usage: python3 scripts/gate_validation_summary.py DIR [DIR...]"""
 
 import glob
@@ -25,6 +26,23 @@ def failing(row):
     return row["verdict"] in FAILING
 
 
+def order_bias(aa, reg):
+    """Is the side measured first (the base; the head in *-hf comparisons) the slower one more
+    often? Over the kernel rows of every comparison, the planted variant's rows left out."""
+    for beyond in (0.01, 0.02, 0.03):
+        counts = defaultdict(lambda: [0, 0])  # orientation -> [first side slower, second side slower]
+        for path, d in {**aa, **reg}.items():
+            head_first = os.path.basename(path).removesuffix(".json").endswith("-hf")
+            for r in d["rows"]:
+                if r["ratio"] is None or not is_kernel_name(r["variant"]) or (path in reg and r["variant"] == PLANTED):
+                    continue
+                if abs(r["ratio"] - 1) > beyond:
+                    head_slower = r["ratio"] > 1
+                    counts["head first" if head_first else "base first"][head_slower != head_first] += 1
+        text = "; ".join(f"{k}: first side slower {v[0]}, second {v[1]}" for k, v in sorted(counts.items()))
+        print(f"  order, kernel rows beyond {beyond:.0%}: {text or 'none'}")
+
+
 def main(dirs):
     aa, reg = runs(dirs, "aa-"), runs(dirs, "reg-")
     print(f"A/A: {len(aa)} comparisons; with any failing verdict: {sum(any(map(failing, d['rows'])) for d in aa.values())}")
@@ -41,6 +59,7 @@ def main(dirs):
             verdicts["kernels" if is_kernel_name(r["variant"]) else "SDPA peers"][r["verdict"]] += 1
     for who, counts in sorted(verdicts.items()):
         print(f"  A/A verdicts, {who}: {dict(sorted(counts.items()))}")
+    order_bias(aa, reg)
     print(f"planted regression ({PLANTED}): {len(reg)} comparisons")
     flagged = sum(any(r["variant"] == PLANTED and r["verdict"] == "FAIL-LATENCY" for r in d["rows"]) for d in reg.values())
     others = sum(any(r["variant"] != PLANTED and failing(r) for r in d["rows"]) for d in reg.values())

@@ -314,3 +314,21 @@ def test_bad_ref_cannot_run(in_repo, capsys):
     compared = in_repo
     assert main(["compare", "nope", compared["docs"], "--results-dir", str(compared["results"])]) == 3
     assert "could not run: git rev-parse" in capsys.readouterr().err
+
+
+
+def test_head_first_swaps_the_order_not_the_sides(in_repo, tmp_path, monkeypatch, capsys):
+    from fcbench import history
+
+    base, head = in_repo["base"], in_repo["spill"]
+    order = []
+    measure_commits = history.measure_commits
+    monkeypatch.setattr(history, "measure_commits", lambda roots, *a, **k: order.append(list(roots)) or
+                        measure_commits(roots, *a, **k))
+    assert main(["compare", base, head, "--head-first", "--gate", "--results-dir", str(tmp_path), "--machine", "ci-cpu",
+                 "--rounds", "1", "--samples", "3", "--variant", "sdpa_math,wmma_qk"]) == gate.EXIT_RESOURCES
+    assert order == [[head, base]]  # the head's worker builds, checks and measures first
+    assert f"measured {base[:8]} and {head[:8]} interleaved" in capsys.readouterr().out  # still base -> head
+    rows = {(r.variant, r.shape): r for r in gate.evaluate(gate.load(tmp_path, "ci-cpu", base),
+                                                           gate.load(tmp_path, "ci-cpu", head), config.load().gate)}
+    assert rows["wmma_qk", "(1,2,128,64)"].registers[0] > rows["wmma_qk", "(1,2,128,64)"].registers[1]  # the head spills
