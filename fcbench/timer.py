@@ -89,16 +89,17 @@ class CudaTimer:
         end.record()
         return start, end, start.query()
 
-    def _enqueue_in_time(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event, int]:
-        """Queues one sample, retaking it while the host was late; returns its events and spin."""
-        start, end, used, retakes = in_time(lambda spin: self._enqueue(fn, spin), spin_cycles)
+    def _enqueue_in_time(self, fn, spin_cycles: int) -> tuple[torch.cuda.Event, torch.cuda.Event]:
+        """Queues one sample, retaking it while the host was late; returns its events. A retake's
+        longer spin is not kept for later samples: a late host is an accident, and kept, every
+        accident would double the spin of all the samples after it."""
+        start, end, retakes = in_time(lambda spin: self._enqueue(fn, spin), spin_cycles)
         self.retaken += retakes
-        return start, end, used
+        return start, end
 
     def sample(self, fn, spin_cycles: int) -> float:
         """One sample: fn's GPU time in microseconds (synchronises)."""
-        start, end, _ = self._enqueue_in_time(fn, spin_cycles)
-        return self._collect([(start, end)])[0]
+        return self._collect([self._enqueue_in_time(fn, spin_cycles)])[0]
 
     def time(self, fn, *, min_samples: int = 20, max_samples: int = 300, budget_s: float = 1.0,
              warmup_s: float = 0.05) -> Timing:
@@ -110,8 +111,7 @@ class CudaTimer:
         while len(samples) + len(pending) < max_samples:
             if len(samples) + len(pending) >= min_samples and time.perf_counter() - started >= budget_s:
                 break
-            start, end, spin_cycles = self._enqueue_in_time(fn, spin_cycles)
-            pending.append((start, end))
+            pending.append(self._enqueue_in_time(fn, spin_cycles))
             if len(pending) >= 32:  # bounded queue; events are read in batches without a sync per call
                 samples += self._collect(pending)
         samples += self._collect(pending)
@@ -150,11 +150,11 @@ class HostTooSlow(RuntimeError):
 
 def in_time(enqueue, spin_cycles: int, retakes: int = RETAKES):
     """enqueue(spin) -> (start, end, late). Retakes a late sample behind twice the spin, up to
-    `retakes` times; returns (start, end, the spin that worked, how many were retaken)."""
+    `retakes` times; returns (start, end, how many were retaken)."""
     for retaken in range(retakes + 1):
         start, end, late = enqueue(spin_cycles)
         if not late:
-            return start, end, spin_cycles, retaken
+            return start, end, retaken
         spin_cycles *= 2
     raise HostTooSlow(f"the call was still being queued when the GPU reached the start event in {retakes + 1} "
                       f"samples in a row, the last behind a spin of {spin_cycles // 2} cycles: it synchronises "
