@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import registry
-from .history import BENCHMARKS, ENV_NAME, asv_config
+from .history import BENCHMARKS, ENV_NAME, CouldNotRun, asv_config
 
 METRICS = {  # metric -> (chart title, y axis title, logarithmic)
     "latency": ("Latency over commits", "median {clock} per call (us)", True),
@@ -334,7 +334,7 @@ def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, gate_js
         proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--config", str(conf)], capture_output=True,
                               text=True)
         if proc.returncode != 0:
-            raise RuntimeError(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+            raise CouldNotRun(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         localize_asv_site(out / "asv")
     gates = [json.loads(Path(p).read_text()) for p in gate_json]
     sections = []

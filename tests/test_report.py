@@ -84,6 +84,14 @@ def test_asv_step_detection_names_the_commit():
     assert found[0]["ratio"] == pytest.approx(1.3, abs=0.02)
 
 
+def test_results_asv_cannot_publish_are_a_could_not_run_error(repo, tmp_path, monkeypatch, capsys):
+    (tmp_path / "results" / "h100").mkdir(parents=True)  # a machine, but no benchmarks.json
+    (tmp_path / "results" / "h100" / "machine.json").write_text('{"machine": "h100", "version": 1}')
+    monkeypatch.chdir(repo)
+    assert main(["report", "--results-dir", str(tmp_path / "results"), "--out", str(tmp_path / "site")]) == 3
+    assert "fcbench report: could not run: asv publish failed" in capsys.readouterr().err
+
+
 def test_latency_axes_say_gpu_time_for_cuda_event_results(tmp_path):
     hist = report.History("h100", ["a" * 40, "b" * 40], {"timer": "cuda-events"})
     hist.series["latency"][("wmma_fused", "(1,8,512,64)")] = [report.Point(48.9, 48.5, 49.3), report.Point(49.1)]
