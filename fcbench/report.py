@@ -134,18 +134,37 @@ def localize_asv_site(site: Path) -> None:
         raise RuntimeError(f"asv's site loads assets fcbench does not vendor: {', '.join(sorted(unknown))}")
 
 
-def _chart(kind: str, title: str, y_title: str, x_labels: list[str], *, logarithmic=False):
+# Tableau 10 (its grey darkened to show on white): the FlashCore kernels warm and earthy, the SDPA
+# peers cool or grey (and dashed).
+# pygal colours series by position, so each chart gets its variants' colours in its own order:
+# a variant keeps its colour on every chart, whichever variants a machine ran.
+PALETTE = ("#9C755F", "#B07AA1", "#76B7B2", "#59A14F", "#E15759", "#4E79A7", "#F28E2B", "#EDC948", "#79706E",
+           "#FF9DA7")
+PEER_STROKE = {"dasharray": "8, 4", "width": 2}
+
+
+def variant_color(name: str) -> str:
+    names = [v.name for v in registry.VARIANTS]
+    return PALETTE[(names.index(name) if name in names else len(names)) % len(PALETTE)]
+
+
+def _chart(kind: str, title: str, y_title: str, x_labels: list[str], *, logarithmic=False, colors=None):
     import pygal
     from pygal.style import DefaultStyle
 
     style = DefaultStyle(font_family="DejaVu Sans, sans-serif", label_font_size=13, major_label_font_size=13,
-                         legend_font_size=13, title_font_size=18, value_font_size=11, tooltip_font_size=12)
+                         legend_font_size=13, title_font_size=18, value_font_size=11, tooltip_font_size=12,
+                         **({"colors": tuple(colors)} if colors else {}))
     chart_cls = {"line": pygal.Line, "bar": pygal.HorizontalBar}[kind]
     chart = chart_cls(title=title, y_title=y_title, x_title="commit" if kind == "line" else None,
                       logarithmic=logarithmic, js=[],  # no JavaScript: nothing is fetched at view time
                       style=style, width=1100, height=520, legend_at_bottom=False, legend_box_size=14,
-                      truncate_legend=-1, x_label_rotation=30, show_minor_x_labels=True, print_values=False,
-                      dots_size=3, allow_interruptions=True)
+                      truncate_legend=-1, x_label_rotation=30, show_minor_x_labels=True, dots_size=3,
+                      allow_interruptions=True,
+                      # Linear axes from 0, so the smallest series is not drawn on the frame; bars
+                      # carry their value (no JavaScript tooltips to read it from).
+                      include_x_axis=not logarithmic and kind == "line", print_values=kind == "bar",
+                      **({"value_formatter": lambda x: f"x{x:.2f}"} if kind == "bar" else {}))
     if x_labels:
         chart.x_labels = x_labels
     return chart
@@ -201,16 +220,20 @@ def write_charts(hist: History, out: Path) -> list[dict]:
             keys = [k for k in keys if any(p.value is not None for p in hist.series[metric][k])]
             if not keys:
                 continue
-            chart = _chart("line", f"{title}: {group}", y_title.format(clock=clock), labels, logarithmic=log)
+            variants = _variant_order({k[0] for k in keys})
+            chart = _chart("line", f"{title}: {group}", y_title.format(clock=clock), labels, logarithmic=log,
+                           colors=[variant_color(v) for v in variants])
             if log:
                 chart.range = _log_range([p.value for k in keys for p in hist.series[metric][k]])
-            for variant in _variant_order({k[0] for k in keys}):
+            for variant in variants:
                 key = next(k for k in keys if k[0] == variant)
-                chart.add(variant, [p.value for p in hist.series[metric][key]])
+                chart.add(variant, [p.value for p in hist.series[metric][key]],
+                          **({} if registry.is_kernel_name(variant) else {"stroke_style": PEER_STROKE}))
             save(chart, METRICS[metric][0], f"{title}: {group}", metric, group)
     for (variant, shape), points in sorted(hist.series["latency"].items()):
         if any(p.value is not None for p in points):
-            chart = _chart("line", f"{variant} {shape}: median and IQR", f"{clock} per call (us)", labels)
+            chart = _chart("line", f"{variant} {shape}: median and IQR", f"{clock} per call (us)", labels,
+                           colors=[variant_color(variant)] * 3)
             chart.add("75th percentile", [p.q75 for p in points], stroke_style={"dasharray": "4, 4"})
             chart.add("median", [p.value for p in points])
             chart.add("25th percentile", [p.q25 for p in points], stroke_style={"dasharray": "4, 4"})
@@ -221,9 +244,10 @@ def write_charts(hist: History, out: Path) -> list[dict]:
         if not peers:
             continue
         best = min(peers, key=peers.get)
+        variants = _variant_order([n for n, v in latest.items() if v is not None])
         chart = _chart("bar", f"Latest commit {labels[-1]}, {shape}: time relative to {best}",
-                       f"x {best} (lower is faster)", [])
-        for variant in _variant_order([n for n, v in latest.items() if v is not None]):
+                       f"x {best} (lower is faster)", [], colors=[variant_color(v) for v in variants])
+        for variant in variants:
             chart.add(variant, [latest[variant] / peers[best]])
         save(chart, "Latest commit, relative to the fastest SDPA peer", shape, "latest", shape)
     return made

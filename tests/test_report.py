@@ -114,6 +114,25 @@ def test_log_axes_have_a_labelled_guide_beyond_the_fastest_and_slowest_series(tm
     assert len(values) == 6 and min(guides) < min(values) and max(values) < max(guides)
 
 
+def test_a_variant_keeps_its_colour_and_peers_are_dashed(tmp_path):
+    hist = report.History("l4", ["a" * 40], {"timer": "cuda-events"})
+    hist.series["latency"][("wmma_fused", "(1,8,512,64)")] = [report.Point(48.9)]
+    hist.series["latency"][("sdpa_math", "(1,8,512,64)")] = [report.Point(86.0)]
+    hist.series["latency"][("sdpa_math", "(4,16,2048,128)")] = [report.Point(6040.0)]  # no kernel ran here
+    (tmp_path / "charts").mkdir()
+    svgs = {m["title"]: (tmp_path / m["file"]).read_text() for m in report.write_charts(hist, tmp_path)}
+
+    def colours(svg):
+        return re.findall(r"\.color-(\d+) a:visited\{stroke:(#[0-9A-Fa-f]{6})", svg)
+
+    both, alone = svgs["Latency over commits: (1,8,512,64)"], svgs["Latency over commits: (4,16,2048,128)"]
+    math_colour = report.variant_color("sdpa_math")
+    assert colours(both) == [("0", report.variant_color("wmma_fused")), ("1", math_colour)]
+    assert colours(alone) == [("0", math_colour)]  # first series here, same colour
+    assert math_colour != report.variant_color("wmma_fused")
+    assert "serie-1{stroke-width:2;stroke-dasharray:8,4}" in both and "serie-0{stroke-width:2" not in both
+
+
 def chromium(*args):
     proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
