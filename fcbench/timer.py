@@ -6,12 +6,12 @@ therefore bracket GPU execution only: without the spin, a call whose host dispat
 slower than the kernel (SDPA: ~36 us of dispatch for ~15 us of GPU work at (1,8,512,64))
 would time the host.
 
-The spin is sized from the warm-up's host time, but the host is sometimes late (descheduled,
-a page fault): on the H100, 1 to 8 of 40 samples of sdpa_flash at (1,8,512,64) came out
-20-310 us for ~15 us of GPU work, and where most of one process's samples did, its median
-was 23-44 us. So after queueing a sample the host asks whether the GPU has already reached
-the start event; if it has, the call was not queued in time, and the sample is retaken
-behind a spin twice as long.
+The spin is sized from the warm-up's host time, and a host that is late for any reason
+outlasts it: on the H100, 1 to 8 of 40 samples of sdpa_flash at (1,8,512,64) came out 20-310
+us for ~15 us of GPU work (a late host is the suspected cause), and where most of one
+process's samples did, its median was 23-44 us. So after queueing a sample the host asks
+whether the GPU has already reached the start event; if it has, the call was not queued in
+time, and the sample is retaken behind a spin twice as long.
 """
 
 from __future__ import annotations
