@@ -143,9 +143,14 @@ PALETTE = ("#9C755F", "#B07AA1", "#76B7B2", "#59A14F", "#E15759", "#4E79A7", "#F
 PEER_STROKE = {"dasharray": "8, 4", "width": 2}
 
 
-def variant_color(name: str) -> str:
+def _registry_position(name: str) -> int:
+    """The variant's place in the registry; a name it doesn't know (an old result) comes last."""
     names = [v.name for v in registry.VARIANTS]
-    return PALETTE[(names.index(name) if name in names else len(names)) % len(PALETTE)]
+    return names.index(name) if name in names else len(names)
+
+
+def variant_color(name: str) -> str:
+    return PALETTE[_registry_position(name) % len(PALETTE)]
 
 
 def _chart(kind: str, title: str, y_title: str, x_labels: list[str], *, logarithmic=False, colors=None):
@@ -191,8 +196,7 @@ def _shapes(hist: History) -> list[str]:
 
 
 def _variant_order(names):
-    order = [v.name for v in registry.VARIANTS]
-    return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
+    return sorted(names, key=_registry_position)
 
 
 def write_charts(hist: History, out: Path) -> list[dict]:
