@@ -59,7 +59,6 @@ class Prepared:
     variant: registry.Variant
     shape: Shape
     call: object
-    spin_cycles: int
 
 
 @lru_cache(maxsize=1)
@@ -89,14 +88,14 @@ def prepare(variant_name: str, shape: Shape) -> Prepared:
         attention(q, k, v, variant=variant.name, causal=shape.causal, out=out)
 
     try:
-        spin = timer().warm_up(call)
+        timer().warm_up(call)
     except PeerUnavailable as exc:
         raise Unsupported(f"backend unavailable: {exc}") from None
-    return Prepared(variant, shape, call, spin)
+    return Prepared(variant, shape, call)
 
 
 def latency_sample_s(prepared: Prepared) -> float:
-    return timer().sample(prepared.call, prepared.spin_cycles) * 1e-6
+    return timer().sample(prepared.call) * 1e-6
 
 
 @lru_cache(maxsize=2)

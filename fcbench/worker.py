@@ -38,11 +38,7 @@ def handle(request: dict, prepared: dict) -> dict:
         key = (variant, request["shape"])
         if key not in prepared:
             prepared[key] = measure.prepare(variant, shape)
-        retaken = measure.timer().retaken
         samples = [measure.latency_sample_s(prepared[key]) for _ in range(request["samples"])]
-        if measure.timer().retaken > retaken:  # to the worker's log: how often the host was late, and where
-            print(f"{variant} {request['shape']}: retook {measure.timer().retaken - retaken} sample(s) the host "
-                  "was late to queue", file=sys.stderr, flush=True)
         return {"samples_s": samples}
     if op == "quality":
         key = (variant, request["shape"])

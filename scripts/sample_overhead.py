@@ -1,8 +1,9 @@
 """Where a comparison's latency phase goes: per (variant, shape), the host wall time of one
-fcbench latency sample against the GPU time it reports, the spin put before it, and how many
-samples were retaken because the host was late to queue the call.
+fcbench latency sample against the GPU time it reports (mean, median and largest: a late host
+showed as a tail).
 Usage: python3 scripts/sample_overhead.py [SAMPLES]"""
 
+import statistics
 import sys
 import time
 
@@ -10,7 +11,7 @@ from fcbench import build, measure, registry
 
 build.load()
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-print(f"{'variant':20} {'shape':22} {'wall ms/sample':>14} {'gpu ms':>8} {'spin us':>8} {'retaken':>7}")
+print(f"{'variant':20} {'shape':22} {'wall ms/sample':>14} {'gpu ms':>8} {'median':>8} {'max':>8}")
 total_wall = total_gpu = 0.0
 for v in registry.VARIANTS:
     for shape in measure.tracked_shapes():
@@ -19,13 +20,12 @@ for v in registry.VARIANTS:
         except measure.Unsupported as exc:
             print(f"{v.name:20} {str(shape):22} unsupported: {exc}")
             continue
-        retaken = measure.timer().retaken
         t0 = time.perf_counter()
-        gpu = sum(measure.latency_sample_s(p) for _ in range(n))
+        samples = [measure.latency_sample_s(p) for _ in range(n)]
+        gpu = sum(samples)
         wall = time.perf_counter() - t0
         total_wall += wall
         total_gpu += gpu
-        spin_us = p.spin_cycles / measure.timer()._cycles_per_us
-        retaken = measure.timer().retaken - retaken
-        print(f"{v.name:20} {str(shape):22} {wall / n * 1e3:14.3f} {gpu / n * 1e3:8.3f} {spin_us:8.1f} {retaken:7}")
+        print(f"{v.name:20} {str(shape):22} {wall / n * 1e3:14.3f} {gpu / n * 1e3:8.3f} "
+              f"{statistics.median(samples) * 1e3:8.3f} {max(samples) * 1e3:8.3f}")
 print(f"total for {n} samples per key: wall {total_wall:.2f} s, GPU time reported {total_gpu:.2f} s")

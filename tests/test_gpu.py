@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from fcbench import attention, bench, check, registry
-from fcbench.timer import CudaTimer
+from fcbench.timer import CallSynchronises, CudaTimer
 
 pytestmark = pytest.mark.gpu
 
@@ -68,9 +68,20 @@ def test_strided_bshd_view_matches_contiguous():
         assert torch.equal(strided, contiguous), variant.name
 
 
+def sleep_cycles_per_us() -> float:
+    """torch.cuda._sleep's cycles per microsecond on this GPU (its SM clock), from CUDA events."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    torch.cuda._sleep(1_000_000)
+    start.record()
+    torch.cuda._sleep(2_000_000)
+    end.record()
+    end.synchronize()
+    return 2_000_000 / (start.elapsed_time(end) * 1e3)
+
+
 def test_timer_measures_gpu_time_not_host_time():
     timer = CudaTimer()
-    cycles = int(50 * timer._cycles_per_us)  # ~50 us of GPU spin
+    cycles = int(50 * sleep_cycles_per_us())  # ~50 us of GPU work, ~10 us of host launch
     short = timer.time(lambda: torch.cuda._sleep(cycles), min_samples=30, budget_s=0.2)
     long = timer.time(lambda: torch.cuda._sleep(2 * cycles), min_samples=30, budget_s=0.2)
     assert short.summary.n >= 30 and all(s > 0 for s in short.samples_us)
@@ -78,38 +89,30 @@ def test_timer_measures_gpu_time_not_host_time():
     assert 1.8 < long.summary.median / short.summary.median < 2.2
 
 
-def test_spin_ignores_a_slow_first_call():
+def test_a_slow_host_is_not_timed():
+    # The host takes 2 ms to queue 20 us of GPU work (descheduled, or a slow dispatcher): the GPU
+    # waits behind the hold until all of it is queued, so no sample holds the host's 2 ms.
     timer = CudaTimer()
-    calls = []
+    cycles = int(20 * sleep_cycles_per_us())
 
     def fn():
-        if not calls:
-            time.sleep(0.2)  # one-time setup on the host, as cuDNN's first call
-        calls.append(1)
-        torch.cuda._sleep(1000)
-
-    spin_us = timer.warm_up(fn) / timer._cycles_per_us
-    assert len(calls) >= 5 and 19 < spin_us < 1000, spin_us  # the 20 us floor, truncated to whole cycles
-
-
-def test_a_sample_the_host_was_late_to_queue_is_retaken():
-    timer = CudaTimer()
-    cycles = int(20 * timer._cycles_per_us)  # ~20 us of GPU work
-    calls = []
-
-    def fn():
-        calls.append(1)
-        if len(calls) % 4 == 0:
-            time.sleep(0.002)  # the host is late by 2 ms (descheduled), as some samples were on the H100
+        time.sleep(0.002)
         torch.cuda._sleep(cycles)
 
-    spin = timer.warm_up(fn)  # 1 call in 4 slow: the median host time stays the fast calls'
-    before = timer.retaken
-    samples = [timer.sample(fn, spin) for _ in range(20)]
-    assert timer.retaken - before >= 4, timer.retaken - before
-    assert max(samples) < 100, samples  # none holds the host's 2 ms
-    batched = timer.time(fn, min_samples=40, max_samples=40, budget_s=0.0)
-    assert max(batched.samples_us) < 100, batched.samples_us
+    timer.warm_up(fn)
+    samples = [timer.sample(fn) for _ in range(10)]
+    assert max(samples) < 40, samples
+    batched = timer.time(fn, min_samples=40, max_samples=40, budget_s=0.0)  # queued 32 at a time
+    assert max(batched.samples_us) < 40, batched.samples_us
+
+
+def test_a_call_that_synchronises_is_an_error_not_a_hang():
+    timer = CudaTimer(hold_timeout_s=0.05)
+    started = time.perf_counter()
+    with pytest.raises(CallSynchronises, match="synchronises with the GPU"):
+        timer.sample(lambda: torch.cuda.synchronize())  # waits for the hold, which waits for the host
+    assert time.perf_counter() - started < 1.0
+    assert 0 < timer.sample(lambda: torch.cuda._sleep(1000)) < 100  # and the timer still works after
 
 
 def test_bench_reports_tflops_and_sdpa_ratio():
