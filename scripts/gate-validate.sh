@@ -22,7 +22,7 @@ OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD FCBENCH=${FCBENCH:-fcbench}   # FCBENCH="python3 -m fcbench" where it isn't installed
 export PYTHONUNBUFFERED=1 FCBENCH_CACHE_DIR=$(mktemp -d)   # cold build cache
 LOGS=$(mktemp -d)/$MODE-$(date -u +%H%M%S); mkdir -p "$LOGS"; CLONE=$(mktemp -d)/repo
-# At exit: the workers' logs too (each says which samples it retook because the host was late).
+# At exit: the workers' logs too (a worker that crashed or raised says why there).
 trap 'cp "$CLONE"/.asv/compare/worker-*.log "$LOGS/" 2>/dev/null
       tar czf "$OUT/gate-logs-$MODE.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"' EXIT
 source "$SRC/scripts/scratch-repo.sh" "$CLONE" || exit 3

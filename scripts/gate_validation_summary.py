@@ -1,7 +1,8 @@
 """Summarises scripts/gate-validate.sh logs (any number of runs' directories): false FAILs, the
 largest |head/base - 1| per shape and the largest head/base over the A/A comparisons, whether
 the side measured first is slower more often (order bias), how often the planted regression was
-flagged per shape, what the planted bugs gave, and the pipeline's wall times.
+flagged per shape, the spread of the SDPA peers' medians at the smallest shape (where a late
+host showed), what the planted bugs gave, and the pipeline's wall times.
 Usage: python3 scripts/gate_validation_summary.py DIR [DIR...]"""
 
 import glob
@@ -43,6 +44,20 @@ def order_bias(aa, reg):
         print(f"  order, kernel rows beyond {beyond:.0%}: {text or 'none'}")
 
 
+def peer_medians(runs_, shape="(1,8,512,64)"):
+    """Each measuring process's median per SDPA peer at the shape (both sides of every comparison):
+    a host late to queue the call made some of them several times the GPU time (before 618e00b)."""
+    medians = defaultdict(list)
+    for d in runs_.values():
+        for r in d["rows"]:
+            if r["shape"] == shape and not is_kernel_name(r["variant"]):
+                medians[r["variant"]] += [us for us in (r["base_us"], r["head_us"]) if us is not None]
+    for variant, us in sorted(medians.items()):
+        us.sort()
+        print(f"  {variant} {shape}: medians of {len(us)} processes {us[0]:.1f} .. {us[-1]:.1f} us "
+              f"(middle {us[len(us) // 2]:.1f}); over 1.5x the middle: {sum(u > 1.5 * us[len(us) // 2] for u in us)}")
+
+
 def main(dirs):
     aa, reg = runs(dirs, "aa-"), runs(dirs, "reg-")
     print(f"A/A: {len(aa)} comparisons; with any failing verdict: {sum(any(map(failing, d['rows'])) for d in aa.values())}")
@@ -64,6 +79,7 @@ def main(dirs):
     for who, counts in sorted(verdicts.items()):
         print(f"  A/A verdicts, {who}: {dict(sorted(counts.items()))}")
     order_bias(aa, reg)
+    peer_medians({**aa, **reg})
     print(f"planted regression ({PLANTED}): {len(reg)} comparisons")
     flagged = sum(any(r["variant"] == PLANTED and r["verdict"] == "FAIL-LATENCY" for r in d["rows"]) for d in reg.values())
     others = sum(any(r["variant"] != PLANTED and failing(r) for r in d["rows"]) for d in reg.values())
