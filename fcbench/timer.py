@@ -152,6 +152,6 @@ def compile_hold():
     measured checkout's: a comparison's base and head share it)."""
     compile_kernel = getattr(torch.cuda, "_compile_kernel", None)
     if compile_kernel is None:
-        raise RuntimeError(f"timing needs torch.cuda._compile_kernel (NVRTC, torch >= 2.8); torch {torch.__version__} "
-                           "has none")
+        raise RuntimeError(f"timing needs torch.cuda._compile_kernel (NVRTC; added in torch 2.8, tested with 2.11); "
+                           f"torch {torch.__version__} has none")
     return compile_kernel(HOLD_SOURCE, "fcbench_hold")
