@@ -8,8 +8,8 @@ however slow the host: without the hold, a call whose host dispatch is slower th
 
 This is NVBench's blocking kernel. It replaced a GPU spin sized from the warm-up's host time,
 which any late host outran: on the H100 1 to 8 of 40 sdpa_flash samples came out 20-310 us for
-~15 us of GPU work, and queueing a sample (L2 flush, spin, events) itself took the host 28-40
-us, more than the 20 us spin (docs/RESULTS.md, "Late samples").
+~15 us of GPU work, and queueing a sample (L2 flush, spin, events) itself took the host 50-80
+us, close to the ~58 us the GPU took to reach the start event (docs/RESULTS.md, "The timer").
 """
 
 from __future__ import annotations
