@@ -294,8 +294,7 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
     repo = repo or current_repo()
     shapes = tuple(shapes or measure.tracked_shapes())
     # The suite's shape parameters, for asv's discovery and the workers alike.
-    env = {**os.environ, "FCBENCH_SHAPES": ";".join(
-        f"{s.batch},{s.heads},{s.seqlen},{s.head_dim}{',causal' if s.causal else ''}" for s in shapes)}
+    env = {**os.environ, "FCBENCH_SHAPES": measure.shapes_setting(shapes)}
     shas = [resolve(repo, r) for r in refs]
     machine = machine or machine_name()
     phases: dict[str, float] = {}

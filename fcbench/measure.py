@@ -42,6 +42,11 @@ def tracked_shapes() -> tuple[Shape, ...]:
     return GPU_SHAPES if has_gpu() else CPU_SHAPES
 
 
+def shapes_setting(shapes) -> str:
+    """FCBENCH_SHAPES's value for these shapes: what tracked_shapes() reads back."""
+    return ";".join(shape_label(s).strip("()") for s in shapes)
+
+
 def shape_label(shape: Shape) -> str:
     return str(shape)
 

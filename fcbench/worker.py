@@ -35,19 +35,23 @@ def handle(request: dict, prepared: dict) -> dict:
     variant = request["variant"]
     shape = measure.shape_from_label(request["shape"])
     if op == "latency":
-        key = (variant, request["shape"])
-        if key not in prepared:
-            prepared[key] = measure.prepare(variant, shape)
-        samples = [measure.latency_sample_s(prepared[key]) for _ in range(request["samples"])]
-        return {"samples_s": samples}
+        ready = _prepare_once(prepared, variant, shape)
+        return {"samples_s": [measure.latency_sample_s(ready) for _ in range(request["samples"])]}
     if op == "quality":
-        key = (variant, request["shape"])
-        if key not in prepared:  # raises Unsupported for what cannot run here; latency reuses it
-            prepared[key] = measure.prepare(variant, shape)
+        _prepare_once(prepared, variant, shape)  # raises Unsupported for what cannot run here
         return measure.quality(variant, shape)
     if op == "resources":
         return measure.variant_resources(variant, shape.head_dim)
     raise ValueError(f"op: unknown request {op!r}")
+
+
+def _prepare_once(prepared: dict, variant: str, shape):
+    """measure.prepare (build the call, warm it up) once per (variant, shape) in this process."""
+    from . import measure
+
+    if (variant, shape) not in prepared:
+        prepared[variant, shape] = measure.prepare(variant, shape)
+    return prepared[variant, shape]
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 
+from fcbench.bench import Shape
+
 # (warps, key tile) for D=64, then for D=128.
 CONFIGS = [((4, 64), (4, 64)), ((8, 64), (8, 32)), ((2, 64), (2, 64)), ((4, 32), (4, 32)), ((8, 32), (8, 32))]
 
@@ -35,8 +37,7 @@ for (w64, n64), (w128, n128) in CONFIGS:
         continue
     for r in json.loads(res.stdout)["results"]:
         if r["variant"] == "wmma_fused_cpasync" and r["status"] == "ok":
-            s = r["shape"]
-            shape = f"({s['batch']},{s['heads']},{s['seqlen']},{s['head_dim']}{',causal' if s['causal'] else ''})"
+            shape = str(Shape(**r["shape"]))
             rows.append((label, shape, f"{r['summary']['median']:.1f} us  {r['tflops']:.1f} TFLOP/s  "
                                        f"{r['vs_best_sdpa']:.2f}x {r['best_sdpa']}"))
     print(f"done: {label}", file=sys.stderr, flush=True)
