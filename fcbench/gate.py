@@ -146,9 +146,7 @@ def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
                 # the change. Seen: sdpa_math, several launches with host work between them,
                 # moved 9% at (1,8,512,64) in an A/A comparison. Shown, never gated.
                 row.budget, row.note = None, "SDPA peer: shown, not gated"
-                if row.significant:
-                    row.verdict = "SLOWER" if row.ratio > 1 else "FASTER"
-            elif row.ratio > 1 + row.budget:
+            if row.budget is not None and row.ratio > 1 + row.budget:
                 row.verdict = "FAIL-LATENCY" if row.significant else "NOISY"
             elif row.significant:
                 row.verdict = "SLOWER" if row.ratio > 1 else "FASTER"
