@@ -15,8 +15,6 @@ Exit codes (README): 0 pass, 3 could not run, 4 correctness (incl. crash / missi
 
 from __future__ import annotations
 
-import ast
-import itertools
 import json
 import math
 import os
@@ -24,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .config import GateConfig
-from .history import BENCHMARKS, ENV_NAME
+from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark
 from .registry import is_kernel_name
 from .table import format_table
 
@@ -46,7 +44,7 @@ class Entry:
 
     @property
     def ran(self) -> bool:
-        return self.value is not None and not (isinstance(self.value, float) and math.isnan(self.value))
+        return ran(self.value)
 
 
 def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str, str], Entry]]:
@@ -62,19 +60,8 @@ def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str,
         raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}; "
                              f"run `fcbench compare` (or `fcbench record`) first")
     results = next((r for r in found if r.env_name == ENV_NAME), found[0])
-    out = {}
-    for metric, name in BENCHMARKS.items():
-        out[metric] = {}
-        if name not in results.get_all_result_keys():
-            continue
-        params = results.get_result_params(name)
-        values = results.get_result_value(name, params)
-        stats = results.get_result_stats(name, params)
-        samples = results.get_result_samples(name, params)
-        for i, combo in enumerate(itertools.product(*params)):
-            key = tuple(ast.literal_eval(p) for p in combo)
-            out[metric][key] = Entry(values[i], stats[i] if stats else None, samples[i] if samples else None)
-    return out
+    return {metric: {key: Entry(*row) for key, row in read_benchmark(results, name).items()}
+            for metric, name in BENCHMARKS.items()}
 
 
 @dataclass

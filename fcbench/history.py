@@ -15,6 +15,7 @@ import ast
 import datetime
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -262,6 +263,23 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
                            started_at=datetime.datetime.now(datetime.UTC))
     results.save(str(results_dir))
     return results_dir / machine
+
+
+def ran(value) -> bool:
+    """An asv result value that is a measurement: None is a failure, NaN a skip."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def read_benchmark(results, name: str) -> dict[tuple, tuple]:
+    """One benchmark of an asv Results: (variant, shape) -> (value, stats, samples)."""
+    if name not in results.get_all_result_keys():
+        return {}
+    params = results.get_result_params(name)
+    values = results.get_result_value(name, params)
+    stats = results.get_result_stats(name, params) or [None] * len(values)
+    samples = results.get_result_samples(name, params) or [None] * len(values)
+    return {tuple(ast.literal_eval(p) for p in combo): row
+            for combo, *row in zip(itertools.product(*params), values, stats, samples, strict=True)}
 
 
 class Checkouts:

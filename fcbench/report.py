@@ -14,7 +14,6 @@ pages) or any static host (asv's pages load JSON) with nothing fetched at view t
 
 from __future__ import annotations
 
-import ast
 import html
 import itertools
 import json
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import registry
-from .history import BENCHMARKS, ENV_NAME, CouldNotRun, asv_config
+from .history import BENCHMARKS, ENV_NAME, CouldNotRun, asv_config, ran, read_benchmark
 
 METRICS = {  # metric -> (chart title, y axis title, logarithmic)
     "latency": ("Latency over commits", "median {clock} per call (us)", True),
@@ -69,14 +68,8 @@ def load_history(results_dir: Path, machine: str) -> History:
     hist = History(machine, [r.commit_hash for r in found], found[-1].params if found else {})
     for i, results in enumerate(found):
         for metric, name in BENCHMARKS.items():
-            if name not in results.get_all_result_keys():
-                continue
-            params = results.get_result_params(name)
-            values = results.get_result_value(name, params)
-            stats = results.get_result_stats(name, params) or [None] * len(values)
-            for combo, value, st in zip(itertools.product(*params), values, stats, strict=True):
-                key = tuple(ast.literal_eval(p) for p in combo)
-                ok = value is not None and not (isinstance(value, float) and math.isnan(value))
+            for key, (value, st, _) in read_benchmark(results, name).items():
+                ok = ran(value)
                 scale = 1e6 if metric == "latency" else 1.0
                 points = hist.series[metric][key]
                 points.extend([Point(None)] * (i - len(points)))  # absent at earlier commits
