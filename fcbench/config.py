@@ -93,8 +93,10 @@ def parse(data: dict) -> Config:
     where = "tool.fcbench.gate"
     _no_unknown_keys(gate, {"latency_budget", "significance", "latency_budget_overrides", "max_registers",
                             "max_smem_bytes", "max_spill_bytes", "variants"}, where)
-    budget = _number(gate, "latency_budget", where, low=0, high=10) if "latency_budget" in gate else 0.05
-    significance = _number(gate, "significance", where, low=1e-9, high=0.5) if "significance" in gate else 0.002
+    budget = _number(gate, "latency_budget", where, low=0, high=10) if "latency_budget" in gate \
+        else GateConfig.latency_budget
+    significance = _number(gate, "significance", where, low=1e-9, high=0.5) if "significance" in gate \
+        else GateConfig.significance
     overrides = {}
     for key in gate.get("latency_budget_overrides", {}):
         _variant_key(key, f"{where}.latency_budget_overrides")
