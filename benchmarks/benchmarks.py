@@ -102,3 +102,8 @@ class Resources:
         return self.counts["spill_bytes"]
 
     track_spill_bytes.unit = "bytes (stores + loads)"
+
+    def track_stack_bytes(self, variant, shape):
+        return self.counts["stack_bytes"]
+
+    track_stack_bytes.unit = "bytes of stack frame (local memory)"

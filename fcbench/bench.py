@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 
@@ -11,6 +15,7 @@ from . import registry, table
 from .api import attention
 from .peers import PeerUnavailable
 from .stats import Summary, attention_flops
+from .supervise import context_dead
 from .timer import CudaTimer
 
 
@@ -54,7 +59,7 @@ def parse_shape(text: str) -> Shape:
 class BenchResult:
     variant: str
     shape: Shape
-    status: str  # ok | skip | error
+    status: str  # ok | skip | error | crashed | hung | not run (after its variant crashed or hung)
     note: str = ""
     summary: Summary | None = None
     tflops: float | None = None
@@ -89,23 +94,47 @@ def bench_one(timer: CudaTimer, variant: registry.Variant, shape: Shape, q, k, v
     except PeerUnavailable as exc:
         return BenchResult(variant.name, shape, "skip", f"backend unavailable: {exc}")
     except (RuntimeError, ValueError) as exc:
+        if context_dead(exc):  # a CUDA fault: the measuring process reports it and is replaced
+            raise
         return BenchResult(variant.name, shape, "error", str(exc).splitlines()[0])
     s = timing.summary
     return BenchResult(variant.name, shape, "ok", summary=s, tflops=shape.flops / (s.median * 1e-6) / 1e12)
 
 
 def run(variants, shapes, *, progress=sys.stderr, **timer_args) -> list[BenchResult]:
-    timer = CudaTimer()
+    """Every variant at every shape, timed in a measuring process (fcbench.supervise): a variant
+    that crashes or hangs at a shape is reported so there (status crashed / hung) and is not
+    timed again in this run; the others carry on in a fresh process."""
+    from . import config, supervise
+
+    ceiling_s = config.load().hang_timeout_s
     results: list[BenchResult] = []
+    stopped: dict[str, str] = {}
     total, done = len(variants) * len(shapes), 0
-    for shape in shapes:
-        q, k, v = inputs(shape)
-        for variant in variants:
-            done += 1
-            table.progress(progress, done, total, f"fcbench bench: {variant.name} {shape}")
-            results.append(bench_one(timer, variant, shape, q, k, v, **timer_args))
-        del q, k, v
-        torch.cuda.empty_cache()
+    log_dir = Path(tempfile.mkdtemp(prefix="fcbench-bench-"))
+    with supervise.Worker(registry.SOURCE_ROOT, log_dir / "worker.log", dict(os.environ),
+                          setup=[{"op": "build", "count_resources": False}]) as worker:
+        for shape in shapes:
+            for variant in variants:
+                done += 1
+                table.progress(progress, done, total, f"fcbench bench: {variant.name} {shape}")
+                if variant.name in stopped:
+                    results.append(BenchResult(variant.name, shape, "not run", stopped[variant.name]))
+                    continue
+                reply = worker.request(ceiling_s, op="bench", variant=variant.name, shape=asdict(shape),
+                                       timer_args=timer_args)
+                if supervise.is_fault(reply):
+                    verdict = supervise.fault_verdict(reply)
+                    stopped[variant.name] = f"not run: {verdict} at {shape}"
+                    results.append(BenchResult(variant.name, shape, verdict.lower(), supervise.fault_detail(reply)))
+                elif "error" in reply:
+                    results.append(BenchResult(variant.name, shape, "error", reply["error"]))
+                else:
+                    summary = Summary(**reply["summary"]) if reply["summary"] else None
+                    results.append(BenchResult(variant.name, shape, reply["status"], reply["note"], summary,
+                                               shape.flops / (summary.median * 1e-6) / 1e12 if summary else None))
+    if not stopped:
+        shutil.rmtree(log_dir, ignore_errors=True)
     _relate_to_sdpa(results)
     return results
 

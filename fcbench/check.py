@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 
 from . import config, registry, table
 from .api import attention
 from .peers import PeerUnavailable
-from .reference import error_bound, max_abs_error, reference_attention
+from .reference import max_abs_error
+from .supervise import context_dead
 
 # Lengths that are not multiples of any tile (1, 17, 97, 1000, 1025) next to ones that are.
 SEQLENS = (1, 17, 64, 97, 128, 512, 1000, 1025)
@@ -72,7 +77,7 @@ def make_inputs(case: CheckCase, device) -> tuple[torch.Tensor, torch.Tensor, to
 class CheckResult:
     variant: str
     case: CheckCase
-    verdict: str  # PASS | FAIL | SKIP
+    verdict: str  # PASS | FAIL | SKIP | CRASHED | HUNG | NOT-RUN (after its variant crashed or hung)
     error: float = math.nan
     bound: float = math.nan
     note: str = ""
@@ -82,22 +87,28 @@ class CheckResult:
                 "bound": self.bound, "note": self.note}
 
 
+FAILED = ("FAIL", "CRASHED", "HUNG")
+
+
 @dataclass
 class CheckReport:
     results: list[CheckResult] = field(default_factory=list)
+    device: dict = field(default_factory=dict)  # the measuring process's fcbench.device.fingerprint()
+    restarts: int = 0  # measuring processes replaced after a crash or hang
+    log_path: Path | None = None  # the measuring processes' log, kept when one crashed or hung
 
     @property
     def failed(self) -> list[CheckResult]:
-        return [r for r in self.results if r.verdict == "FAIL"]
+        return [r for r in self.results if r.verdict in FAILED]
 
-    def summary(self) -> list[tuple[str, int, int, int, float]]:
-        """Per variant: passed, failed, skipped, worst error / bound."""
+    def summary(self) -> list[tuple]:
+        """Per variant: passed, failed (wrong), crashed, hung, skipped, not run, worst error / bound."""
         rows = []
         for name in dict.fromkeys(r.variant for r in self.results):
             mine = [r for r in self.results if r.variant == name]
-            ratios = [r.error / r.bound for r in mine if r.verdict != "SKIP" and r.bound > 0]
-            rows.append((name, sum(r.verdict == "PASS" for r in mine), sum(r.verdict == "FAIL" for r in mine),
-                         sum(r.verdict == "SKIP" for r in mine), max(ratios, default=math.nan)))
+            ratios = [r.error / r.bound for r in mine if r.verdict in ("PASS", "FAIL") and r.bound > 0]
+            count = {v: sum(r.verdict == v for r in mine) for v in ("PASS", "FAIL", "CRASHED", "HUNG", "SKIP", "NOT-RUN")}
+            rows.append((name, *count.values(), max(ratios, default=math.nan)))
         return rows
 
 
@@ -120,7 +131,9 @@ def check_case(variant: registry.Variant, case: CheckCase, q, k, v, ref, bound) 
         out = run_poisoned(variant, q, k, v, causal=case.causal)
     except PeerUnavailable as exc:
         return CheckResult(variant.name, case, "SKIP", note=f"backend unavailable: {exc}")
-    except Exception as exc:  # a crashed kernel is a failure, reported with its message
+    except Exception as exc:  # a kernel that raised is a failure; one that killed the CUDA context, a crash
+        if context_dead(exc):
+            raise
         return CheckResult(variant.name, case, "FAIL", note=f"raised {type(exc).__name__}: {str(exc).splitlines()[0]}")
     err = max_abs_error(out, ref)
     result = CheckResult(variant.name, case, "PASS" if bound.passes(err) else "FAIL", err, bound.bound)
@@ -134,17 +147,52 @@ def check_case(variant: registry.Variant, case: CheckCase, q, k, v, ref, bound) 
     return result
 
 
-def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, device=None, progress=sys.stderr) -> CheckReport:
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, progress=sys.stderr,
+        root: Path | None = None) -> CheckReport:
+    """Every variant on every case, in a measuring process (fcbench.supervise) for the kernels of
+    the checkout at `root` (default: FCBENCH_SOURCE_ROOT or this one): a variant that crashes or
+    hangs gets that verdict for the case, with CUDA's text or the bound it overran, and is not
+    run again in this check (its remaining cases are NOT-RUN); the others carry on in a fresh
+    process."""
+    from . import supervise
+
+    root = Path(root or registry.SOURCE_ROOT)
     report = CheckReport()
-    floor_relative = config.load().error_floor_relative
+    ceiling_s = config.load().hang_timeout_s
     all_cases = cases(quick)
-    for i, case in enumerate(all_cases, 1):
-        q, k, v = make_inputs(case, device)
-        ref = reference_attention(q, k, v, causal=case.causal, scale=1.0 / math.sqrt(case.head_dim))
-        bound = error_bound(q, k, v, ref, causal=case.causal, scale=1.0 / math.sqrt(case.head_dim),
-                            floor_relative=floor_relative)
-        for variant in variants:
-            report.results.append(check_case(variant, case, q, k, v, ref, bound))
-        table.progress(progress, i, len(all_cases), f"fcbench check: {case.name}")
+    log_dir = Path(tempfile.mkdtemp(prefix="fcbench-check-"))
+    report.log_path = log_dir / "worker.log"
+    # variant -> (verdict, why) for the cases it is not run on
+    stopped: dict[str, tuple[str, str]] = {
+        v.name: ("SKIP", f"{v.name}.cu is not in {root}") for v in variants
+        if v.is_kernel and not (root / "csrc" / "kernels" / f"{v.name}.cu").exists()}
+    with supervise.Worker(root, report.log_path, dict(os.environ),
+                          setup=[{"op": "build", "count_resources": False}, {"op": "info"}]) as worker:
+        report.device = worker.start()[1]["device"]
+        for i, case in enumerate(all_cases, 1):
+            for variant in variants:
+                if variant.name in stopped:
+                    verdict, why = stopped[variant.name]
+                    report.results.append(CheckResult(variant.name, case, verdict, note=why))
+                    continue
+                reply = worker.request(ceiling_s, op="check", variant=variant.name, case=asdict(case))
+                result = _result(variant.name, case, reply)
+                if result.verdict in (supervise.CRASHED, supervise.HUNG):
+                    stopped[variant.name] = ("NOT-RUN", f"not run: {result.verdict} at {case.name}")
+                report.results.append(result)
+            table.progress(progress, i, len(all_cases), f"fcbench check: {case.name}")
+        report.restarts = worker.restarts
+    if not any(r.verdict in (supervise.CRASHED, supervise.HUNG) for r in report.results):
+        shutil.rmtree(log_dir, ignore_errors=True)
+        report.log_path = None
     return report
+
+
+def _result(variant: str, case: CheckCase, reply: dict) -> CheckResult:
+    from . import supervise
+
+    if supervise.is_fault(reply):
+        return CheckResult(variant, case, supervise.fault_verdict(reply), note=supervise.fault_detail(reply))
+    if "error" in reply:  # the harness itself failed on this case: a failure, never a pass
+        return CheckResult(variant, case, "FAIL", note=f"raised {reply['error']}")
+    return CheckResult(variant, case, reply["verdict"], reply["max_abs_error"], reply["bound"], reply["note"])

@@ -10,7 +10,7 @@ import sys
 from . import registry
 
 EXIT_OK = 0
-EXIT_FAILED = 1  # a check failed (wrong kernel)
+EXIT_FAILED = 1  # a check failed (wrong kernel), or a kernel crashed or hung in check / bench
 EXIT_USAGE = 2  # bad arguments (argparse's own code)
 EXIT_CANNOT_RUN = 3  # no GPU, no nvcc, build failure, bad ref or config, no results (gate: 4-6, fcbench.gate)
 
@@ -66,7 +66,8 @@ def cmd_resources(args) -> int:
 
         cfg = config.load().gate
         over = [f"{r.kernel} ({r.arch}): {what}" for r in rows
-                for what in cfg.ceilings_for(r.variant).violations(r.registers, r.smem_bytes, r.spill_bytes)]
+                for what in cfg.ceilings_for(r.variant).violations(r.registers, r.smem_bytes, r.spill_bytes,
+                                                                   r.stack_frame_bytes)]
         if over:
             print("\nover the [tool.fcbench.gate] ceilings:\n  " + "\n  ".join(over))
             return gate.EXIT_RESOURCES
@@ -75,40 +76,39 @@ def cmd_resources(args) -> int:
 
 
 def cmd_check(args) -> int:
-    import torch
-
     from . import check, device
     from .table import format_table
 
     report = check.run(_variants(args), quick=args.quick, progress=None if args.json else sys.stderr)
-    fp = device.fingerprint()
     if args.json:
-        print(json.dumps({"device": fp, "results": [r.as_dict() for r in report.results]}, indent=2))
-    else:
-        print(f"device: {device.describe(fp)}")
-        if not torch.cuda.is_available():
-            print("no CUDA GPU: only CPU-capable variants ran; the FlashCore kernels are reported as skipped")
-        if args.verbose:
-            print(format_table(["variant", "case", "error", "bound", "verdict", "note"],
-                               [[r.variant, r.case.name, f"{r.error:.3g}", f"{r.bound:.3g}", r.verdict, r.note]
-                                for r in report.results]))
-            print()
-        print(format_table(["variant", "pass", "fail", "skip", "worst error/bound"],
-                           [[n, p, f, s, "-" if math.isnan(w) else f"{w:.3f}"] for n, p, f, s, w in report.summary()],
-                           align_right={1, 2, 3, 4}))
-        skipped: dict[tuple[str, str], list] = {}
-        for r in report.results:
-            if r.verdict == "SKIP":
-                skipped.setdefault((r.variant, r.note), []).append(r.case)
-        if skipped:
-            print("\nskipped:")
-            for (variant, note), skipped_cases in skipped.items():
-                print(f"  {variant}: {len(skipped_cases)} case(s), e.g. {skipped_cases[0].name}: {note}")
-        if report.failed:
-            print(f"\n{len(report.failed)} failure(s):")
-            print(format_table(["variant", "case", "error", "bound", "note"],
-                               [[r.variant, r.case.name, f"{r.error:.3g}", f"{r.bound:.3g}", r.note]
-                                for r in report.failed]))
+        print(json.dumps({"device": report.device, "results": [r.as_dict() for r in report.results]}, indent=2))
+        return EXIT_FAILED if report.failed else EXIT_OK
+    print(f"device: {device.describe(report.device)}")
+    if report.device.get("device") != "cuda":
+        print("no CUDA GPU: only CPU-capable variants ran; the FlashCore kernels are reported as skipped")
+    if args.verbose:
+        print(format_table(["variant", "case", "error", "bound", "verdict", "note"],
+                           [[r.variant, r.case.name, f"{r.error:.3g}", f"{r.bound:.3g}", r.verdict, r.note]
+                            for r in report.results]))
+        print()
+    print(format_table(["variant", "pass", "fail", "crashed", "hung", "skip", "not run", "worst error/bound"],
+                       [[*row[:-1], "-" if math.isnan(row[-1]) else f"{row[-1]:.3f}"] for row in report.summary()],
+                       align_right={1, 2, 3, 4, 5, 6, 7}))
+    skipped: dict[tuple[str, str], list] = {}
+    for r in report.results:
+        if r.verdict in ("SKIP", "NOT-RUN"):
+            skipped.setdefault((r.variant, r.note), []).append(r.case)
+    if skipped:
+        print("\nskipped or not run:")
+        for (variant, note), skipped_cases in skipped.items():
+            print(f"  {variant}: {len(skipped_cases)} case(s), e.g. {skipped_cases[0].name}: {note}")
+    if report.failed:
+        print(f"\n{len(report.failed)} failure(s):")
+        print(format_table(["variant", "case", "verdict", "error", "bound", "note"],
+                           [[r.variant, r.case.name, r.verdict, f"{r.error:.3g}", f"{r.bound:.3g}", r.note]
+                            for r in report.failed]))
+    if report.log_path is not None:
+        print(f"\n{report.restarts} measuring process(es) replaced after a crash or hang; their log: {report.log_path}")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
@@ -128,7 +128,7 @@ def cmd_bench(args) -> int:
     fp = device.fingerprint()
     if args.json:
         print(json.dumps({"device": fp, "results": [r.as_dict() for r in results]}, indent=2))
-        return EXIT_OK
+        return EXIT_FAILED if any(r.status in ("crashed", "hung") for r in results) else EXIT_OK
     print(f"device: {device.describe(fp)}")
     rows = []
     for r in results:
@@ -140,7 +140,10 @@ def cmd_bench(args) -> int:
         rows.append([r.variant, str(r.shape), f"{s.median:.1f}", f"{s.iqr:.1f}", str(s.n), f"{r.tflops:.1f}", rel])
     print(format_table(["variant", "shape", "median us", "IQR us", "n", "TFLOP/s", "vs fastest SDPA"], rows,
                        align_right={2, 3, 4, 5}))
-    return EXIT_OK
+    faulted = [r for r in results if r.status in ("crashed", "hung")]
+    for r in faulted:
+        print(f"\n{r.status.upper()}: {r.variant} at {r.shape}: {r.note}", file=sys.stderr)
+    return EXIT_FAILED if faulted else EXIT_OK
 
 
 def cmd_run(args) -> int:
@@ -234,13 +237,9 @@ def cmd_report(args) -> int:
 
 def cmd_ci(args) -> int:
     """The CI jobs as commands that run on any GPU machine, so the workflows stay thin.
-    pr:   check the checked-out head (quick), then compare BASE HEAD interleaved and gate;
-          the Markdown (for the PR comment) also gets the check's failures.
+    pr:   fcbench.ci.pr: check the head (quick), sanitize the kernels it changed, compare BASE
+          HEAD interleaved, gate; the PR comment gets every stage's failures.
     main: record HEAD into the history, then rebuild the report."""
-    from pathlib import Path
-
-    from . import gate
-
     if args.job == "main":
         status = cmd_record(argparse.Namespace(ref="HEAD", samples=40, results_dir=args.results_dir, machine=None,
                                                variant=None, shape=None))
@@ -249,24 +248,39 @@ def cmd_ci(args) -> int:
     if not args.base or not args.head:
         print("fcbench ci pr: --base and --head are required", file=sys.stderr)
         return EXIT_USAGE
-    status = cmd_check(argparse.Namespace(variant=None, quick=True, json=False, verbose=False))
-    if status != EXIT_OK:
-        if args.markdown:
-            Path(args.markdown).write_text("### fcbench gate: FAIL: correctness\n\n`fcbench check --quick` failed "
-                                           "on the head commit; the log has each failing case. Not timed.\n")
-        return gate.EXIT_CORRECTNESS
-    return cmd_compare(argparse.Namespace(base=args.base, head=args.head, rounds=5, samples=8, gate=True, head_first=False,
-                                          results_dir=args.results_dir, machine=None, variant=None, shape=None,
-                                          markdown=args.markdown, json_out=args.json_out))
+    from . import ci
+
+    return ci.pr(args.base, args.head, markdown=args.markdown, json_out=args.json_out, results_dir=args.results_dir,
+                 sanitize_changed=not args.no_sanitize)
+
+
+def cmd_sanitize(args) -> int:
+    from . import gate, sanitize
+    from .table import format_table
+
+    variants = [v for v in _variants(args) if v.is_kernel]
+    tools = tuple(_csv(args.tool)) if args.tool else sanitize.TOOLS
+    unknown = sorted(set(tools) - {*sanitize.TOOLS, "initcheck"})
+    if unknown:
+        print(f"fcbench sanitize: --tool {', '.join(unknown)}: supported: {', '.join([*sanitize.TOOLS, 'initcheck'])}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    findings = sanitize.run(variants, tools=tools, timeout_s=args.timeout_s)
+    print(format_table(["variant", "tool", "verdict", "seconds", "first report"],
+                       [[f.variant, f.tool, f.verdict, f"{f.seconds:.0f}", f.report] for f in findings],
+                       align_right={3}))
+    verdicts = {f.verdict for f in findings}
+    return gate.EXIT_CORRECTNESS if "HUNG" in verdicts else gate.EXIT_SANITIZER if "FAIL-SANITIZER" in verdicts \
+        else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fcbench",
         description="Build, check, time and resource-count FlashCore's attention kernels and their SDPA peers.",
-        epilog="exit codes: 0 ok, 1 a check failed, 2 bad arguments, 3 could not run (no GPU, no nvcc, "
-               "build failed, no results); fcbench gate: 4 correctness / crash / missing variant, "
-               "5 resources, 6 latency",
+        epilog="exit codes: 0 ok, 1 a check failed or a kernel crashed / hung, 2 bad arguments, 3 could not run "
+               "(no GPU, no nvcc, build failed, no results); fcbench gate / ci pr / sanitize: 4 correctness "
+               "(wrong, crashed, hung, missing variant), 7 sanitizer, 5 resources, 6 latency",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     variant_help = "variant name(s), comma-separated or repeated; default: every registered variant"
@@ -317,6 +331,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--markdown", help="also write the Markdown summary here (for a PR comment)")
         p.add_argument("--json", dest="json_out", help="write the verdicts as JSON here")
 
+    p = sub.add_parser("sanitize", help="compute-sanitizer memcheck, racecheck, synccheck on FlashCore kernels at "
+                                        "small partial-tile shapes; exit 7 on a finding, 4 on a hang")
+    p.add_argument("--variant", action="append", help=variant_help)
+    p.add_argument("--tool", help="comma-separated tools (default: memcheck,racecheck,synccheck; also initcheck)")
+    p.add_argument("--timeout-s", type=float, default=300.0, help="bound on one (variant, tool) run (default 300)")
+    p.set_defaults(func=cmd_sanitize)
+
     p = sub.add_parser("record", help="measure one commit (a git worktree of it) into the asv history")
     p.add_argument("ref", nargs="?", default="HEAD")
     p.add_argument("--samples", type=int, default=40, help="latency samples per variant and shape (default 40)")
@@ -357,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--head", help="pr: the head ref (e.g. the PR's merge commit)")
     p.add_argument("--results-dir", help="default: .asv/compare (pr), .asv/results (main)")
     p.add_argument("--out", default=".asv/report", help="main: report directory (default: .asv/report)")
+    p.add_argument("--no-sanitize", action="store_true",
+                   help="pr: skip the compute-sanitizer stage (say so in the PR: it is the only stage that sees "
+                        "memory and race bugs the outputs hide)")
     gate_options(p)
     p.set_defaults(func=cmd_ci)
 
@@ -364,10 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     from .build import BuildError
     from .config import ConfigError
     from .history import CouldNotRun
+    from .supervise import WorkerFailed
 
     try:
         return args.func(args)
-    except (BuildError, CouldNotRun, ConfigError, FileNotFoundError) as exc:
+    except (BuildError, CouldNotRun, ConfigError, FileNotFoundError, WorkerFailed) as exc:
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except ValueError as exc:  # bad --variant / --shape / --arch values

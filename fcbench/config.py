@@ -20,8 +20,12 @@ class ResourceCeilings:
     max_registers: int = 255
     max_smem_bytes: int = 99 * 1024  # the L4's (sm_89) per-block limit
     max_spill_bytes: int = 0
+    # Local memory: a stack frame (a dynamically indexed array, a non-inlined call) costs DRAM
+    # traffic like a spill does, and ptxas reports it apart from spills. No kernel has one.
+    max_stack_bytes: int = 0
 
-    def violations(self, registers: int | None, smem_bytes: int | None, spill_bytes: int | None) -> list[str]:
+    def violations(self, registers: int | None, smem_bytes: int | None, spill_bytes: int | None,
+                   stack_bytes: int | None = None) -> list[str]:
         """What is over a ceiling, in words; None counts as not measured."""
         over = []
         if registers is not None and registers > self.max_registers:
@@ -30,6 +34,8 @@ class ResourceCeilings:
             over.append(f"{smem_bytes} B shared memory > {self.max_smem_bytes}")
         if spill_bytes is not None and spill_bytes > self.max_spill_bytes:
             over.append(f"{spill_bytes} B spilled > {self.max_spill_bytes}")
+        if stack_bytes is not None and stack_bytes > self.max_stack_bytes:
+            over.append(f"{stack_bytes} B stack frame (local memory) > {self.max_stack_bytes}")
         return over
 
 
@@ -53,6 +59,10 @@ class GateConfig:
 class Config:
     error_floor_relative: float = 2.0**-10  # the check's floor: two fp16 roundings of max|ref|
     gate: GateConfig = GateConfig()
+    # The longest any one request to a measuring process may take (a check case, a bench shape,
+    # a batch of latency samples) before the watchdog kills it as HUNG; comparisons bound the
+    # head tighter, from the base's time (fcbench.supervise.bound_s).
+    hang_timeout_s: float = 60.0
 
 
 def _number(table: dict, key: str, where: str, *, low: float, high: float, integer: bool = False):
@@ -65,7 +75,7 @@ def _number(table: dict, key: str, where: str, *, low: float, high: float, integ
 
 
 def _ceilings(table: dict, where: str, base: ResourceCeilings) -> ResourceCeilings:
-    allowed = {"max_registers": 255, "max_smem_bytes": 228 * 1024, "max_spill_bytes": 1 << 20}
+    allowed = {"max_registers": 255, "max_smem_bytes": 228 * 1024, "max_spill_bytes": 1 << 20, "max_stack_bytes": 1 << 20}
     _no_unknown_keys(table, allowed, where)
     values = {k: _number(table, k, where, low=0, high=allowed[k], integer=True) for k in allowed if k in table}
     return ResourceCeilings(**{**base.__dict__, **values})
@@ -86,13 +96,15 @@ def _variant_key(key: str, where: str) -> None:
 
 def parse(data: dict) -> Config:
     """Config from the [tool.fcbench] table (a dict)."""
-    _no_unknown_keys(data, {"error_floor_relative", "gate"}, "tool.fcbench")
+    _no_unknown_keys(data, {"error_floor_relative", "gate", "hang_timeout_s"}, "tool.fcbench")
     floor = _number(data, "error_floor_relative", "tool.fcbench", low=0, high=1) if "error_floor_relative" in data \
         else Config.error_floor_relative
+    hang_timeout_s = _number(data, "hang_timeout_s", "tool.fcbench", low=1, high=3600) if "hang_timeout_s" in data \
+        else Config.hang_timeout_s
     gate = data.get("gate", {})
     where = "tool.fcbench.gate"
     _no_unknown_keys(gate, {"latency_budget", "significance", "latency_budget_overrides", "max_registers",
-                            "max_smem_bytes", "max_spill_bytes", "variants"}, where)
+                            "max_smem_bytes", "max_spill_bytes", "max_stack_bytes", "variants"}, where)
     budget = _number(gate, "latency_budget", where, low=0, high=10) if "latency_budget" in gate \
         else GateConfig.latency_budget
     significance = _number(gate, "significance", where, low=1e-9, high=0.5) if "significance" in gate \
@@ -102,13 +114,14 @@ def parse(data: dict) -> Config:
         _variant_key(key, f"{where}.latency_budget_overrides")
         overrides[key] = _number(gate["latency_budget_overrides"], key, f"{where}.latency_budget_overrides",
                                  low=0, high=10)
-    ceilings = _ceilings({k: gate[k] for k in ("max_registers", "max_smem_bytes", "max_spill_bytes") if k in gate},
+    ceilings = _ceilings({k: gate[k] for k in ("max_registers", "max_smem_bytes", "max_spill_bytes", "max_stack_bytes")
+                          if k in gate},
                          where, ResourceCeilings())
     per_variant = {}
     for name, table in gate.get("variants", {}).items():
         _variant_key(name, f"{where}.variants")
         per_variant[name] = _ceilings(table, f"{where}.variants.{name}", ceilings)
-    return Config(floor, GateConfig(budget, significance, overrides, ceilings, per_variant))
+    return Config(floor, GateConfig(budget, significance, overrides, ceilings, per_variant), hang_timeout_s)
 
 
 def load(pyproject: Path | None = None) -> Config:

@@ -1,16 +1,20 @@
 """fcbench gate: verdicts per (variant, shape) from the asv results of a base and a head commit.
 
 Correctness first: a wrong head kernel's timing means nothing. Per (variant, shape):
-  FAIL-CORRECTNESS  head error / bound > 1, NaN, or the head crashed / failed to run
+  CRASHED           the head's kernel killed its measuring process (CUDA fault, signal)
+  HUNG              the head's kernel did not finish within the watchdog's bound
+  FAIL-CORRECTNESS  head error / bound > 1, NaN, or the head failed to run (a Python error)
   MISSING           ran at base, skipped at head (a variant that stopped running fails)
-  FAIL-RESOURCES    head over a register / shared-memory ceiling, or any spill
+  FAIL-SANITIZER    compute-sanitizer reported an error in a kernel the change touched
+                    (fcbench ci pr's sanitizer stage; the row's shape names the tool)
+  FAIL-RESOURCES    head over a register / shared-memory / stack ceiling, or any spill
   FAIL-LATENCY      head/base > 1 + budget AND significant (asv's Mann-Whitney U test);
                     FlashCore kernels only: SDPA peers are shown but never gate latency
   NOISY             over budget but not significant: shown, not failing
   SLOWER / FASTER   significant, within budget / faster
   SAME, NEW         no significant change; only at head
-Exit codes (README): 0 pass, 3 could not run, 4 correctness (incl. crash / missing),
-5 resources, 6 latency. The worst class present decides; correctness outranks the rest.
+Exit codes (README): 0 pass, 3 could not run, 4 correctness (incl. crashed, hung, missing),
+7 sanitizer, 5 resources, 6 latency. The worst class present decides, in that order.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark
 from .registry import is_kernel_name
 from .table import format_table
 
-EXIT_PASS, EXIT_CANNOT_RUN, EXIT_CORRECTNESS, EXIT_RESOURCES, EXIT_LATENCY = 0, 3, 4, 5, 6
-FAILING = {"FAIL-CORRECTNESS": EXIT_CORRECTNESS, "MISSING": EXIT_CORRECTNESS, "FAIL-RESOURCES": EXIT_RESOURCES,
+EXIT_PASS, EXIT_CANNOT_RUN, EXIT_CORRECTNESS, EXIT_RESOURCES, EXIT_LATENCY, EXIT_SANITIZER = 0, 3, 4, 5, 6, 7
+FAILING = {"FAIL-CORRECTNESS": EXIT_CORRECTNESS, "CRASHED": EXIT_CORRECTNESS, "HUNG": EXIT_CORRECTNESS,
+           "MISSING": EXIT_CORRECTNESS, "FAIL-SANITIZER": EXIT_SANITIZER, "FAIL-RESOURCES": EXIT_RESOURCES,
            "FAIL-LATENCY": EXIT_LATENCY}
-SEVERITY = [EXIT_CORRECTNESS, EXIT_RESOURCES, EXIT_LATENCY]
+SEVERITY = [EXIT_CORRECTNESS, EXIT_SANITIZER, EXIT_RESOURCES, EXIT_LATENCY]
 
 
 class MissingResults(LookupError):
@@ -78,6 +83,7 @@ class Row:
     registers: tuple | None = None  # (base, head)
     smem_bytes: tuple | None = None
     spill_bytes: int | None = None
+    stack_bytes: int | None = None
     note: str = ""
 
 
@@ -86,9 +92,14 @@ def _value(data, metric, key):
     return e.value if e is not None and e.ran else None
 
 
-def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
+def evaluate(base: dict, head: dict, cfg: GateConfig, head_failures: dict | None = None) -> list[Row]:
+    """Rows per (variant, shape); head_failures: (variant, shape) -> the failing reply recorded
+    with the head's results (history.read_failures), which says crashed or hung and why."""
     from asv._stats import is_different
 
+    from . import supervise
+
+    head_failures = head_failures or {}
     keys = list(dict.fromkeys(k for data in (base, head) for metric in data.values() for k in metric))
     rows = []
     for key in keys:
@@ -112,10 +123,15 @@ def evaluate(base: dict, head: dict, cfg: GateConfig) -> list[Row]:
         row.registers = regs if any(x is not None for x in regs) else None
         row.smem_bytes = smem if any(x is not None for x in smem) else None
         row.spill_bytes = _value(head, "spill_bytes", key)
-        over = cfg.ceilings_for(variant).violations(regs[1], smem[1], row.spill_bytes)
+        row.stack_bytes = _value(head, "stack_bytes", key)
+        over = cfg.ceilings_for(variant).violations(regs[1], smem[1], row.spill_bytes, row.stack_bytes)
         err = entry(head, "error_over_bound")
-        if head_failed:
-            row.verdict, row.note = "FAIL-CORRECTNESS", f"failed at head: {', '.join(head_failed)}"
+        failure = head_failures.get(key, {})
+        if supervise.is_fault(failure):
+            row.verdict, row.note = supervise.fault_verdict(failure), supervise.fault_detail(failure)
+        elif head_failed:
+            why = f": {failure['error']}" if "error" in failure else ""
+            row.verdict, row.note = "FAIL-CORRECTNESS", f"failed at head ({', '.join(head_failed)}){why}"
         elif ran_base and not ran_head:
             row.verdict, row.note = "MISSING", "ran at base, not at head"
         elif err.ran and not (math.isfinite(err.value) and err.value <= 1):
@@ -163,12 +179,13 @@ def table_rows(rows: list[Row]) -> list[list[str]]:
                     f"{r.budget:.0%}" if r.budget is not None else "-",
                     {True: "yes", False: "no", None: "-"}[r.significant],
                     f"{r.error_over_bound:.3f}" if r.error_over_bound is not None else "-",
-                    _fmt_pair(r.registers), _fmt_pair(r.smem_bytes), r.verdict, r.note])
+                    _fmt_pair(r.registers), _fmt_pair(r.smem_bytes),
+                    str(r.stack_bytes) if r.stack_bytes is not None else "-", r.verdict, r.note])
     return out
 
 
 HEADERS = ["variant", "shape", "base us", "head us", "head/base", "budget", "significant", "error/bound",
-           "registers", "smem B", "verdict", "note"]
+           "registers", "smem B", "stack B", "verdict", "note"]
 
 
 def _reason(r: Row) -> str:
@@ -182,8 +199,8 @@ def _reason(r: Row) -> str:
 
 def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, significance: float) -> str:
     """The PR comment / job summary: what fails first, every row folded below it."""
-    status = {EXIT_PASS: "pass", EXIT_CORRECTNESS: "FAIL: correctness", EXIT_RESOURCES: "FAIL: resources",
-              EXIT_LATENCY: "FAIL: latency"}[code]
+    status = {EXIT_PASS: "pass", EXIT_CORRECTNESS: "FAIL: correctness", EXIT_SANITIZER: "FAIL: sanitizer",
+              EXIT_RESOURCES: "FAIL: resources", EXIT_LATENCY: "FAIL: latency"}[code]
     failing = [r for r in rows if r.verdict in FAILING]
     lines = [f"### fcbench gate: {status}", "",
              f"base `{base[:8]}` -> head `{head[:8]}` on `{machine}`: {len(failing)} of {len(rows)} "
@@ -199,12 +216,16 @@ def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, sig
 
 
 def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: GateConfig,
-        markdown_path: Path | None = None, json_path: Path | None = None) -> tuple[int, str]:
+        markdown_path: Path | None = None, json_path: Path | None = None,
+        findings: list[Row] | None = None) -> tuple[int, str]:
+    """findings: rows from the stages before the comparison (ci pr's check and sanitizer), first."""
+    from .history import read_failures
+
     try:
         base, head = load(results_dir, machine, base_sha), load(results_dir, machine, head_sha)
     except MissingResults as exc:
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: {exc}"
-    rows = evaluate(base, head, cfg)
+    rows = [*(findings or []), *evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))]
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
     md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance)

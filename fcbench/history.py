@@ -27,8 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, registry, table
-from .worker import REPLY
+from . import config, registry, supervise, table
 
 BENCHMARKS = {
     "latency": "benchmarks.Latency.time_attention",
@@ -38,6 +37,7 @@ BENCHMARKS = {
     "registers": "benchmarks.Resources.track_registers",
     "smem_bytes": "benchmarks.Resources.track_smem_bytes",
     "spill_bytes": "benchmarks.Resources.track_spill_bytes",
+    "stack_bytes": "benchmarks.Resources.track_stack_bytes",
 }
 ENV_NAME = "fcbench"
 
@@ -84,93 +84,95 @@ def machine_name() -> str:
     return re.sub(r"[^a-z0-9]+", "-", name).strip("-")
 
 
-class Worker:
-    """A fcbench.worker process measuring the checkout at `root`; restarted if it dies."""
-
-    def __init__(self, root: Path, log_path: Path, env: dict):
-        self.root, self.log_path, self.env = root, log_path, env
-        self._start()  # now: every side imports torch and sets up CUDA at the same time
-
-    def _start(self):
-        env = {**self.env, "FCBENCH_SOURCE_ROOT": str(self.root),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(registry.REPO_ROOT), self.env.get("PYTHONPATH")]))}
-        # cwd: `python -m` puts it first on sys.path, and a checkout being measured has an
-        # fcbench/ of its own; the harness must be this one.
-        self.proc = subprocess.Popen([sys.executable, "-m", "fcbench.worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=open(self.log_path, "a"), text=True, env=env,
-                                     cwd=registry.REPO_ROOT)
-
-    def request(self, **request) -> dict:
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-            for line in self.proc.stdout:
-                if line.startswith(REPLY):
-                    return json.loads(line[len(REPLY):])
-        except BrokenPipeError:
-            pass
-        code = self.proc.wait()
-        self.proc = None
-        return {"error": f"worker crashed (exit code {code}); see {self.log_path}"}
-
-    def close(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=60)
-
-
 @dataclass
 class Measured:
-    """One commit's measurements: metric -> (variant, shape) -> value | {'unsupported'|'error': str}."""
+    """One commit's measurements: metric -> (variant, shape) -> value | {'unsupported'|'error'|'crashed'|'hung': str}."""
 
     sha: str
     metrics: dict = field(default_factory=lambda: {m: {} for m in BENCHMARKS})
     info: dict = field(default_factory=dict)
+    # (variant, shape) -> the first failing reply ({"crashed"|"hung"|"error": why}): the evidence
+    # the gate names (asv's result files keep a failure as a bare None).
+    failures: dict = field(default_factory=dict)
 
 
 def _record(measured: Measured, metric: str, key, reply: dict) -> None:
-    failed = "unsupported" in reply or "error" in reply
+    failed = "unsupported" in reply or "error" in reply or supervise.is_fault(reply)
     measured.metrics[metric][key] = reply if failed else reply[metric]
+    if supervise.is_fault(reply) or "error" in reply:
+        measured.failures.setdefault(key, reply)
+
+
+class _Side:
+    """One commit's measuring process, and which variants it no longer runs (after a hang)."""
+
+    def __init__(self, sha: str, root: Path, log_dir: Path, env: dict):
+        self.worker = supervise.Worker(root, log_dir / f"worker-{sha[:8]}.log", env,
+                                       setup=[{"op": "build"}, {"op": "info"}])
+        self.stopped: dict[str, str] = {}  # variant -> why it is not run again
 
 
 def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, samples: int, log_dir: Path,
                     env: dict, progress=sys.stderr, phases: dict | None = None) -> dict[str, Measured]:
-    """Measures each checkout in `roots` (sha -> worktree), alternating them in latency rounds.
-    `phases` gets the wall seconds of each phase (build, quality, latency)."""
+    """Measures each checkout in `roots` (sha -> worktree; the first is the base), alternating
+    them in latency rounds. Every request goes through fcbench.supervise: a crash or hang is
+    recorded for that (variant, shape) of that commit alone; a variant that hung is not run
+    again on that side (each try would cost the bound again). The watchdog bounds the other
+    sides' requests from the base's time for the same request. `phases` gets the wall seconds
+    of each phase (build, quality, latency) and what isolation cost (worker restarts)."""
     from . import measure
 
     phases = {} if phases is None else phases
     clock = time.perf_counter()
+    ceiling_s = config.load().hang_timeout_s
+    base_sha = next(iter(roots))
+    base_took: dict[tuple, float] = {}  # (op, variant, shape) -> seconds at the base
 
     def lap(name):
         nonlocal clock
         phases[name] = phases.get(name, 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()
 
-    workers = {sha: Worker(root, log_dir / f"worker-{sha[:8]}.log", env) for sha, root in roots.items()}
+    sides = {sha: _Side(sha, root, log_dir, env) for sha, root in roots.items()}
     out = {sha: Measured(sha) for sha in roots}
     labels = [str(s) for s in shapes]
     keys = [(v.name, s) for v in variants for s in labels]
+
+    def ask(sha: str, op: str, variant: str, shape: str, **args) -> dict:
+        side = sides[sha]
+        if variant in side.stopped:
+            return {"error": side.stopped[variant]}
+        took_key = (op, variant, shape, args.get("samples"))
+        # Counting resources compiles (nvcc), it runs no kernel: bounded like a build.
+        bound = supervise.STARTUP_TIMEOUT_S if op == "resources" else \
+            supervise.bound_s(None if sha == base_sha else base_took.get(took_key), ceiling_s)
+        started = time.perf_counter()
+        reply = side.worker.request(bound, op=op, variant=variant, shape=shape, **args)
+        if sha == base_sha and not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
+            base_took[took_key] = time.perf_counter() - started
+        if supervise.fault_verdict(reply) == supervise.HUNG:
+            side.stopped[variant] = f"not run: {supervise.HUNG} at {shape} earlier"
+        return reply
+
     try:
-        for sha, w in workers.items():  # one at a time: sides share build-cache objects
-            reply = w.request(op="build")
-            if "error" in reply:
-                raise CouldNotRun(f"build of {sha[:8]} failed: {reply['error']}")
-            out[sha].info = {**w.request(op="info"), "build_seconds": reply["seconds"]}
+        for sha, side in sides.items():  # one at a time: sides share build-cache objects
+            try:
+                build, info = side.worker.start()
+            except supervise.WorkerFailed as exc:
+                raise CouldNotRun(f"{sha[:8]}: {exc}") from None
+            out[sha].info = {**info, "build_seconds": build["seconds"]}
         lap("build")
-        for sha, w in workers.items():
+        for sha in sides:
             for i, (variant, shape) in enumerate(keys, 1):
                 table.progress(progress, i, len(keys), f"{sha[:8]}: quality and resources {variant} {shape}")
-                r = w.request(op="resources", variant=variant, shape=shape)
-                for metric in ("registers", "smem_bytes", "spill_bytes"):
+                r = ask(sha, "resources", variant, shape)
+                for metric in ("registers", "smem_bytes", "spill_bytes", "stack_bytes"):
                     _record(out[sha], metric, (variant, shape), r)
-                q = w.request(op="quality", variant=variant, shape=shape)
+                q = ask(sha, "quality", variant, shape)
                 for metric in ("max_abs_error", "error_over_bound"):
                     _record(out[sha], metric, (variant, shape), q)
         lap("quality")
-        order = list(workers)
+        order = list(sides)
         for r in range(rounds):
             side_order = order if r % 2 == 0 else order[::-1]
             for i, (variant, shape) in enumerate(keys, 1):
@@ -178,15 +180,18 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
                                f"latency round {r + 1}/{rounds}: {variant} {shape}")
                 for sha in side_order:
                     so_far = out[sha].metrics["latency"].get((variant, shape), [])
-                    if not isinstance(so_far, list):
+                    if not isinstance(so_far, list) or out[sha].failures.get((variant, shape)):
                         continue  # unsupported or failed earlier: not retried
-                    reply = workers[sha].request(op="latency", variant=variant, shape=shape, samples=samples)
-                    out[sha].metrics["latency"][(variant, shape)] = so_far + reply["samples_s"] \
-                        if "samples_s" in reply else reply
+                    reply = ask(sha, "latency", variant, shape, samples=samples)
+                    if "samples_s" in reply:
+                        out[sha].metrics["latency"][(variant, shape)] = so_far + reply["samples_s"]
+                    else:
+                        _record(out[sha], "latency", (variant, shape), reply)
         lap("latency")
     finally:
-        for w in workers.values():
-            w.close()
+        for side in sides.values():
+            side.worker.close()
+    phases["restarting crashed or hung workers"] = sum(s.worker.restart_s for s in sides.values())
     for m in out.values():  # TFLOP/s at the median of the same samples, not a separate timing
         for (variant, shape), value in m.metrics["latency"].items():
             m.metrics["tflops"][(variant, shape)] = \
@@ -262,7 +267,35 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
         results.add_result(bench, result, record_samples=True, append_samples=append,
                            started_at=datetime.datetime.now(datetime.UTC))
     results.save(str(results_dir))
+    measured_keys = {key for metric in measured.metrics.values() for key in metric}
+    write_failures(results_dir, machine, measured.sha, measured.failures, replaces=measured_keys)
     return results_dir / machine
+
+
+def failures_path(results_dir: Path, machine: str, sha: str) -> Path:
+    """Beside the commit's asv result file; not *.json, so asv's readers never parse it."""
+    return Path(results_dir) / machine / f"{sha[:8]}-{ENV_NAME}.failures"
+
+
+def read_failures(results_dir: Path, machine: str, sha: str) -> dict[tuple[str, str], dict]:
+    """(variant, shape) -> {"crashed"|"hung"|"error": why} recorded for the commit."""
+    path = failures_path(results_dir, machine, sha)
+    if not path.exists():
+        return {}
+    return {tuple(key.split(" ", 1)): reply for key, reply in json.loads(path.read_text()).items()}
+
+
+def write_failures(results_dir: Path, machine: str, sha: str, failures: dict, *, replaces) -> None:
+    """Keeps what earlier runs recorded for keys not measured now; atomic (temp file + rename)."""
+    kept = {k: v for k, v in read_failures(results_dir, machine, sha).items() if k not in replaces}
+    merged = {**kept, **failures}
+    path = failures_path(results_dir, machine, sha)
+    if not merged:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({f"{v} {s}": reply for (v, s), reply in merged.items()}, indent=1))
+    os.replace(tmp, path)
 
 
 def ran(value) -> bool:

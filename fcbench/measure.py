@@ -4,7 +4,7 @@ fcbench's record/compare workers both call these functions.
 Tracked: latency samples (the one timer), max abs error and error / bound (the check's rule on
 standard-normal inputs at the tracked shape), TFLOP/s, and per-variant resources for the
 shape's head dim on this machine's arch (registers: the largest of the variant's kernels;
-shared memory: the largest static + dynamic; spills: summed).
+shared memory: the largest static + dynamic; spills: summed; stack frame: the largest).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def variant_resources(variant_name: str, head_dim: int) -> dict:
     if not rows:
         raise Unsupported(f"no kernel launched for head_dim {head_dim}")
     return {"registers": max(r.registers for r in rows), "smem_bytes": max(r.smem_bytes for r in rows),
-            "spill_bytes": sum(r.spill_bytes for r in rows)}
+            "spill_bytes": sum(r.spill_bytes for r in rows), "stack_bytes": max(r.stack_frame_bytes for r in rows)}
 
 
 def tflops(shape: Shape, samples_s) -> float:

@@ -1,0 +1,67 @@
+"""The pull-request job (`fcbench ci pr`): the stages a change meets, each on the head's own
+checkout, and one verdict table.
+
+  1. check --quick of every variant (the reference, poisoned outputs, determinism);
+  2. compute-sanitizer (memcheck, racecheck, synccheck) on the kernels the change touched;
+  3. base vs head measured interleaved, then the gate.
+A stage's failures become gate rows of their own (`findings`), so the PR comment names each
+failing variant with the stage, the case and the evidence; every stage runs whatever an earlier
+one found, so one broken kernel never hides what the change did to the others.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from . import check, config, gate, history, registry, sanitize
+
+
+def check_findings(report: check.CheckReport) -> list[gate.Row]:
+    """One row per variant that failed the check: its first failing case, and how many failed."""
+    rows = []
+    for name in dict.fromkeys(r.variant for r in report.failed):
+        failed = [r for r in report.failed if r.variant == name]
+        first = failed[0]
+        verdict = first.verdict if first.verdict in ("CRASHED", "HUNG") else "FAIL-CORRECTNESS"
+        evidence = first.note or f"error / bound {first.error / first.bound:.3g}"
+        count = sum(r.variant == name for r in report.results if r.verdict != "SKIP")
+        rows.append(gate.Row(name, f"check: {first.case.name}", verdict,
+                             note=f"{evidence} ({len(failed)} of {count} cases failed)"))
+    return rows
+
+
+def sanitizer_findings(findings: list[sanitize.Finding]) -> list[gate.Row]:
+    return [gate.Row(f.variant, f"sanitize: {f.tool}", f.verdict, note=f.report) for f in findings if f.verdict != "PASS"]
+
+
+def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, results_dir: str | None,
+       sanitize_changed: bool = True, progress=sys.stderr) -> int:
+    repo = history.current_repo()
+    base_sha, head_sha = history.resolve(repo, base), history.resolve(repo, head)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with history.Checkouts(repo, [base_sha, head_sha]) as roots:
+        report = check.run(registry.VARIANTS, quick=True, progress=progress, root=roots[head_sha])
+        findings = check_findings(report)
+        timings["check"] = time.perf_counter() - started
+        print(f"fcbench ci pr: check --quick of {head_sha[:8]}: {len(report.failed)} failing case(s)"
+              + "".join(f"\n  {r.verdict} {r.variant}: {r.shape}: {r.note}" for r in findings), flush=True)
+        if sanitize_changed:
+            clock = time.perf_counter()
+            changed = sanitize.changed_variants(roots[base_sha], roots[head_sha])
+            print("fcbench ci pr: kernels whose compiled inputs changed: "
+                  + (", ".join(v.name for v in changed) or "none (sanitizers not needed)"), flush=True)
+            findings += sanitizer_findings(sanitize.run(changed, root=roots[head_sha], progress=progress))
+            timings["sanitize"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    results = Path(results_dir) if results_dir else history.default_results_dir("compare")
+    out = history.run([base_sha, head_sha], rounds=5, samples=8, append=False, results_dir=results, repo=repo)
+    timings["compare"] = time.perf_counter() - clock
+    code, text = gate.run(base_sha, head_sha, results_dir=results, machine=out["machine"], cfg=config.load().gate,
+                          markdown_path=markdown, json_path=json_out, findings=findings)
+    print(text)
+    timings["total"] = time.perf_counter() - started
+    print("fcbench ci pr: took " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    return code
