@@ -21,7 +21,16 @@ from .supervise import context_dead
 # Lengths that are not multiples of any tile (1, 17, 97, 1000, 1025) next to ones that are.
 SEQLENS = (1, 17, 64, 97, 128, 512, 1000, 1025)
 QUICK_SEQLENS = (1, 17, 97, 512)
-INPUTS = ("normal", "scaled", "uniform")
+# Long sequences (full check): many K/V tiles, so small per-tile errors of the online softmax add up.
+LONG_SEQLENS = (4096, 4100)
+INPUTS = ("normal", "scaled", "uniform", "creeping", "offset")
+# creeping: the row max grows by CREEP_PER_64_KEYS every 64 keys, so every K/V tile rescales the
+# running output by a factor just under 1 (exp(-0.006) = 0.994). A kernel that skips rescales
+# "too small to matter" (alpha >= 0.99) passes normal inputs at 0.97 of the bound and fails
+# these at 6.8x (S=512) to 27x (S=4096) (a CPU model of the kernels' online softmax, in
+# tests/test_reference.py).
+CREEP_PER_64_KEYS = 0.006
+V_OFFSET = 32.0  # offset: V + 32, so an unnormalised or mis-normalised sum shows 32x larger
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class CheckCase:
     seqlen: int
     head_dim: int
     causal: bool
-    inputs: str  # normal | scaled (x8: sharp softmax) | uniform (all keys equal: output = mean of V)
+    inputs: str  # normal | scaled (x8: sharp softmax) | uniform (all keys equal: output = mean of V) | creeping | offset
     seed: int
     batch: int = 2
     heads: int = 3
@@ -55,6 +64,9 @@ def cases(quick: bool = False) -> list[CheckCase]:
     # Strided views and FlashCore's headline shape.
     out += [CheckCase(s, d, c, "normal", 0, layout="bshd") for d in (64, 128) for c in (False, True) for s in (97, 512)]
     out.append(CheckCase(512, 64, False, "normal", 0, batch=1, heads=8))
+    if not quick:
+        out += [CheckCase(s, d, c, i, 0, batch=1, heads=2) for d in (64, 128) for c in (False, True)
+                for s in LONG_SEQLENS for i in ("normal", "creeping")]
     return out
 
 
@@ -63,14 +75,34 @@ def make_inputs(case: CheckCase, device) -> tuple[torch.Tensor, torch.Tensor, to
     shape = (case.batch, case.seqlen, case.heads, case.head_dim) if case.layout == "bshd" else (
         case.batch, case.heads, case.seqlen, case.head_dim)
     q, k, v = (torch.randn(shape, generator=g) for _ in range(3))
+    if case.inputs in ("creeping", "offset") and case.layout != "bhsd":
+        raise ValueError(f"inputs: {case.inputs} inputs are made in the bhsd layout only")
     if case.inputs == "scaled":
         q, k = q * 8, k * 8
     elif case.inputs == "uniform":
         k = k[..., :1, :, :].expand_as(k).contiguous() if case.layout == "bshd" else k[..., :1, :].expand_as(k).contiguous()
+    elif case.inputs == "creeping":
+        q, k = _creeping(case, g)
+    elif case.inputs == "offset":
+        v = v + V_OFFSET
     q, k, v = (t.to(device=device, dtype=torch.float16) for t in (q, k, v))
     if case.layout == "bshd":
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))
     return q, k, v
+
+
+def _creeping(case: CheckCase, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every query along one direction u per head, key j along u with a length growing with j:
+    score(i, j) = scale * q_i . k_j ~ CREEP_PER_64_KEYS * j / 64 (plus noise far below one
+    tile's growth), so the running row max grows a little at every K/V tile."""
+    b, h, s, d = case.batch, case.heads, case.seqlen, case.head_dim
+    scale, length = 1.0 / math.sqrt(d), 8.0
+    u = torch.randn(b, h, 1, d, generator=g)
+    u = u / u.norm(dim=-1, keepdim=True)
+    q = length * u + 0.01 * torch.randn(b, h, s, d, generator=g)
+    j = torch.arange(s, dtype=torch.float32).view(1, 1, s, 1)
+    k = (CREEP_PER_64_KEYS / 64 * j / (length * scale)) * u + 0.01 * torch.randn(b, h, s, d, generator=g)
+    return q, k
 
 
 @dataclass

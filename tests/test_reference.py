@@ -65,7 +65,8 @@ def test_check_cases_cover_the_required_grid():
     assert {1, 17, 97, 1000, 1025} <= {c.seqlen for c in cases}
     assert {c.head_dim for c in cases} == {64, 128}
     assert {c.causal for c in cases} == {False, True}
-    assert {c.inputs for c in cases} == {"normal", "scaled", "uniform"}
+    assert {c.inputs for c in cases} == {"normal", "scaled", "uniform", "creeping", "offset"}
+    assert {4096, 4100} <= {c.seqlen for c in cases} and max(c.seqlen for c in check.cases(quick=True)) == 512
     assert {c.seed for c in cases} == {0, 1} and "bshd" in {c.layout for c in cases}
 
 
@@ -77,3 +78,43 @@ def test_check_passes_sdpa_math_on_cpu_and_skips_kernels_with_a_reason():
     assert by["sdpa_math"] == (len(check.cases(quick=True)), 0, 0)
     assert by["wmma_fused"][2] == len(check.cases(quick=True))
     assert all("runs on cuda, not cpu" in r.note for r in report.results if r.variant == "wmma_fused")
+
+
+def _online_softmax(q, k, v, scale, *, skip_rescale_above=None, tile=64):
+    """A CPU model of the kernels' online softmax (fp32 running max and sum, fp16 P), with the
+    planted bug 'skip the rescale when alpha >= skip_rescale_above' (the max still moves)."""
+    qf, kf, vf = q.float(), k.float(), v.float()
+    shape = (*q.shape[:-1], 1)
+    m, l, acc = torch.full(shape, -math.inf), torch.zeros(shape), torch.zeros(q.shape)
+    for n0 in range(0, q.shape[2], tile):
+        s = qf @ kf[:, :, n0:n0 + tile].transpose(-1, -2) * scale
+        m_new = torch.maximum(m, s.amax(-1, keepdim=True))
+        alpha = torch.exp(m - m_new)
+        if skip_rescale_above is not None:
+            alpha = torch.where(alpha >= skip_rescale_above, torch.ones_like(alpha), alpha)
+        p = torch.exp(s - m_new)
+        l, acc, m = l * alpha + p.sum(-1, keepdim=True), acc * alpha + p.half().float() @ vf[:, :, n0:n0 + tile], m_new
+    return (acc / l).half()
+
+
+def test_creeping_inputs_catch_a_kernel_that_skips_small_rescales():
+    scale = 1 / 8
+    ratios = {}
+    for inputs in ("normal", "creeping"):
+        q, k, v = check.make_inputs(check.CheckCase(512, 64, False, inputs, 0), "cpu")
+        ref = reference.reference_attention(q, k, v, causal=False, scale=scale)
+        b = reference.error_bound(q, k, v, ref, causal=False, scale=scale, floor_relative=2**-10)
+        good = reference.max_abs_error(_online_softmax(q, k, v, scale), ref)
+        bad = reference.max_abs_error(_online_softmax(q, k, v, scale, skip_rescale_above=0.99), ref)
+        assert b.passes(good), (inputs, good, b.bound)
+        ratios[inputs] = bad / b.bound
+    assert ratios["normal"] < 1 < 3 < ratios["creeping"], ratios  # normal inputs let the bug through
+
+
+def test_offset_inputs_catch_a_forgotten_normalisation_term():
+    q, k, v = check.make_inputs(check.CheckCase(97, 64, False, "offset", 0), "cpu")
+    ref = reference.reference_attention(q, k, v, causal=False, scale=0.125)
+    assert 30 < ref.mean().item() < 34  # V's offset comes through the softmax's convex combination
+    b = reference.error_bound(q, k, v, ref, causal=False, scale=0.125, floor_relative=2**-10)
+    off_by_one_key = (ref.double() * (1 + 1 / 97)).half()  # l counts one key too few
+    assert not b.passes(reference.max_abs_error(off_by_one_key, ref))
