@@ -121,3 +121,41 @@ def test_bench_reports_tflops_and_sdpa_ratio():
     by_name = {r.variant: r for r in results}
     assert by_name["wmma_fused"].status == "ok" and by_name["wmma_fused"].tflops > 0
     assert by_name["wmma_fused"].best_sdpa == "sdpa_math"
+
+
+FAULTS = {
+    "trap": "__trap();",
+    "illegal address": "p[1ll << 40] = 1;",
+    "misaligned address": "*reinterpret_cast<int*>(reinterpret_cast<char*>(p) + 1) = 1;",
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_real_cuda_fault_is_recognised_as_a_dead_context(fault):
+    # In a process of its own: the fault kills the CUDA context, which this test process needs.
+    import subprocess
+    import sys
+
+    source = 'extern "C" __global__ void fault(int* p) { ' + FAULTS[fault] + " }"
+    program = f"""
+import torch
+from fcbench.supervise import context_dead
+kernel = torch.cuda._compile_kernel({source!r}, "fault")
+x = torch.zeros(4, dtype=torch.int32, device="cuda")
+try:
+    kernel(grid=(1, 1, 1), block=(1, 1, 1), args=[x])
+    torch.cuda.synchronize()
+    print("no fault")
+except Exception as exc:
+    print("dead" if context_dead(exc) else "alive", type(exc).__name__, str(exc).splitlines()[0])
+"""
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("dead"), (out.stdout, out.stderr[-2000:])
+
+
+def test_a_python_error_is_not_a_dead_context():
+    from fcbench.supervise import context_dead
+
+    with pytest.raises(RuntimeError) as caught:
+        torch.ones(3, device="cuda") @ torch.ones(4, device="cuda")
+    assert not context_dead(caught.value)

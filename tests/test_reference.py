@@ -85,7 +85,7 @@ def _online_softmax(q, k, v, scale, *, skip_rescale_above=None, tile=64):
     planted bug 'skip the rescale when alpha >= skip_rescale_above' (the max still moves)."""
     qf, kf, vf = q.float(), k.float(), v.float()
     shape = (*q.shape[:-1], 1)
-    m, l, acc = torch.full(shape, -math.inf), torch.zeros(shape), torch.zeros(q.shape)
+    m, row_sum, acc = torch.full(shape, -math.inf), torch.zeros(shape), torch.zeros(q.shape)
     for n0 in range(0, q.shape[2], tile):
         s = qf @ kf[:, :, n0:n0 + tile].transpose(-1, -2) * scale
         m_new = torch.maximum(m, s.amax(-1, keepdim=True))
@@ -93,8 +93,9 @@ def _online_softmax(q, k, v, scale, *, skip_rescale_above=None, tile=64):
         if skip_rescale_above is not None:
             alpha = torch.where(alpha >= skip_rescale_above, torch.ones_like(alpha), alpha)
         p = torch.exp(s - m_new)
-        l, acc, m = l * alpha + p.sum(-1, keepdim=True), acc * alpha + p.half().float() @ vf[:, :, n0:n0 + tile], m_new
-    return (acc / l).half()
+        row_sum = row_sum * alpha + p.sum(-1, keepdim=True)
+        acc, m = acc * alpha + p.half().float() @ vf[:, :, n0:n0 + tile], m_new
+    return (acc / row_sum).half()
 
 
 def test_creeping_inputs_catch_a_kernel_that_skips_small_rescales():
