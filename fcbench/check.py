@@ -127,6 +127,7 @@ class CheckReport:
     results: list[CheckResult] = field(default_factory=list)
     device: dict = field(default_factory=dict)  # the measuring process's fcbench.device.fingerprint()
     restarts: int = 0  # measuring processes replaced after a crash or hang
+    restart_s: float = 0.0  # what replacing them cost (start, torch, CUDA, loading the extension)
     log_path: Path | None = None  # the measuring processes' log, kept when one crashed or hung
 
     @property
@@ -213,7 +214,7 @@ def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, progress
                     stopped[variant.name] = ("NOT-RUN", f"not run: {result.verdict} at {case.name}")
                 report.results.append(result)
             table.progress(progress, i, len(all_cases), f"fcbench check: {case.name}")
-        report.restarts = worker.restarts
+        report.restarts, report.restart_s = worker.restarts, worker.restart_s
     if not any(r.verdict in (supervise.CRASHED, supervise.HUNG) for r in report.results):
         shutil.rmtree(log_dir, ignore_errors=True)
         report.log_path = None

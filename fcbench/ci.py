@@ -47,7 +47,9 @@ def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, resu
         findings = check_findings(report)
         timings["check"] = time.perf_counter() - started
         print(f"fcbench ci pr: check --quick of {head_sha[:8]}: {len(report.failed)} failing case(s)"
-              + "".join(f"\n  {r.verdict} {r.variant}: {r.shape}: {r.note}" for r in findings), flush=True)
+              + "".join(f"\n  {r.verdict} {r.variant}: {r.shape}: {r.note}" for r in findings)
+              + (f"\n  {report.restarts} measuring process(es) replaced in {report.restart_s:.1f} s; log: {report.log_path}"
+                 if report.log_path else ""), flush=True)
         if sanitize_changed:
             clock = time.perf_counter()
             changed = sanitize.changed_variants(roots[base_sha], roots[head_sha])

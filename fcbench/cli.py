@@ -108,7 +108,8 @@ def cmd_check(args) -> int:
                            [[r.variant, r.case.name, r.verdict, f"{r.error:.3g}", f"{r.bound:.3g}", r.note]
                             for r in report.failed]))
     if report.log_path is not None:
-        print(f"\n{report.restarts} measuring process(es) replaced after a crash or hang; their log: {report.log_path}")
+        print(f"\n{report.restarts} measuring process(es) replaced after a crash or hang, in {report.restart_s:.1f} s; "
+              f"their log: {report.log_path}")
     return EXIT_FAILED if report.failed else EXIT_OK
 
 

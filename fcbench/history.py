@@ -104,21 +104,21 @@ def _record(measured: Measured, metric: str, key, reply: dict) -> None:
 
 
 class _Side:
-    """One commit's measuring process, and which variants it no longer runs (after a hang)."""
+    """One commit's measuring process, and which variants it no longer runs (after a crash or hang)."""
 
     def __init__(self, sha: str, root: Path, log_dir: Path, env: dict):
         self.worker = supervise.Worker(root, log_dir / f"worker-{sha[:8]}.log", env,
                                        setup=[{"op": "build"}, {"op": "info"}])
-        self.stopped: dict[str, str] = {}  # variant -> why it is not run again
+        self.stopped: dict[str, dict] = {}  # variant -> the reply standing in for its remaining requests
 
 
 def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, samples: int, log_dir: Path,
                     env: dict, progress=sys.stderr, phases: dict | None = None) -> dict[str, Measured]:
     """Measures each checkout in `roots` (sha -> worktree; the first is the base), alternating
     them in latency rounds. Every request goes through fcbench.supervise: a crash or hang is
-    recorded for that (variant, shape) of that commit alone; a variant that hung is not run
-    again on that side (each try would cost the bound again). The watchdog bounds the other
-    sides' requests from the base's time for the same request. `phases` gets the wall seconds
+    recorded for that (variant, shape) of that commit alone, and the variant is not run again
+    on that side (its other shapes are recorded as not run, with the first fault's verdict).
+    The watchdog bounds the other sides' requests from the base's time for the same request. `phases` gets the wall seconds
     of each phase (build, quality, latency) and what isolation cost (worker restarts)."""
     from . import measure
 
@@ -140,18 +140,19 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
 
     def ask(sha: str, op: str, variant: str, shape: str, **args) -> dict:
         side = sides[sha]
+        if op == "resources":  # compiles (nvcc), runs no kernel: bounded like a build, never stopped
+            return side.worker.request(supervise.STARTUP_TIMEOUT_S, op=op, variant=variant, shape=shape)
         if variant in side.stopped:
-            return {"error": side.stopped[variant]}
+            return side.stopped[variant]
         took_key = (op, variant, shape, args.get("samples"))
-        # Counting resources compiles (nvcc), it runs no kernel: bounded like a build.
-        bound = supervise.STARTUP_TIMEOUT_S if op == "resources" else \
-            supervise.bound_s(None if sha == base_sha else base_took.get(took_key), ceiling_s)
+        bound = supervise.bound_s(None if sha == base_sha else base_took.get(took_key), ceiling_s)
         started = time.perf_counter()
         reply = side.worker.request(bound, op=op, variant=variant, shape=shape, **args)
         if sha == base_sha and not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
             base_took[took_key] = time.perf_counter() - started
-        if supervise.fault_verdict(reply) == supervise.HUNG:
-            side.stopped[variant] = f"not run: {supervise.HUNG} at {shape} earlier"
+        if supervise.is_fault(reply):  # its other shapes would fault again, each costing a restart or a bound
+            kind = "crashed" if "crashed" in reply else "hung"
+            side.stopped[variant] = {kind: f"not run: {supervise.fault_verdict(reply)} at {shape} earlier"}
         return reply
 
     try:

@@ -161,7 +161,13 @@ class Worker:
         """One request; the reply, or {"crashed": why} / {"hung": why} after which the process
         is gone and the next request starts a fresh one."""
         self.start()
-        return self._exchange(request, time.monotonic() + timeout_s, timeout_s=timeout_s)
+        started = time.perf_counter()
+        reply = self._exchange(request, time.monotonic() + timeout_s, timeout_s=timeout_s)
+        if is_fault(reply):  # the log says when and how long it took, beside the worker's own words
+            with open(self.log_path, "a") as log:
+                log.write(f"--- {fault_verdict(reply)} after {time.perf_counter() - started:.1f} s "
+                          f"({time.strftime('%H:%M:%S')}) on {json.dumps(request)}: {fault_detail(reply)}\n")
+        return reply
 
     def _exchange(self, request: dict, deadline: float, timeout_s: float | None = None) -> dict:
         try:

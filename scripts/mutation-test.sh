@@ -48,7 +48,7 @@ for entry in "${PLANTS[@]}"; do
   $FCBENCH ci pr --base "$A" --head "$head" --json "$LOGS/$name.json" --markdown "$LOGS/$name.md" > "$LOGS/$name.log" 2>&1
   rc=$?
   secs=$((SECONDS - t0))
-  cp .asv/compare/*/worker-*.log "$LOGS/" 2>/dev/null
+  cp .asv/compare/worker-*.log "$LOGS/" 2>/dev/null; log=$(grep -o "log: /[^ ]*worker.log" "$LOGS/$name.log" | head -1); [[ -n $log ]] && cp "${log#log: }" "$LOGS/$name-check-worker.log"
   line=$(python3 "$SRC/scripts/mutation_verdict.py" "$LOGS/$name.json" "$name" "$class" "$variant" "$codes" "$verdicts" "$rc" "$secs")
   echo "$line" | tee -a "$LOGS/summary.txt"
   results+=("$line")
