@@ -24,15 +24,12 @@ step run fcbench run
 step pytest python3 -m pytest -q -rs tests
 step bench-json sh -c 'fcbench bench --json > "$0"' "$LOGS/bench.json"
 step resources-json sh -c 'fcbench resources --json > "$0"' "$LOGS/resources.json"
-for tool in memcheck racecheck synccheck; do
-  step "sanitize-$tool" env PYTORCH_NO_CUDA_MEMORY_CACHING=1 timeout 150 \
-    compute-sanitizer --tool "$tool" --error-exitcode 9 python3 scripts/sanitize_cases.py
-done
+step sanitize fcbench sanitize
 step tune timeout 300 python3 scripts/tune_cpasync.py
 step ncu ncu --clock-control none -k regex:wmma_fused_cpasync --section SpeedOfLight --section Occupancy \
   python3 scripts/profile_call.py wmma_fused_cpasync 4,16,2048,64 1
 tar czf "$OUT/logs.tgz" -C "$LOGS" .
 echo "== summary ($(date -u +%FT%TZ)) =="; printf '%s\n' "${summary[@]}"
 echo "== pytest =="; tail -n 3 "$LOGS/pytest.log"
-for tool in memcheck racecheck synccheck; do echo "== $tool: $(tail -n 1 "$LOGS/sanitize-$tool.log")"; done
+echo "== sanitize =="; tail -n 17 "$LOGS/sanitize.log"
 echo "== fcbench run (check + bench) =="; grep -vE '^\[|^  |^fcbench build' "$LOGS/run.log" | tail -n 52
