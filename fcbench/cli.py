@@ -266,7 +266,7 @@ def cmd_sanitize(args) -> int:
         print(f"fcbench sanitize: --tool {', '.join(unknown)}: supported: {', '.join([*sanitize.TOOLS, 'initcheck'])}",
               file=sys.stderr)
         return EXIT_USAGE
-    findings = sanitize.run(variants, tools=tools, timeout_s=args.timeout_s)
+    findings = sanitize.run(variants, tools=tools, timeout_s=args.timeout_s or sanitize.TIMEOUT_S)
     print(format_table(["variant", "tool", "verdict", "seconds", "first report"],
                        [[f.variant, f.tool, f.verdict, f"{f.seconds:.0f}", f.report] for f in findings],
                        align_right={3}))
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                                         "small partial-tile shapes; exit 7 on a finding, 4 on a hang")
     p.add_argument("--variant", action="append", help=variant_help)
     p.add_argument("--tool", help="comma-separated tools (default: memcheck,racecheck,synccheck; also initcheck)")
-    p.add_argument("--timeout-s", type=float, default=300.0, help="bound on one (variant, tool) run (default 300)")
+    p.add_argument("--timeout-s", type=float, help="bound on one (variant, tool) run (default 120)")
     p.set_defaults(func=cmd_sanitize)
 
     p = sub.add_parser("record", help="measure one commit (a git worktree of it) into the asv history")
