@@ -40,6 +40,8 @@ def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, resu
        sanitize_changed: bool = True, progress=sys.stderr) -> int:
     repo = history.current_repo()
     base_sha, head_sha = history.resolve(repo, base), history.resolve(repo, head)
+    if base_sha == head_sha:
+        raise ValueError(f"--base {base} and --head {head} are the same commit ({base_sha[:8]}): nothing to compare")
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with history.Checkouts(repo, [base_sha, head_sha]) as roots:

@@ -171,8 +171,11 @@ def _history_args(args, default_dir) -> dict:
     from . import bench, history
 
     shapes = [bench.parse_shape(s) for s in args.shape] if args.shape else None
+    from . import store
+
     return {"results_dir": Path(args.results_dir) if args.results_dir else default_dir,
-            "machine": args.machine or history.machine_name(), "variants": _variants(args), "shapes": shapes}
+            "machine": store.validate_machine(args.machine or history.machine_name()), "variants": _variants(args),
+            "shapes": shapes}
 
 
 def cmd_record(args) -> int:
@@ -192,8 +195,8 @@ def cmd_compare(args) -> int:
     out = history.run(refs, rounds=args.rounds, samples=args.samples, append=False, **kw)
     base, head = out["shas"][::-1] if args.head_first else out["shas"]
     print(f"measured {base[:8]} and {head[:8]} interleaved ({args.rounds} rounds x {args.samples} samples) "
-          f"on machine {out['machine']!r}; `asv compare --machine {out['machine']} {base[:8]} {head[:8]}` shows "
-          f"the same numbers ({_phases(out)})")
+          f"on machine {out['machine']!r}; `asv compare --config {history.asv_config_path(kw['results_dir'])} "
+          f"--machine {out['machine']} {base[:8]} {head[:8]}` shows the same numbers ({_phases(out)})")
     if args.gate:
         return _gate(base, head, out["machine"], kw["results_dir"], args)
     return EXIT_OK
@@ -221,6 +224,8 @@ def cmd_gate(args) -> int:
     kw = _history_args(args, history.default_results_dir("compare"))
     repo = history.current_repo()
     base, head = history.resolve(repo, args.base), history.resolve(repo, args.head)
+    if base == head:
+        raise ValueError(f"{args.base} and {args.head} are the same commit ({base[:8]}): nothing to compare")
     return _gate(base, head, kw["machine"], kw["results_dir"], args)
 
 
@@ -389,11 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     from .build import BuildError
     from .config import ConfigError
     from .history import CouldNotRun
+    from .store import DamagedResults, StoreBusy
     from .supervise import WorkerFailed
 
     try:
         return args.func(args)
-    except (BuildError, CouldNotRun, ConfigError, FileNotFoundError, WorkerFailed) as exc:
+    except (BuildError, CouldNotRun, ConfigError, FileNotFoundError, WorkerFailed, DamagedResults, StoreBusy) as exc:
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except ValueError as exc:  # bad --variant / --shape / --arch values

@@ -3,8 +3,10 @@ the key and what is allowed."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +43,7 @@ class ResourceCeilings:
 
 @dataclass(frozen=True)
 class GateConfig:
-    latency_budget: float = 0.05  # head may be up to 5% slower than base
+    latency_budget: float = 0.03  # head may be up to 3% slower than base (README; docs/RESULTS.md's A/A runs)
     significance: float = 0.002  # Mann-Whitney U p-value below which a difference is real (asv's default)
     latency_budget_overrides: dict[str, float] = field(default_factory=dict)  # "variant" or "variant(B,H,S,D)"
     ceilings: ResourceCeilings = ResourceCeilings()
@@ -87,11 +89,33 @@ def _no_unknown_keys(table: dict, allowed, where: str) -> None:
         raise ConfigError(f"[{where}] unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
-def _variant_key(key: str, where: str) -> None:
-    name = key.split("(", 1)[0]
+def _table(parent: dict, key: str, where: str) -> dict:
+    """parent[key] as a table ({} if absent); anything else is an error naming it."""
+    value = parent.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{where}] {key} = {value!r}: expected a table ([{where}.{key}])")
+    return value
+
+
+def _variant_key(key: str, where: str, *, shape_allowed: bool) -> None:
+    """'variant', or with shape_allowed 'variant(B,H,S,D[,causal])' exactly as the gate spells shapes."""
+    from .bench import parse_shape
+
+    name, paren, rest = key.partition("(")
     names = [v.name for v in registry.VARIANTS]
     if name not in names:
         raise ConfigError(f"[{where}] {key!r}: unknown variant {name!r}; known: {', '.join(names)}")
+    if not paren:
+        return
+    example = "wmma_qk(1,8,512,64) or wmma_qk(4,16,2048,64,causal)"
+    if not shape_allowed:
+        raise ConfigError(f"[{where}] {key!r}: expected a variant name, not a variant and a shape")
+    try:
+        shape = parse_shape(rest.removesuffix(")")) if rest.endswith(")") else None
+    except ValueError:
+        shape = None
+    if shape is None or f"{name}{shape}" != key:
+        raise ConfigError(f"[{where}] {key!r}: expected 'variant' or 'variant(B,H,S,D[,causal])', e.g. {example}")
 
 
 def parse(data: dict) -> Config:
@@ -101,7 +125,7 @@ def parse(data: dict) -> Config:
         else Config.error_floor_relative
     hang_timeout_s = _number(data, "hang_timeout_s", "tool.fcbench", low=1, high=3600) if "hang_timeout_s" in data \
         else Config.hang_timeout_s
-    gate = data.get("gate", {})
+    gate = _table(data, "gate", "tool.fcbench")
     where = "tool.fcbench.gate"
     _no_unknown_keys(gate, {"latency_budget", "significance", "latency_budget_overrides", "max_registers",
                             "max_smem_bytes", "max_spill_bytes", "max_stack_bytes", "variants"}, where)
@@ -110,17 +134,19 @@ def parse(data: dict) -> Config:
     significance = _number(gate, "significance", where, low=1e-9, high=0.5) if "significance" in gate \
         else GateConfig.significance
     overrides = {}
-    for key in gate.get("latency_budget_overrides", {}):
-        _variant_key(key, f"{where}.latency_budget_overrides")
-        overrides[key] = _number(gate["latency_budget_overrides"], key, f"{where}.latency_budget_overrides",
-                                 low=0, high=10)
+    override_table = _table(gate, "latency_budget_overrides", where)
+    for key in override_table:
+        _variant_key(key, f"{where}.latency_budget_overrides", shape_allowed=True)
+        overrides[key] = _number(override_table, key, f"{where}.latency_budget_overrides", low=0, high=10)
     ceilings = _ceilings({k: gate[k] for k in ("max_registers", "max_smem_bytes", "max_spill_bytes", "max_stack_bytes")
                           if k in gate},
                          where, ResourceCeilings())
     per_variant = {}
-    for name, table in gate.get("variants", {}).items():
-        _variant_key(name, f"{where}.variants")
-        per_variant[name] = _ceilings(table, f"{where}.variants.{name}", ceilings)
+    variant_tables = _table(gate, "variants", where)
+    for name in variant_tables:
+        _variant_key(name, f"{where}.variants", shape_allowed=False)
+        per_variant[name] = _ceilings(_table(variant_tables, name, f"{where}.variants"), f"{where}.variants.{name}",
+                                      ceilings)
     return Config(floor, GateConfig(budget, significance, overrides, ceilings, per_variant), hang_timeout_s)
 
 
@@ -132,4 +158,8 @@ def load(pyproject: Path | None = None) -> Config:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return parse(data.get("tool", {}).get("fcbench", {}))
+    tool = data.get("tool", {})
+    for name in tool:  # a misspelt table would be ignored silently: say so
+        if name != "fcbench" and difflib.get_close_matches(name, ["fcbench"], n=1, cutoff=0.7):
+            warnings.warn(f"{path}: [tool.{name}] is not read by fcbench; did you mean [tool.fcbench]?", stacklevel=2)
+    return parse(_table(tool, "fcbench", "tool"))

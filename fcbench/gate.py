@@ -41,6 +41,10 @@ class MissingResults(LookupError):
     pass
 
 
+class DamagedResults(LookupError):
+    pass
+
+
 @dataclass
 class Entry:
     value: float | None  # None: failed; NaN: skipped
@@ -57,6 +61,11 @@ def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str,
     from asv.results import iter_results_for_machine_and_hash
     from asv.util import UserError
 
+    from .store import damaged_files
+
+    damaged = damaged_files(results_dir, machine, sha) if (Path(results_dir) / machine).is_dir() else []
+    if damaged:  # file damage is not a kernel's verdict
+        raise DamagedResults("; ".join(f"{path}: {why}" for path, why in damaged))
     try:
         found = list(iter_results_for_machine_and_hash(str(results_dir), machine, sha))
     except (UserError, OSError):
@@ -225,6 +234,8 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
         base, head = load(results_dir, machine, base_sha), load(results_dir, machine, head_sha)
     except MissingResults as exc:
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: {exc}"
+    except DamagedResults as exc:
+        return EXIT_CANNOT_RUN, f"fcbench gate: could not run: damaged result file(s): {exc}"
     rows = [*(findings or []), *evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))]
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})

@@ -12,6 +12,7 @@ exactly what fcbench measured.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime
 import itertools
 import json
@@ -19,15 +20,17 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, registry, supervise, table
+from . import config, registry, store, supervise, table
 
 BENCHMARKS = {
     "latency": "benchmarks.Latency.time_attention",
@@ -200,16 +203,29 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
     return out
 
 
-def asv_config(results_dir: Path, repo: Path) -> Path:
-    """An asv config for this checkout's suite, the commits of `repo`, writing into results_dir."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    conf = {"version": 1, "project": "fcbench", "repo": str(repo), "branches": ["HEAD"],
+def asv_config_path(results_dir: Path) -> Path:
+    """Beside the results directory, never in it (it holds results only): `asv compare --config`
+    this to see what fcbench measured (.asv/compare -> .asv/compare.asv.conf.json)."""
+    results_dir = Path(results_dir).resolve()
+    return results_dir.with_name(f"{results_dir.name}.asv.conf.json")
+
+
+def write_asv_config(path: Path, results_dir: Path, repo: Path, *, html_dir: Path) -> Path:
+    """An asv config for this checkout's suite, the commits of `repo`, reading and writing results_dir."""
+    Path(results_dir).mkdir(parents=True, exist_ok=True)
+    conf = {"version": 1, "project": "fcbench", "repo": str(Path(repo).resolve()), "branches": ["HEAD"],
             "environment_type": "existing", "benchmark_dir": str(registry.REPO_ROOT / "benchmarks"),
-            "results_dir": str(results_dir), "html_dir": str(results_dir.parent / "html"),
+            "results_dir": str(Path(results_dir).resolve()), "html_dir": str(Path(html_dir).resolve()),
             "regressions_thresholds": {".*": config.load().gate.latency_budget}}
-    path = results_dir / "fcbench-asv.conf.json"
-    path.write_text(json.dumps(conf, indent=2))
-    return path
+    store.write_atomic(Path(path), json.dumps(conf, indent=2).encode())
+    return Path(path)
+
+
+@contextlib.contextmanager
+def asv_config(results_dir: Path, repo: Path, *, html_dir: Path):
+    """write_asv_config into a temporary directory, for one asv command (asv publish)."""
+    with tempfile.TemporaryDirectory(prefix="fcbench-asv-conf-") as tmp:
+        yield write_asv_config(Path(tmp) / "asv.conf.json", results_dir, repo, html_dir=html_dir)
 
 
 def _asv(*args: str, env: dict) -> None:
@@ -219,18 +235,26 @@ def _asv(*args: str, env: dict) -> None:
 
 
 def discover(results_dir: Path, machine: str, repo: Path, env: dict) -> dict:
-    """asv's own discovery of the suite (benchmarks.json); returns the benchmarks by name."""
-    conf = asv_config(results_dir, repo)
-    _asv("machine", "--yes", "--machine", machine, "--config", str(conf), env=env)
-    _asv("run", "--bench", "just-discover", "--python=same", "--machine", machine, "--config", str(conf), env=env)
-    data = json.loads((results_dir / "benchmarks.json").read_text())
+    """asv's own discovery of the suite (benchmarks.json); returns the benchmarks by name. Under
+    the store's lock: asv writes machine.json and benchmarks.json in place."""
+    with store.lock(results_dir):
+        conf = write_asv_config(asv_config_path(results_dir), results_dir, repo,
+                                html_dir=Path(results_dir).resolve().parent / "html")
+        _asv("machine", "--yes", "--machine", machine, "--config", str(conf), env=env)
+        _asv("run", "--bench", "just-discover", "--python=same", "--machine", machine, "--config", str(conf), env=env)
+        data = json.loads((results_dir / "benchmarks.json").read_text())
     return {name: data[name] for name in BENCHMARKS.values()}
 
 
 def write_results(results_dir: Path, machine: str, measured: Measured, benchmarks: dict, commit_ms: int, *,
                   append: bool) -> Path:
-    """asv Results for one commit; `append` adds latency samples to an earlier record's."""
-    from asv.results import Results, iter_results_for_machine_and_hash
+    """asv Results for one commit, written atomically under the results directory's lock.
+
+    append (record): merged into the commit's earlier results: latency samples of a (variant,
+    shape) measured again are added to the earlier ones, and every (variant, shape) not measured
+    now keeps what was recorded, whatever variants and shapes each run selected. Without append
+    (compare), the commit's results are replaced by this run's."""
+    from asv.results import Results
     from asv.runner import BenchmarkResult
 
     info = measured.info
@@ -238,39 +262,71 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
               **{k: str(v) for k, v in info.get("device", {}).items() if k in ("name", "capability", "driver", "cuda",
                                                                                "torch", "sm_clock_max_mhz")},
               "timer": info.get("timer", "")}
-    results = Results(params, {}, measured.sha, commit_ms, params["python"], ENV_NAME, {})
-    if append and (machine_dir := results_dir / machine).is_dir():
-        earlier = [r for r in iter_results_for_machine_and_hash(str(results_dir), machine, measured.sha)
-                   if r.env_name == ENV_NAME] if any(machine_dir.glob(f"{measured.sha[:8]}-*.json")) else []
-        if earlier:
-            results = earlier[0]
-    for metric, name in BENCHMARKS.items():
-        bench = benchmarks[name]
-        values, samples, numbers, errors = [], [], [], []
-        for combo in itertools.product(*bench["params"]):
-            variant, shape = (ast.literal_eval(p) for p in combo)
-            value = measured.metrics[metric].get((variant, shape), {"unsupported": "not measured"})
-            if isinstance(value, dict):  # asv: NaN = skipped, None = failed
-                values.append(float("nan") if "unsupported" in value else None)
-                samples.append(None)
-                numbers.append(None)
-                if "error" in value:
-                    errors.append(f"{variant} {shape}: {value['error']}")
-            elif metric == "latency":
-                values.append(sorted(value)[len(value) // 2])
-                samples.append(list(value))
-                numbers.append(1)
-            else:
-                values.append(value)
-                samples.append(None)
-                numbers.append(None)
-        result = BenchmarkResult(values, samples, numbers, 1 if errors else 0, "\n".join(errors), None)
-        results.add_result(bench, result, record_samples=True, append_samples=append,
-                           started_at=datetime.datetime.now(datetime.UTC))
-    results.save(str(results_dir))
-    measured_keys = {key for metric in measured.metrics.values() for key in metric}
-    write_failures(results_dir, machine, measured.sha, measured.failures, replaces=measured_keys)
+    with store.lock(results_dir):
+        results = Results(params, {}, measured.sha, commit_ms, params["python"], ENV_NAME, {})
+        if append:
+            results = _earlier_results(results_dir, machine, measured.sha) or results
+        for metric, name in BENCHMARKS.items():
+            bench = _grid_with_earlier(benchmarks[name], results, name)
+            earlier = {tuple(combo) for combo in itertools.product(*results.get_result_params(name))} \
+                if name in results.get_all_result_keys() else set()
+            values, samples, numbers, errors, selected = [], [], [], [], set()
+            for j, combo in enumerate(itertools.product(*bench["params"])):
+                key = tuple(ast.literal_eval(p) for p in combo)
+                value = measured.metrics[metric].get(key, {"unsupported": "not measured"})
+                if key in measured.metrics[metric] or combo not in earlier:
+                    selected.add(j)  # measured now, or new to this commit: the rest keep what they had
+                if isinstance(value, dict):  # asv: NaN = skipped, None = failed
+                    values.append(float("nan") if "unsupported" in value else None)
+                    samples.append(None)
+                    numbers.append(None)
+                    if "unsupported" not in value:
+                        errors.append(f"{key[0]} {key[1]}: {next(iter(value.values()))}")
+                elif metric == "latency":
+                    values.append(sorted(value)[len(value) // 2])
+                    samples.append(list(value))
+                    numbers.append(1)
+                else:
+                    values.append(value)
+                    samples.append(None)
+                    numbers.append(None)
+            if name in results.get_all_result_keys():
+                # asv drops a benchmark's earlier values when the suite's code for it changed
+                # (its version); fcbench measures through fcbench.measure whatever the suite's
+                # wrapper looks like, so the earlier samples stay and carry the current version.
+                results._benchmark_version[name] = bench["version"]
+            result = BenchmarkResult(values, samples, numbers, 1 if errors else 0, "\n".join(errors), None)
+            results.add_result(bench, result, record_samples=True, append_samples=append, selected_idx=selected,
+                               started_at=datetime.datetime.now(datetime.UTC))
+        store.save_results(results, results_dir)
+        measured_keys = {key for metric in measured.metrics.values() for key in metric}
+        write_failures(results_dir, machine, measured.sha, measured.failures, replaces=measured_keys if append
+                       else None)
     return results_dir / machine
+
+
+def _earlier_results(results_dir: Path, machine: str, sha: str):
+    """The commit's recorded asv Results on this machine, or None; a damaged file is an error
+    (merging into it, or starting over, would lose what it held)."""
+    from asv.results import Results
+
+    path = Path(results_dir) / machine / f"{sha[:8]}-{ENV_NAME}.json"
+    if not path.exists():
+        return None
+    why = store.check_result_file(path)
+    if why:
+        raise store.DamagedResults(f"{path}: {why}; not recording into it (move it aside to start this commit over)")
+    return Results.load(str(path), machine)
+
+
+def _grid_with_earlier(bench: dict, results, name: str) -> dict:
+    """The benchmark with its parameter grid widened by what the commit's earlier results hold,
+    so that variants and shapes recorded before and not selected now stay in the file."""
+    if name not in results.get_all_result_keys():
+        return bench
+    earlier = results.get_result_params(name)
+    grid = [list(dict.fromkeys([*old, *new])) for old, new in zip(earlier, bench["params"], strict=True)]
+    return {**bench, "params": grid}
 
 
 def failures_path(results_dir: Path, machine: str, sha: str) -> Path:
@@ -287,16 +343,16 @@ def read_failures(results_dir: Path, machine: str, sha: str) -> dict[tuple[str, 
 
 
 def write_failures(results_dir: Path, machine: str, sha: str, failures: dict, *, replaces) -> None:
-    """Keeps what earlier runs recorded for keys not measured now; atomic (temp file + rename)."""
-    kept = {k: v for k, v in read_failures(results_dir, machine, sha).items() if k not in replaces}
+    """The commit's failure evidence: with `replaces` (the keys measured now), what earlier runs
+    recorded for other keys is kept; None replaces it all. Atomic; the caller holds the lock."""
+    kept = {k: v for k, v in read_failures(results_dir, machine, sha).items() if k not in replaces} \
+        if replaces is not None else {}
     merged = {**kept, **failures}
     path = failures_path(results_dir, machine, sha)
     if not merged:
         path.unlink(missing_ok=True)
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({f"{v} {s}": reply for (v, s), reply in merged.items()}, indent=1))
-    os.replace(tmp, path)
+    store.write_atomic(path, json.dumps({f"{v} {s}": reply for (v, s), reply in merged.items()}, indent=1).encode())
 
 
 def ran(value) -> bool:
@@ -317,24 +373,62 @@ def read_benchmark(results, name: str) -> dict[tuple, tuple]:
 
 
 class Checkouts:
-    """Worktrees of the given commits, removed on exit."""
+    """Worktrees of the given commits, removed on exit, also when the run is interrupted
+    (SIGINT, SIGTERM: a cancelled CI job). Worktrees that a killed run (SIGKILL) left behind,
+    locked ones included, are removed when the next run starts."""
 
     def __init__(self, repo: Path, shas: list[str]):
         self.repo, self.shas, self.tmp = repo, shas, None
+        self._previous_sigterm = None
 
     def __enter__(self) -> dict[str, Path]:
-        self.tmp = Path(tempfile.mkdtemp(prefix="fcbench-worktrees-"))
+        store.prune_worktrees(self.repo, git)
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM's default ends the process without running __exit__: make it an exit that does.
+            self._previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        self.tmp = store.worktree_dir()
         roots = {}
-        for sha in dict.fromkeys(self.shas):
-            roots[sha] = self.tmp / sha[:12]
-            git(self.repo, "worktree", "add", "--detach", str(roots[sha]), sha)
+        try:
+            for sha in dict.fromkeys(self.shas):
+                roots[sha] = self.tmp / sha[:12]
+                git(self.repo, "worktree", "add", "--detach", str(roots[sha]), sha)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return roots
 
     def __exit__(self, *exc):
         for sha in dict.fromkeys(self.shas):
-            subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", str(self.tmp / sha[:12])],
-                           capture_output=True)
+            subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", "--force",
+                            str(self.tmp / sha[:12])], capture_output=True)
+        subprocess.run(["git", "-C", str(self.repo), "worktree", "prune"], capture_output=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def runnable_shapes(variants, shapes) -> None:
+    """Refuses a shape at which none of the selected variants records anything on this machine
+    (it would be a row of NaN and nothing else). A kernel that can't run here (no GPU) still has
+    its resources counted, from nvcc alone."""
+    from . import measure
+
+    device = "cuda" if measure.has_gpu() else "cpu"
+    for shape in shapes:
+        reasons = {}
+        for v in variants:
+            why = v.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=device)
+            if why and v.is_kernel and device not in v.devices:
+                why = v.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=v.devices[0])
+            reasons[v.name] = why
+        if all(reasons.values()):
+            why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
+            raise ValueError(f"--shape {shape}: no selected variant can run it on this machine ({why})")
 
 
 def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None = None, machine: str | None = None,
@@ -343,12 +437,17 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
     results_dir, interleaved when several; returns the shas, the machine and the measurements."""
     from . import measure
 
+    if rounds < 1 or samples < 1:
+        raise ValueError(f"--rounds {rounds} / --samples {samples}: both must be at least 1 (nothing would be timed)")
     repo = repo or current_repo()
+    machine = store.validate_machine(machine or machine_name())
     shapes = tuple(shapes or measure.tracked_shapes())
+    runnable_shapes(variants, shapes)
     # The suite's shape parameters, for asv's discovery and the workers alike.
     env = {**os.environ, "FCBENCH_SHAPES": measure.shapes_setting(shapes)}
     shas = [resolve(repo, r) for r in refs]
-    machine = machine or machine_name()
+    if len(set(shas)) < len(shas):
+        raise ValueError(f"{' and '.join(refs)} are the same commit ({shas[0][:8]}): nothing to compare")
     phases: dict[str, float] = {}
     started = time.perf_counter()
     # asv's discovery imports the suite in its own processes (CPU only): it runs while the

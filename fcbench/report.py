@@ -14,6 +14,8 @@ pages) or any static host (asv's pages load JSON) with nothing fetched at view t
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import itertools
 import json
@@ -22,11 +24,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import registry
+from . import registry, store
 from .history import BENCHMARKS, ENV_NAME, CouldNotRun, asv_config, ran, read_benchmark
 
 METRICS = {  # metric -> (chart title, y axis title, logarithmic)
@@ -183,6 +186,12 @@ def _slug(*parts: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", "-".join(parts)).strip("-").lower()
 
 
+def _machine_slug(name: str) -> str:
+    """A page id and chart folder per machine, distinct for distinct names ('gpu two', 'gpu-two')."""
+    slug = _slug(name)
+    return slug if slug == name else f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
 def _shapes(hist: History) -> list[str]:
     return sorted({shape for metric in hist.series.values() for (_, shape) in metric},
                   key=lambda s: [int(x) if x.isdigit() else x for x in s.strip("()").split(",")])
@@ -200,9 +209,10 @@ def write_charts(hist: History, out: Path) -> list[dict]:
     clock = "GPU time" if hist.info.get("timer") == "cuda-events" else "host wall time"
 
     def save(chart, section: str, title: str, *parts: str):
-        path = out / "charts" / f"{_slug(hist.machine, *parts)}.svg"
+        path = out / "charts" / _machine_slug(hist.machine) / f"{_slug(*parts)}.svg"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(chart.render())
-        made.append({"section": section, "title": title, "file": f"charts/{path.name}"})
+        made.append({"section": section, "title": title, "file": path.relative_to(out).as_posix()})
 
     for metric, (title, y_title, log) in METRICS.items():
         if metric == "latency" or metric == "tflops" or metric == "error_over_bound":
@@ -320,7 +330,7 @@ def _gate_section(verdicts: list[dict], commit_url: str | None) -> str:
 def _section(hist: History, charts: list[dict], found: list[dict], verdicts: list[dict],
              commit_url: str | None) -> str:
     info = ", ".join(f"{k} {v}" for k, v in hist.info.items() if k in ("name", "capability", "driver", "cuda", "torch"))
-    parts = [f"<h2 id='{_slug(hist.machine)}'>Machine {html.escape(hist.machine)}</h2>",
+    parts = [f"<h2 id='{_machine_slug(hist.machine)}'>Machine {html.escape(hist.machine)}</h2>",
              f"<p>{html.escape(info)}; {len(hist.commits)} commit(s), oldest first: "
              + ", ".join(_commit(c, commit_url) for c in hist.commits) + "</p>"]
     parts.append("<h3>Regressions (asv step detection on latency)</h3>")
@@ -343,28 +353,66 @@ def build(results_dir: Path, out: Path, *, repo: Path, threshold: float, gate_js
           commit_url: str | None = None, run_asv_publish: bool = True) -> Path:
     """Writes the site into `out`; returns the path of index.html. `gate_json`: `fcbench gate --json`
     files to list; `commit_url`: a link template such as https://github.com/ORG/REPO/commit/{sha}."""
+    results_dir, out = Path(results_dir).resolve(), Path(out).resolve()
+    if out == results_dir or results_dir in out.parents:
+        raise ValueError(f"--out {out}: inside the results directory {results_dir}, which holds results only")
     names = machines(results_dir)
     if not names:
         raise FileNotFoundError(f"no asv results in {results_dir} (run `fcbench record` first)")
+    gates = [_gate_json(Path(p)) for p in gate_json]
+    damaged = store.damaged_files(results_dir)
+    for path, why in damaged:
+        print(f"fcbench report: skipping damaged result file {path}: {why}", file=sys.stderr)
     (out / "charts").mkdir(parents=True, exist_ok=True)
-    if run_asv_publish:
-        conf = asv_config(results_dir, repo)
-        data = json.loads(conf.read_text())
-        data["html_dir"] = str(out / "asv")
-        conf.write_text(json.dumps(data, indent=2))
-        proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--config", str(conf)], capture_output=True,
-                              text=True)
-        if proc.returncode != 0:
-            raise CouldNotRun(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-        localize_asv_site(out / "asv")
-    gates = [json.loads(Path(p).read_text()) for p in gate_json]
-    sections = []
-    for machine in names:
-        hist = load_history(results_dir, machine)
-        if not hist.commits:
-            continue
-        verdicts = [v for v in gates if v.get("machine") == machine]
-        sections.append(_section(hist, write_charts(hist, out), regressions(hist, threshold), verdicts, commit_url))
+    with _readable_view(results_dir, {p for p, _ in damaged}) as readable:
+        if run_asv_publish:
+            with asv_config(readable, repo, html_dir=out / "asv") as conf:
+                proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--config", str(conf)],
+                                      capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise CouldNotRun(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+            localize_asv_site(out / "asv")
+        sections = [_damaged_section(damaged)] if damaged else []
+        for machine in names:
+            hist = load_history(readable, machine)
+            if not hist.commits:
+                continue
+            verdicts = [v for v in gates if v.get("machine") == machine]
+            sections.append(_section(hist, write_charts(hist, out), regressions(hist, threshold), verdicts,
+                                     commit_url))
     index = out / "index.html"
     index.write_text(PAGE.format(results=html.escape(str(results_dir)), sections="\n".join(sections)))
     return index
+
+
+def _gate_json(path: Path) -> dict:
+    """An `fcbench gate --json` file, or a ValueError naming it and what is wrong."""
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--gate-json {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rows"), list) or "machine" not in data:
+        raise ValueError(f"--gate-json {path}: not an `fcbench gate --json` file (an object with machine and rows)")
+    return data
+
+
+@contextlib.contextmanager
+def _readable_view(results_dir: Path, damaged: set[Path]):
+    """results_dir itself, or where some files are damaged, a temporary tree of links to every
+    other file: asv's readers then neither skip a commit silently nor stop on a damaged file."""
+    if not damaged:
+        yield results_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="fcbench-report-results-") as tmp:
+        for path in results_dir.rglob("*"):
+            if path.is_file() and path not in damaged:
+                link = Path(tmp) / path.relative_to(results_dir)
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(path)
+        yield Path(tmp)
+
+
+def _damaged_section(damaged) -> str:
+    rows = "".join(f"<tr><td>{html.escape(str(p))}</td><td>{html.escape(why)}</td></tr>" for p, why in damaged)
+    return (f"<h2 id='damaged-results'>Damaged result files ({len(damaged)}), left out of every chart</h2>"
+            f"<table><tr><th>file</th><th>why</th></tr>{rows}</table>")

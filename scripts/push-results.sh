@@ -15,8 +15,9 @@ for attempt in 1 2 3 4 5; do
   fi
   mkdir -p "$work/results"
   # cp -n: a result file already on the branch is never overwritten. benchmarks.json is the
-  # suite's current metadata and is replaced; fcbench's scratch config and logs stay behind.
-  (cd "$results" && find . -name '*.json' ! -name 'fcbench-asv.conf.json' ! -name benchmarks.json \
+  # suite's current metadata and is replaced; *.failures say why a kernel crashed or hung; the
+  # workers' logs stay behind.
+  (cd "$results" && find . \( -name '*.json' -o -name '*.failures' \) ! -name benchmarks.json \
     -exec cp -n --parents {} "$work/results/" \;)
   if [ -f "$results/benchmarks.json" ]; then cp "$results/benchmarks.json" "$work/results/"; fi
   git -C "$work" add -A results

@@ -120,7 +120,7 @@ def gate_rows(compared, head, cfg=None):
 
 def test_results_are_ordinary_asv_results(compared):
     out = subprocess.run(["python", "-m", "asv", "compare", "--config",
-                          str(compared["results"] / "fcbench-asv.conf.json"), "--machine", "ci-cpu",
+                          str(history.asv_config_path(compared["results"])), "--machine", "ci-cpu",
                           compared["base"], compared["docs"]], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "benchmarks.Latency.time_attention('sdpa_math', '(1,2,128,64)')" in out.stdout

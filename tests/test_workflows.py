@@ -43,14 +43,95 @@ def test_least_privilege_and_no_pull_request_target():
         assert set(writes) <= {"contents", "pull-requests", "pages", "id-token"}, (w.name, writes)
 
 
-def test_pr_job_guards_forks_and_runs_one_gpu_job_at_a_time():
+def _jobs():
+    """(workflow file, job name, job) for every job; YAML's `on` key parses as True."""
+    import yaml
+
+    return [(w.name, name, job) for w in WORKFLOWS for name, job in yaml.safe_load(w.read_text())["jobs"].items()]
+
+
+def _self_hosted(job) -> bool:
+    return str(job["runs-on"]).startswith("fcbench-")
+
+
+def test_pull_requests_and_main_run_on_separate_single_use_scale_sets():
+    runs_on = {(w, name): job["runs-on"] for w, name, job in _jobs()}
+    assert runs_on[("pr.yml", "gate")] == "fcbench-pr-${{ matrix.gpu }}"
+    assert runs_on[("main.yml", "record")] == "fcbench-main-${{ matrix.gpu }}"
+    assert not any(str(r).startswith("fcbench-main") for (w, _), r in runs_on.items() if w == "pr.yml")
+    for arc in (registry.REPO_ROOT / "deploy" / "arc").glob("*.yaml"):  # the scale sets the labels name
+        assert arc.stem in {"fcbench-pr-l4", "fcbench-main-l4", "fcbench-pr-h100", "fcbench-main-h100"}, arc
+
+
+def test_no_job_shares_an_installation_or_a_build_cache():
+    for w, name, job in _jobs():
+        if not _self_hosted(job):
+            continue
+        runs = [step.get("run", "") for step in job["steps"]]
+        assert any(r.startswith('scripts/job-env.sh "${{ runner.temp }}/venv"') for r in runs), (w, name)
+        assert not any("pip install" in r for r in runs), (w, name)  # only into the job's own venv
+        fcbench = [(step["run"], step.get("env", {})) for step in job["steps"] if "fcbench\"" in step.get("run", "")]
+        assert fcbench, (w, name)
+        for run, env in fcbench:
+            assert run.lstrip().startswith('"${{ runner.temp }}/venv/bin/fcbench"'), (w, name, run)
+            assert env.get("FCBENCH_CACHE_DIR", "").startswith("${{ runner.temp }}/"), (w, name)
+
+
+def test_no_write_token_where_fcbench_or_pull_request_code_runs():
+    for w, name, job in _jobs():
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False, (w, name)
+        writes = {k for k, v in (job.get("permissions") or {}).items() if v == "write"}
+        if _self_hosted(job):
+            assert not writes, (w, name, writes)
+        if "contents" in writes:  # the results push: a GitHub-hosted job that runs no fcbench code
+            assert job["runs-on"] == "ubuntu-latest" and (w, name) == ("main.yml", "push")
+            runs = [step.get("run", "") for step in job["steps"]]
+            assert not any("fcbench" in r.split()[0] for r in runs if r), runs
+            with_token = [s for s in job["steps"] if "secrets.GITHUB_TOKEN" in str(s)]
+            assert [s["name"] for s in with_token] == ["Push the new result files (fast-forward only, retried)"]
+
+
+def test_fork_runs_need_approval_every_time():
+    import yaml
+
+    pr = yaml.safe_load((registry.REPO_ROOT / ".github/workflows/pr.yml").read_text())
+    assert set(pr[True]["pull_request"]["types"]) == {"opened", "synchronize", "reopened"}  # no approve-once label
+    gate = pr["jobs"]["gate"]
+    assert gate["environment"] == ("${{ github.event.pull_request.head.repo.full_name == github.repository "
+                                   "&& 'gpu-pr' || 'gpu-pr-fork' }}")
+    assert "run-gpu" not in (registry.REPO_ROOT / ".github/workflows/pr.yml").read_text()
+    assert pr["concurrency"] == {"group": "pr-gpu-${{ github.event.pull_request.number }}", "cancel-in-progress": True}
     text = (registry.REPO_ROOT / ".github/workflows/pr.yml").read_text()
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in text
-    assert "contains(github.event.pull_request.labels.*.name, 'run-gpu')" in text
-    assert "group: pr-gpu-${{ github.event.pull_request.number }}\n  cancel-in-progress: true" in text
-    assert "group: gpu-${{ matrix.gpu }}\n      cancel-in-progress: false" in text
-    assert "timeout-minutes:" in text and "fcbench ci pr --base" in text
     assert "<!-- fcbench-gate -->" in text and "updateComment" in text  # one comment, updated in place
+
+
+def test_gpu_jobs_clean_up_always_and_every_job_has_a_timeout():
+    for w, name, job in _jobs():
+        assert 0 < job["timeout-minutes"] <= (20 if _self_hosted(job) else 30), (w, name)
+        if _self_hosted(job):
+            last = job["steps"][-1]
+            assert last.get("if") == "always()" and last["run"] == 'scripts/job-cleanup.sh "${{ runner.temp }}"'
+
+
+def test_job_cleanup_kills_what_the_job_left_and_removes_its_files(tmp_path):
+    import os
+    import time
+
+    temp = tmp_path / "runner-temp"
+    (temp / "venv" / "bin").mkdir(parents=True)
+    (temp / "fcbench-cache").mkdir()
+    # A daemon the job left behind (its own session, as `setsid` makes one), running from the job's temp dir.
+    daemon = subprocess.Popen(["bash", "-c", f"exec -a '{temp}/venv/bin/python leftover' sleep 300"],
+                              start_new_session=True)
+    time.sleep(0.2)
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/job-cleanup.sh"), str(temp)], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert daemon.wait(timeout=10) == -9 and f"killed {daemon.pid}" in out.stdout
+    assert not (temp / "venv").exists() and not (temp / "fcbench-cache").exists()
+    assert os.path.isdir(tmp_path)
 
 
 GIT = ["git", "-c", "user.email=t@fcbench", "-c", "user.name=t"]
@@ -126,5 +207,47 @@ def test_workflow_steps_stay_thin(workflow):
     for block in re.findall(r"run: \|?\n?((?:.*\n)*?)(?=\s+- |\s*$|  \w)", text):
         commands = re.sub(r"\\\n\s*", " ", block)  # join backslash continuations
         for line in filter(None, (x.strip() for x in commands.splitlines())):
-            assert re.match(r"(fcbench|scripts/|pip |sudo apt-get|git |ruff |python -m pytest|asv check|actionlint)",
-                            line), (workflow, line)
+            assert re.match(r'(fcbench|"\$\{\{ runner.temp \}\}/venv/bin/fcbench"|scripts/|pip |sudo apt-get|git |ruff |'
+                            r"python -m pytest|asv check|actionlint)", line), (workflow, line)
+
+
+# Top-level keys of the gha-runner-scale-set chart's values.yaml (actions-runner-controller 0.9):
+# a misspelt key would be ignored by helm without a word.
+CHART_KEYS = {"githubConfigUrl", "githubConfigSecret", "proxy", "maxRunners", "minRunners", "runnerGroup",
+              "runnerScaleSetName", "githubServerTLS", "keyVault", "listenerTemplate", "listenerMetrics", "template",
+              "containerMode", "controllerServiceAccount", "namespaceOverride", "resourceMeta"}
+ARC = sorted((registry.REPO_ROOT / "deploy" / "arc").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", ARC, ids=[p.stem for p in ARC])
+def test_runner_scale_sets_are_single_use_gpu_pods_in_their_own_group(path):
+    import yaml
+
+    values = yaml.safe_load(path.read_text())
+    assert set(values) <= CHART_KEYS, set(values) - CHART_KEYS
+    kind, gpu = path.stem.split("-")[1:]
+    assert values["runnerScaleSetName"] == path.stem  # the runs-on label
+    assert values["runnerGroup"] == f"fcbench-{kind}"  # PR and main never share a group
+    assert values["minRunners"] == 0 and 1 <= values["maxRunners"] <= 8
+    assert "containerMode" not in values  # no docker-in-docker: the job runs in the pod itself
+    spec = values["template"]["spec"]
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["nodeSelector"]["nvidia.com/gpu.product"].lower().endswith(gpu)
+    (runner,) = spec["containers"]
+    assert runner["name"] == "runner" and runner["command"] == ["/home/runner/run.sh"]  # what the chart expects
+    assert runner["securityContext"]["runAsNonRoot"] is True
+    assert runner["securityContext"]["allowPrivilegeEscalation"] is False
+    limits = runner["resources"]["limits"]
+    assert limits["nvidia.com/gpu"] == 1 and "ephemeral-storage" in limits and "memory" in limits
+
+
+def test_a_scale_set_for_each_workflow_label():
+    labels = {f"fcbench-pr-{g}" for g in _matrix_gpus("pr.yml")} | {f"fcbench-main-{g}" for g in _matrix_gpus("main.yml")}
+    assert labels == {p.stem for p in ARC}
+
+
+def _matrix_gpus(workflow):
+    import yaml
+
+    jobs = yaml.safe_load((registry.REPO_ROOT / ".github/workflows" / workflow).read_text())["jobs"]
+    return {g for job in jobs.values() for g in job.get("strategy", {}).get("matrix", {}).get("gpu", [])}

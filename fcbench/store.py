@@ -1,0 +1,216 @@
+"""The results store's rules, in one place: the asv results directory is the product's memory,
+so nothing written there is ever half-written, two writers never lose each other's samples, a
+damaged file is named (never skipped, never blamed on a kernel), and names that become paths
+stay inside it.
+
+- Writes go to a temporary file in the target's own directory, are flushed to disk and renamed
+  into place (a rename is atomic): a writer killed at any moment leaves the old file or the new
+  one. Temporary names end in `.tmp`, so asv's readers (which read `*.json`) never see them.
+- Writers of one results directory hold an advisory lock (flock on `.fcbench.lock` there) from
+  reading a commit's earlier results to renaming the merged file into place; the kernel drops
+  it if the holder dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+LOCK_NAME = ".fcbench.lock"
+_MACHINE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+class DamagedResults(RuntimeError):
+    """A result file that cannot be trusted: the message names it and says why."""
+
+
+class StoreBusy(RuntimeError):
+    """Another writer held the results directory's lock for too long."""
+
+
+def validate_machine(name: str) -> str:
+    """A machine name is a directory under the results directory: letters, digits, '.', '_', '-'."""
+    if not _MACHINE.fullmatch(name or "") or set(name) == {"."}:
+        raise ValueError(f"--machine: {name!r} is not a machine name; use letters, digits, '.', '_' and '-' "
+                         "(no path separators, not '.' or '..'), e.g. h100-80gb-hbm3")
+    return name
+
+
+@contextlib.contextmanager
+def lock(results_dir: Path, *, wait_s: float = 600.0):
+    """Holds the results directory's writer lock (waits for another writer, at most wait_s)."""
+    results_dir = Path(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with open(results_dir / LOCK_NAME, "a") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreBusy(f"{results_dir}: another fcbench has held the results lock for {wait_s:.0f} s; "
+                                    f"is one still running?") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """path's new content, all or nothing (temporary file in its directory, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_results(results, results_dir: Path) -> Path:
+    """asv's Results.save, made atomic: asv writes into a scratch tree, the file is renamed in."""
+    with tempfile.TemporaryDirectory(prefix="fcbench-save-") as scratch:
+        results.save(scratch)
+        written = Path(scratch) / results._filename
+        target = Path(results_dir) / results._filename
+        write_atomic(target, written.read_bytes())
+    return target
+
+
+def _is_number_or_none(x) -> bool:
+    return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+
+
+def check_result_file(path: Path) -> str | None:
+    """Why an asv result file can't be trusted (None if it can): unreadable JSON, missing keys,
+    rows whose values, samples or stats don't match their parameter grid, non-numbers."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"unreadable ({exc})"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
+    if not isinstance(data, dict):
+        return "not an asv result file (not a JSON object)"
+    missing = [k for k in ("commit_hash", "params", "results", "result_columns") if k not in data]
+    if missing:
+        return f"not an asv result file (no {', '.join(missing)})"
+    columns = data["result_columns"]
+    if not isinstance(data["results"], dict) or not isinstance(columns, list) or "result" not in columns:
+        return "malformed: 'results' or 'result_columns'"
+    for name, row in data["results"].items():
+        if not isinstance(row, list) or len(row) > len(columns):
+            return f"{name}: malformed row"
+        entry = dict(zip(columns, row, strict=False))  # asv trims trailing empty columns
+        params = entry.get("params") or []
+        if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
+            return f"{name}: malformed params"
+        size = math.prod(len(p) for p in params) if params else 1
+        values = entry.get("result")
+        if values is None:
+            continue
+        if not isinstance(values, list) or len(values) != size:
+            got = len(values) if isinstance(values, list) else type(values).__name__
+            return f"{name}: {got} results for {size} parameter combinations (cut short?)"
+        if not all(_is_number_or_none(v) for v in values):
+            return f"{name}: a result that is not a number"
+        samples = entry.get("samples")
+        if samples is not None:
+            if not isinstance(samples, list) or len(samples) != size:
+                return f"{name}: samples do not match the {size} parameter combinations"
+            for s in samples:
+                if s is not None and (not isinstance(s, list) or not all(_is_number_or_none(x) for x in s)):
+                    return f"{name}: samples that are not numbers"
+        for key in ("stats_q_25", "stats_q_75", "stats_ci_99_a", "stats_ci_99_b"):
+            stats = entry.get(key)
+            if stats is not None and (not isinstance(stats, list) or len(stats) != size
+                                      or not all(_is_number_or_none(x) for x in stats)):
+                return f"{name}: {key} does not match the results"
+    return None
+
+
+def damaged_files(results_dir: Path, machine: str | None = None, sha: str | None = None) -> list[tuple[Path, str]]:
+    """(file, why) for every damaged result file (of one machine, of one commit)."""
+    root = Path(results_dir)
+    dirs = [root / machine] if machine else [d for d in root.iterdir() if d.is_dir()] if root.is_dir() else []
+    found = []
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        pattern = f"{sha[:8]}-*.json" if sha else "*.json"
+        for path in sorted(d.glob(pattern)):
+            if path.name in ("machine.json", "benchmarks.json"):
+                continue
+            why = check_result_file(path)
+            if why:
+                found.append((path, why))
+    return found
+
+
+# -- worktrees -----------------------------------------------------------------------------
+
+WORKTREE_PREFIX = "fcbench-worktrees-"
+
+
+def worktree_dir() -> Path:
+    """A fresh directory for one run's worktrees, named with this process's id, so that a later
+    run can tell a live run's worktrees from those a killed run left behind."""
+    return Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-"))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_worktrees(repo: Path, git) -> list[Path]:
+    """fcbench's own worktrees (under a fcbench-worktrees-<pid>-* directory) whose run is gone."""
+    out = git(repo, "worktree", "list", "--porcelain")
+    stale = []
+    for line in out.splitlines():
+        if not line.startswith("worktree "):
+            continue
+        path = Path(line.removeprefix("worktree "))
+        match = re.fullmatch(rf"{WORKTREE_PREFIX}(\d+)-.*", path.parent.name)
+        if match and not _pid_alive(int(match.group(1))):
+            stale.append(path)
+    return stale
+
+
+def prune_worktrees(repo: Path, git) -> list[Path]:
+    """Removes the worktrees (locked ones too) and directories of fcbench runs that were killed."""
+    removed = []
+    for path in stale_worktrees(repo, git):
+        with contextlib.suppress(Exception):
+            git(repo, "worktree", "unlock", str(path))
+        with contextlib.suppress(Exception):
+            git(repo, "worktree", "remove", "--force", "--force", str(path))
+        shutil.rmtree(path.parent, ignore_errors=True)
+        removed.append(path)
+    with contextlib.suppress(Exception):
+        git(repo, "worktree", "prune")
+    for leftover in Path(tempfile.gettempdir()).glob(f"{WORKTREE_PREFIX}*"):
+        match = re.fullmatch(rf"{WORKTREE_PREFIX}(\d+)-.*", leftover.name)
+        if match and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(leftover, ignore_errors=True)
+    return removed

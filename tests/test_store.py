@@ -1,0 +1,289 @@
+"""The results store never loses a sample (issue 16), on CPU with real asv result files of real
+commits: records that merge, writes that are atomic and locked, damaged files named, worktrees
+cleaned up after killed runs, arguments and config refused before anything runs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fcbench import config, gate, history, report, store
+from fcbench.cli import main
+
+SHAPE, OTHER_SHAPE = "1,2,32,64", "1,2,16,64"
+MACHINE = "ci-cpu"
+
+
+def _results(repo: Path) -> Path:
+    return repo / ".asv" / "results"
+
+
+def samples_of(repo: Path, sha: str, variant: str, shape: str) -> int:
+    """How many latency samples the commit's result file holds for (variant, shape)."""
+    import itertools
+
+    path = _results(repo) / MACHINE / f"{sha[:8]}-{history.ENV_NAME}.json"
+    data = json.loads(path.read_text())
+    row = dict(zip(data["result_columns"], data["results"]["benchmarks.Latency.time_attention"], strict=False))
+    for i, combo in enumerate(itertools.product(*row["params"])):
+        if combo == (repr(variant), repr(f"({shape})")):
+            return len(row["samples"][i] or []) if row.get("samples") else 0
+    return 0
+
+
+def record(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FCBENCH_MACHINE": MACHINE}
+    return subprocess.run([sys.executable, "-m", "fcbench.cli", "record", *args], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def head(repo):
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_recording_a_subset_keeps_every_earlier_sample(repo, head):
+    assert record(repo, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "3").returncode == 0
+    assert samples_of(repo, head, "sdpa_math", SHAPE) == 3
+    # Another variant, then another shape: sdpa_math's samples at SHAPE stay.
+    assert record(repo, "--variant", "wmma_qk", "--shape", SHAPE, "--samples", "3").returncode == 0
+    assert record(repo, "--variant", "sdpa_math", "--shape", OTHER_SHAPE, "--samples", "2").returncode == 0
+    assert samples_of(repo, head, "sdpa_math", SHAPE) == 3
+    assert samples_of(repo, head, "sdpa_math", OTHER_SHAPE) == 2
+    # The same key again: its samples add up.
+    assert record(repo, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "4").returncode == 0
+    assert samples_of(repo, head, "sdpa_math", SHAPE) == 7 and samples_of(repo, head, "sdpa_math", OTHER_SHAPE) == 2
+
+
+def test_a_shape_nothing_can_run_is_refused_and_touches_nothing(repo, head):
+    before = samples_of(repo, head, "sdpa_math", SHAPE)
+    out = record(repo, "--shape", "1,2,64,48", "--samples", "3")
+    assert out.returncode == 2, out.stderr
+    assert "--shape (1,2,64,48): no selected variant can run it on this machine" in out.stderr
+    assert samples_of(repo, head, "sdpa_math", SHAPE) == before
+
+
+SLOW_SAVE = """
+import sys, time
+import fcbench.store as store
+save = store.save_results
+def slow(results, results_dir):
+    print("saving", flush=True)
+    time.sleep(float(sys.argv[1]))
+    return save(results, results_dir)
+store.save_results = slow
+from fcbench.cli import main
+sys.exit(main(["record", "--variant", "sdpa_math", "--shape", "SHAPE", "--samples", "5"]))
+""".replace("SHAPE", SHAPE)
+
+
+def test_concurrent_writers_both_land(repo, head):
+    before = samples_of(repo, head, "sdpa_math", SHAPE)
+    env = {**os.environ, "FCBENCH_MACHINE": MACHINE}
+    # Each writer pauses 3 s between reading the commit's results and saving them: unlocked, the
+    # second would save over the first's samples.
+    procs = [subprocess.Popen([sys.executable, "-c", SLOW_SAVE, "3"], cwd=repo, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err[-2000:]
+    assert samples_of(repo, head, "sdpa_math", SHAPE) == before + 10
+
+
+def test_a_writer_killed_mid_write_loses_nothing(repo, head):
+    before = samples_of(repo, head, "sdpa_math", SHAPE)
+    env = {**os.environ, "FCBENCH_MACHINE": MACHINE}
+    # Killed while saving: after it has merged the new samples, before the file is in place.
+    for patched in ("save_results", "write_atomic"):
+        script = SLOW_SAVE.replace("store.save_results = slow", f"store.{patched} = slow" if patched == "save_results"
+                                   else "")
+        if patched == "write_atomic":  # killed between writing the temporary file and renaming it
+            script = script.replace("import fcbench.store as store", "import fcbench.store as store, os\n"
+                                    "os.fsync = lambda fd: (print('saving', flush=True), time.sleep(60))")
+        p = subprocess.Popen([sys.executable, "-c", script, "60"], cwd=repo, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "saving"
+        p.kill()
+        p.wait()
+        path = _results(repo) / MACHINE / f"{head[:8]}-{history.ENV_NAME}.json"
+        assert store.check_result_file(path) is None
+        assert samples_of(repo, head, "sdpa_math", SHAPE) == before
+    # The next writer finds the lock free and the store whole, and adds its samples.
+    assert record(repo, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "2").returncode == 0
+    assert samples_of(repo, head, "sdpa_math", SHAPE) == before + 2
+    assert not list((_results(repo) / MACHINE).glob(".*.tmp"))  # the killed writer's temporary file is gone
+
+
+def test_a_killed_run_s_worktrees_are_pruned_and_sigterm_removes_its_own(repo):
+    env = {**os.environ, "FCBENCH_MACHINE": MACHINE}
+
+    def worktrees():
+        out = subprocess.run(["git", "-C", str(repo), "worktree", "list", "--porcelain"], capture_output=True,
+                             text=True, check=True).stdout
+        return [line for line in out.splitlines() if line.startswith("worktree ") and "fcbench-worktrees-" in line]
+
+    # Worktrees of a run killed while measuring: a worktree left locked, as `git worktree add` leaves it.
+    p = subprocess.Popen([sys.executable, "-c", SLOW_SAVE.replace("store.save_results = slow", """
+import fcbench.history as h
+def slow_measure(*a, **k):
+    print("saving", flush=True); time.sleep(60)
+h.measure_commits = slow_measure"""), "60"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline().strip() == "saving"
+    left = worktrees()
+    assert len(left) == 1
+    subprocess.run(["git", "-C", str(repo), "worktree", "lock", left[0].removeprefix("worktree ")], check=True)
+    p.kill()
+    p.wait()
+    assert worktrees() == left and Path(left[0].removeprefix("worktree ")).exists()
+    # SIGTERM while measuring: the run removes its own.
+    p = subprocess.Popen([sys.executable, "-c", SLOW_SAVE.replace("store.save_results = slow", """
+import fcbench.history as h
+def slow_measure(*a, **k):
+    print("saving", flush=True); time.sleep(60)
+h.measure_commits = slow_measure"""), "60"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline().strip() == "saving"
+    # It started by pruning the killed run's worktree (locked as it was), and holds its own.
+    own = worktrees()
+    assert len(own) == 1 and own != left and not Path(left[0].removeprefix("worktree ")).exists()
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=60) == 128 + signal.SIGTERM
+    assert worktrees() == [] and not Path(own[0].removeprefix("worktree ")).parent.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compare", "HEAD~0", "HEAD", "--rounds", "0"], "--rounds 0 / --samples 8: both must be at least 1"),
+    (["compare", "HEAD~0", "HEAD~0", "--samples", "0"], "--rounds 5 / --samples 0: both must be at least 1"),
+    (["record", "--samples", "0"], "--rounds 1 / --samples 0: both must be at least 1"),
+    (["compare", "HEAD", "HEAD"], "HEAD and HEAD are the same commit"),
+    (["gate", "HEAD", "HEAD"], "HEAD and HEAD are the same commit"),
+    (["record", "--machine", "../../escaped"], "--machine: '../../escaped' is not a machine name"),
+    (["record", "--machine", "gpu two"], "--machine: 'gpu two' is not a machine name"),
+])
+def test_refused_before_anything_runs(repo, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(repo)
+    started = time.monotonic()
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert time.monotonic() - started < 10  # refused before any build or measurement
+    assert not (repo / ".asv" / "escaped").exists() and not (repo.parent / "escaped").exists()
+
+
+def _corrupt(path: Path, how: str) -> None:
+    data = path.read_text()
+    if how == "truncated":
+        path.write_text(data[: len(data) // 2])
+        return
+    doc = json.loads(data)
+    cols = doc["result_columns"]
+    row = doc["results"]["benchmarks.Latency.time_attention"]
+    if how == "samples as strings":
+        row[cols.index("samples")] = [["fast"] if s else s for s in row[cols.index("samples")]]
+    else:  # a cut result list
+        row[cols.index("result")] = row[cols.index("result")][:3]
+    path.write_text(json.dumps(doc))
+
+
+@pytest.fixture(scope="module")
+def second(repo, head):
+    """A second recorded commit (a docs change), so a report has something left to show."""
+    from .conftest import commit
+
+    sha = commit(repo, "docs", lambda r: (r / "README.md").write_text((r / "README.md").read_text() + "\n"))
+    assert record(repo, sha, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "2").returncode == 0
+    return sha
+
+
+@pytest.mark.parametrize("how", ["truncated", "samples as strings", "cut result list"])
+def test_damaged_results_are_named_by_gate_and_report(repo, head, second, tmp_path, capsys, how):
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(_results(repo), results)
+    path = results / MACHINE / f"{head[:8]}-{history.ENV_NAME}.json"
+    _corrupt(path, how)
+    with pytest.raises(gate.DamagedResults, match=str(path)):
+        gate.load(results, MACHINE, head)
+    code, text = gate.run(head, second, results_dir=results, machine=MACHINE, cfg=config.GateConfig())
+    assert code == gate.EXIT_CANNOT_RUN and "damaged result file(s)" in text and str(path) in text
+    index = report.build(results, tmp_path / "site", repo=repo, threshold=0.03)
+    page = index.read_text()
+    assert "Damaged result files (1)" in page and str(path) in page and second[:8] in page
+    assert f"skipping damaged result file {path}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["site", "absolute"])
+def test_report_never_writes_into_the_results_directory(repo, tmp_path, monkeypatch, out):
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(_results(repo), results)
+    before = {p: p.read_bytes() for p in results.rglob("*") if p.is_file()}
+    monkeypatch.chdir(repo)  # the report's commits come from the working directory's repository
+    site = tmp_path / "abs-site" if out == "absolute" else Path("site-relative")
+    assert main(["report", "--results-dir", str(results), "--out", str(site)]) == 0
+    assert (repo / site / "asv" / "index.html").exists()
+    shutil.rmtree(repo / "site-relative", ignore_errors=True)
+    assert {p: p.read_bytes() for p in results.rglob("*") if p.is_file()} == before  # not one byte more or changed
+    assert main(["report", "--results-dir", str(results), "--out", str(results / "inside")]) == 2
+    assert not (results / "inside").exists()
+
+
+def test_report_gate_json_errors_name_the_file(repo, tmp_path, capsys):
+    bad, empty = tmp_path / "bad.json", tmp_path / "empty.json"
+    bad.write_text("{not json")
+    empty.write_text("[]")
+    for path, why in ((bad, "not valid JSON"), (empty, "not an `fcbench gate --json` file")):
+        assert main(["report", "--results-dir", str(_results(repo)), "--out", str(tmp_path / "s"),
+                     "--gate-json", str(path)]) == 2
+        assert f"--gate-json {path}: {why}" in capsys.readouterr().err
+
+
+def test_machine_slugs_are_unique():
+    assert report._machine_slug("gpu-two") == "gpu-two"
+    assert report._machine_slug("gpu two") != report._machine_slug("gpu-two")
+    assert report._machine_slug("gpu two").startswith("gpu-two-")
+    with pytest.raises(ValueError, match="not a machine name"):
+        store.validate_machine("..")
+
+
+# ---- configuration -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("table, match", [
+    ({"gate": {"variants": {"wmma_qk": 5}}}, r"\[tool.fcbench.gate.variants\] wmma_qk = 5: expected a table"),
+    ({"gate": {"latency_budget_overrides": 5}}, r"\[tool.fcbench.gate\] latency_budget_overrides = 5: expected a table"),
+    ({"gate": 3}, r"\[tool.fcbench\] gate = 3: expected a table"),
+    ({"gate": {"variants": "wmma_qk"}}, r"variants = 'wmma_qk': expected a table"),
+    ({"gate": {"latency_budget_overrides": {"wmma_qk(1,2,abc)": 0.1}}},
+     r"'wmma_qk\(1,2,abc\)': expected 'variant' or 'variant\(B,H,S,D\[,causal\]\)'"),
+    ({"gate": {"latency_budget_overrides": {"wmma_qk(1,8,512,64,causal": 0.1}}}, r"expected 'variant' or"),
+    ({"gate": {"variants": {"wmma_qk(1,8,512,64)": {}}}}, r"expected a variant name, not a variant and a shape"),
+    ({"hang_timeout_s": 0}, r"hang_timeout_s = 0: expected a number in \[1, 3600\]"),
+])
+def test_wrong_types_and_malformed_keys_are_config_errors(table, match):
+    with pytest.raises(config.ConfigError, match=match):
+        config.parse(table)
+
+
+def test_a_wrong_type_in_pyproject_exits_3_naming_the_key(tmp_path, monkeypatch, capsys):
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text("[tool.fcbench.gate.variants]\nwmma_qk = 5\n")
+    monkeypatch.setattr(config, "load", lambda pyproject=None, _real=config.load: _real(bad))
+    assert main(["check", "--variant", "sdpa_math", "--quick"]) == 3
+    assert "wmma_qk = 5: expected a table" in capsys.readouterr().err
+
+
+def test_defaults_are_the_documented_ones_and_a_misspelt_table_warns(tmp_path):
+    assert config.parse({}).gate.latency_budget == 0.03  # README: default 3%
+    assert config.Config().hang_timeout_s == 60
+    misspelt = tmp_path / "pyproject.toml"
+    misspelt.write_text("[tool.fcbenchx.gate]\nlatency_budget = 0.5\n")
+    with pytest.warns(UserWarning, match=r"\[tool.fcbenchx\] is not read by fcbench; did you mean \[tool.fcbench\]"):
+        assert config.load(misspelt).gate.latency_budget == 0.03
