@@ -14,6 +14,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 import torch
 
@@ -161,3 +162,53 @@ def tflops(shape: Shape, samples_s) -> float:
     import statistics
 
     return shape.flops / statistics.median(samples_s) / 1e12
+
+
+def _supervised_table(variants, shapes, requests) -> dict:
+    """(variant, shape label) -> merged replies of `requests(variant, shape)`, each request made of
+    a measuring process (fcbench.supervise) for this checkout's kernels: a variant that crashes or
+    hangs fails its own rows and is not run again; the others carry on in a fresh process."""
+    import tempfile
+
+    from . import supervise
+
+    ceiling_s = config.load().hang_timeout_s
+    table: dict = {}
+    stopped: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="fcbench-asv-") as tmp, \
+            supervise.Worker(registry.SOURCE_ROOT, Path(tmp) / "worker.log", dict(os.environ),
+                             setup=[{"op": "build"}]) as worker:
+        for variant in variants:
+            for shape in shapes:
+                row: dict = {}
+                for op, args, bound in requests(variant, shape, ceiling_s):
+                    reply = stopped.get(variant) or worker.request(bound, op=op, variant=variant, shape=shape, **args)
+                    if supervise.is_fault(reply):
+                        stopped.setdefault(variant, {k: f"not run: {v}" for k, v in reply.items()})
+                    if not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
+                        row.update(reply)
+                        continue
+                    row = reply
+                    break
+                table[(variant, shape)] = row
+    return table
+
+
+def quality_table(variants, shapes) -> dict:
+    """max_abs_error, error_over_bound and tflops (20 latency samples) of every (variant, shape)."""
+
+    def requests(variant, shape, ceiling_s):
+        return [("quality", {}, ceiling_s), ("latency", {"samples": 20}, ceiling_s)]
+
+    table = _supervised_table(variants, shapes, requests)
+    for (_, shape), row in table.items():
+        if "samples_s" in row:
+            row["tflops"] = tflops(shape_from_label(shape), row.pop("samples_s"))
+    return table
+
+
+def resources_table(variants, shapes) -> dict:
+    """registers, smem_bytes, spill_bytes, stack_bytes of every (variant, shape): nvcc only."""
+    from .supervise import STARTUP_TIMEOUT_S
+
+    return _supervised_table(variants, shapes, lambda v, s, _: [("resources", {}, STARTUP_TIMEOUT_S)])

@@ -66,8 +66,13 @@ def machines(results_dir: Path) -> list[str]:
 def load_history(results_dir: Path, machine: str) -> History:
     from asv.results import iter_results_for_machine
 
-    found = sorted((r for r in iter_results_for_machine(str(results_dir), machine) if r.env_name == ENV_NAME),
-                   key=lambda r: r.date)
+    # One result file per commit: fcbench record's, else one that asv's own commands wrote
+    # (`asv run` through the fcbench-layered environment).
+    by_commit: dict = {}
+    for r in iter_results_for_machine(str(results_dir), machine):
+        if r.commit_hash not in by_commit or r.env_name == ENV_NAME:
+            by_commit[r.commit_hash] = r
+    found = sorted(by_commit.values(), key=lambda r: r.date)
     hist = History(machine, [r.commit_hash for r in found], found[-1].params if found else {})
     for i, results in enumerate(found):
         for metric, name in BENCHMARKS.items():

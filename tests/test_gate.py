@@ -22,7 +22,7 @@ def test_pyproject_config_is_valid_and_asv_mirrors_the_budget():
     cfg = config.load()
     asv_conf = load_json(str(registry.REPO_ROOT / "asv.conf.json"), js_comments=True)
     assert asv_conf["regressions_thresholds"] == {".*": cfg.gate.latency_budget}
-    assert asv_conf["environment_type"] == "existing"
+    assert asv_conf["environment_type"] == "fcbench-layered" and asv_conf["plugins"] == [".fcbench.asv_env"]
 
 
 def test_budget_overrides_per_variant_and_per_shape():

@@ -1,0 +1,87 @@
+"""asv's own commands through fcbench's asv environment (fcbench/asv_env.py), on CPU: `asv
+continuous` over two real commits of a temporary repository, with the CPU-capable sdpa_math
+timed and the kernels resource-counted from each commit's own csrc/."""
+
+import ast
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fcbench import registry
+
+from .conftest import commit
+
+SHAPE = "(1,2,32,64)"
+
+
+def asv(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FCBENCH_SHAPES": SHAPE.strip("()")}
+    env.pop("FCBENCH_SOURCE_ROOT", None)
+    return subprocess.run([sys.executable, "-m", "asv", *args], cwd=repo, env=env, capture_output=True, text=True,
+                          timeout=900)
+
+
+def result_rows(repo: Path, sha: str, benchmark: str) -> dict:
+    (path,) = (repo / ".asv" / "results" / "ci-cpu").glob(f"{sha[:8]}-fcbench-layered-*.json")
+    data = json.loads(path.read_text())
+    row = dict(zip(data["result_columns"], data["results"][benchmark], strict=False))
+    import itertools
+
+    return {tuple(ast.literal_eval(p) for p in combo): (value, (row.get("samples") or [None] * 99)[i])
+            for i, (combo, value) in enumerate(zip(itertools.product(*row["params"]), row["result"], strict=True))}
+
+
+@pytest.fixture(scope="module")
+def two_commits(repo):
+    base = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+    def more_registers(root):  # the head's wmma_qk asks for 8 blocks per SM: fewer registers, spills
+        unit = root / "csrc" / "kernels" / "wmma_qk.cu"
+        unit.write_text(unit.read_text().replace("WmmaQkConfig<kHeadDim>::kThreads, 2)",
+                                                 "WmmaQkConfig<kHeadDim>::kThreads, 8)"))
+
+    head = commit(repo, "wmma_qk: 8 blocks per SM", more_registers)
+    assert asv(repo, "machine", "--yes", "--machine", "ci-cpu").returncode == 0
+    return {"repo": repo, "base": base, "head": head}
+
+
+def test_asv_continuous_measures_each_commit_s_kernels_in_a_layered_environment(two_commits):
+    repo, base, head = two_commits["repo"], two_commits["base"], two_commits["head"]
+    out = asv(repo, "continuous", "--machine", "ci-cpu", "--factor", "10", "-b", "Latency|Resources.track_(registers|spill)",
+              base, head)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
+    assert "Installing" in out.stdout and "fcbench-layered" in out.stdout
+    for sha in (base, head):
+        latency = result_rows(repo, sha, "benchmarks.Latency.time_attention")
+        value, samples = latency[("sdpa_math", SHAPE)]
+        assert value > 0 and len(samples) >= 20  # timed in the commit's environment, asv's samples kept
+        assert math.isnan(latency[("wmma_qk", SHAPE)][0])  # no GPU here: skipped, with the reason in the log
+    # Each commit's own kernels: the head's wmma_qk was compiled from the head's csrc/.
+    base_regs = result_rows(repo, base, "benchmarks.Resources.track_registers")[("wmma_qk", SHAPE)][0]
+    head_regs = result_rows(repo, head, "benchmarks.Resources.track_registers")[("wmma_qk", SHAPE)][0]
+    head_spill = result_rows(repo, head, "benchmarks.Resources.track_spill_bytes")[("wmma_qk", SHAPE)][0]
+    assert base_regs > head_regs == 64 and head_spill > 0, (base_regs, head_regs, head_spill)
+    # The environment holds no torch of its own: it sees the interpreter's that ran asv.
+    (env,) = (repo / ".asv" / "env").iterdir()
+    assert not list(env.glob("lib/python*/site-packages/torch"))
+    assert (env / "fcbench-source" / "csrc" / "kernels" / "wmma_qk.cu").read_text() == \
+        (registry.REPO_ROOT / "csrc" / "kernels" / "wmma_qk.cu").read_text().replace(
+            "WmmaQkConfig<kHeadDim>::kThreads, 2)", "WmmaQkConfig<kHeadDim>::kThreads, 8)")
+
+
+@pytest.mark.gpu  # a CPU build of torch has no CUDA to initialise
+def test_importing_the_suite_initialises_no_cuda():
+    # asv's forkserver imports the suite once and forks: CUDA initialised there would be unusable
+    # in every child. torch counts devices through NVML; the CUDA runtime stays untouched.
+    program = ("import sys, torch; sys.path.insert(0, 'benchmarks'); import benchmarks; "
+               "print(torch.cuda.is_initialized(), torch.cuda._is_in_bad_fork())")
+    env = {k: v for k, v in os.environ.items() if k != "PYTORCH_NVML_BASED_CUDA_CHECK"}
+    out = subprocess.run([sys.executable, "-c", program], cwd=registry.REPO_ROOT, capture_output=True, text=True,
+                         env=env)
+    assert out.stdout.split() == ["False", "False"], out.stderr[-2000:]
