@@ -16,6 +16,7 @@ units compile again. Environments persist between jobs on a self-hosted runner l
 
 from __future__ import annotations
 
+import os
 import site
 import subprocess
 import sys
@@ -44,8 +45,10 @@ class LayeredVirtualenv(Virtualenv):
 
 
 def layer_paths() -> list[str]:
-    """The site directories of the interpreter running asv, in its own order (a virtual
-    environment's, then its base's), and what PYTHONPATH adds."""
-    paths = [*site.getsitepackages(), site.getusersitepackages()]
-    paths += [p for p in sys.path if p and Path(p).is_dir() and "site-packages" in p and p not in paths]
-    return [p for p in dict.fromkeys(paths) if Path(p).is_dir()]
+    """What the interpreter running asv imports from beyond the standard library: PYTHONPATH's
+    directories (asv clears PYTHONPATH for the commands it runs in an environment, so they are
+    written down here), then its site directories (a virtual environment's, then its base's)."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths += [*site.getsitepackages(), site.getusersitepackages()]
+    paths += [p for p in sys.path if "-packages" in p]
+    return [str(Path(p).resolve()) for p in dict.fromkeys(paths) if Path(p).is_dir()]

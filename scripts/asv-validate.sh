@@ -21,6 +21,7 @@ run() {  # run NAME A B: one asv continuous, its exit code, wall time and the ro
   python3 -m asv continuous --machine gpu "$2" "$3" > "$LOGS/$name.log" 2>&1
   local rc=$? took=$((SECONDS - t0))
   (( took > longest )) && longest=$took
+  if grep -q "Failed to build the project" "$LOGS/$name.log"; then tail -n 20 "$LOGS/$name.log"; exit 3; fi
   local flagged; flagged=$(grep -cE '^\| [+-] ' "$LOGS/$name.log")
   echo "$name rc=$rc wall_s=$took flagged_rows=$flagged $(grep -E '^\| [+-] ' "$LOGS/$name.log" | grep -o "time_attention('[a-z_]*', '[^']*')" | tr '\n' ' ')" \
     | tee -a "$LOGS/summary.txt"
