@@ -128,14 +128,17 @@ def test_a_killed_run_s_worktrees_are_pruned_and_sigterm_removes_its_own(repo):
                              text=True, check=True).stdout
         return [line for line in out.splitlines() if line.startswith("worktree ") and "fcbench-worktrees-" in line]
 
+    def measuring():
+        """A record that stops while measuring, its worktree in place ("saving" once it is)."""
+        slow = SLOW_SAVE.replace("store.save_results = slow", "import fcbench.history as h\n"
+                                 "h.measure_commits = lambda *a, **k: (print('saving', flush=True), time.sleep(60))")
+        p = subprocess.Popen([sys.executable, "-c", slow, "60"], cwd=repo, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "saving"
+        return p
+
     # Worktrees of a run killed while measuring: a worktree left locked, as `git worktree add` leaves it.
-    p = subprocess.Popen([sys.executable, "-c", SLOW_SAVE.replace("store.save_results = slow", """
-import fcbench.history as h
-def slow_measure(*a, **k):
-    print("saving", flush=True); time.sleep(60)
-h.measure_commits = slow_measure"""), "60"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    assert p.stdout.readline().strip() == "saving"
+    p = measuring()
     left = worktrees()
     assert len(left) == 1
     subprocess.run(["git", "-C", str(repo), "worktree", "lock", left[0].removeprefix("worktree ")], check=True)
@@ -143,13 +146,7 @@ h.measure_commits = slow_measure"""), "60"], cwd=repo, env=env, stdout=subproces
     p.wait()
     assert worktrees() == left and Path(left[0].removeprefix("worktree ")).exists()
     # SIGTERM while measuring: the run removes its own.
-    p = subprocess.Popen([sys.executable, "-c", SLOW_SAVE.replace("store.save_results = slow", """
-import fcbench.history as h
-def slow_measure(*a, **k):
-    print("saving", flush=True); time.sleep(60)
-h.measure_commits = slow_measure"""), "60"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    assert p.stdout.readline().strip() == "saving"
+    p = measuring()
     # It started by pruning the killed run's worktree (locked as it was), and holds its own.
     own = worktrees()
     assert len(own) == 1 and own != left and not Path(left[0].removeprefix("worktree ")).exists()
