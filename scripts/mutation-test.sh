@@ -12,7 +12,7 @@ OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD FCBENCH=${FCBENCH:-fcbench}
 export PYTHONUNBUFFERED=1
 K=csrc/kernels
-# name | class | variant | file | allowed exit codes | verdicts the variant must get | sed script
+# name | class | variant | file | allowed exit codes | verdicts the variant must get | sed script ("rm": delete the file)
 PLANTS=(
   "trap|trap (__trap)|scalar_tiled|$K/scalar_tiled.cu|4|CRASHED|s@^  const float q_scale = .*@&\n  if (blockIdx.x == 0 \&\& threadIdx.x == 0) __trap();  // planted@"
   "oob-write|out-of-bounds write (illegal address)|scalar_tiled|$K/scalar_tiled.cu|4|CRASHED|s@o\[lane + 32 \* i\] = @o[lane + 32 * i + (1ll << 40)] = @"
@@ -26,6 +26,7 @@ PLANTS=(
   "local-memory|dynamically indexed local array (stack frame)|scalar_tiled|$K/scalar_tiled.cu|5|FAIL-RESOURCES|s@^  float acc\[kPerLane\] = {};@&\n  float planted[64];\n  for (int t = 0; t < 64; ++t) planted[t] = p.softmax_scale * t;\n  acc[0] += planted[p.seqlen \& 63] * 0.f;@"
   "spill|__launch_bounds__ asking for 8 blocks per SM (spills)|wmma_qk|$K/wmma_qk.cu|5|FAIL-RESOURCES|s@WmmaQkConfig<kHeadDim>::kThreads, 2)@WmmaQkConfig<kHeadDim>::kThreads, 8)@"
   "slowdown|__nanosleep(370) per K/V tile (~5%)|wmma_fused_cpasync|$K/wmma_fused_cpasync.cu|6|FAIL-LATENCY|s@      state.accumulate_pv(v_tiles + buf \* kTileN \* kLd, kLd);@&\n      __nanosleep(370);  // planted@"
+  "missing|a variant's kernel unit deleted|wmma_unfused|$K/wmma_unfused.cu|4|MISSING|rm"
   "comment|a comment-only kernel change (must pass)|wmma_fused|$K/wmma_fused.cu|0||\$a // A comment: nothing to see."
 )
 if [[ ${1:-} == list ]]; then printf '%s\n' "${PLANTS[@]}" | cut -d'|' -f1-3; exit 0; fi
@@ -39,9 +40,9 @@ for entry in "${PLANTS[@]}"; do
   IFS='|' read -r name class variant file codes verdicts script <<< "$entry"
   [[ ${#WANT[@]} -eq 0 || " ${WANT[*]} " == *" $name "* ]] || continue
   git checkout -q -B "plant-$name" "$A"
-  sed -i "$script" "$file"
-  if git diff --quiet; then echo "plant $name: its edit matched nothing in $file" >&2; exit 3; fi
-  git diff > "$LOGS/$name.diff"
+  if [[ $script == rm ]]; then git rm -q "$file"; else sed -i "$script" "$file"; fi
+  if git diff --quiet HEAD; then echo "plant $name: its edit matched nothing in $file" >&2; exit 3; fi
+  git diff HEAD > "$LOGS/$name.diff"
   $G commit -qam "planted ($class): $variant"
   head=$(git rev-parse HEAD)
   t0=$SECONDS
