@@ -150,6 +150,8 @@ def variant_resources(variant_name: str, head_dim: int) -> dict:
     variant = registry.get(variant_name)
     if not variant.is_kernel:
         raise Unsupported("an SDPA peer: no kernel source to count")
+    if not variant.source.exists():  # a variant this commit doesn't have: the gate's MISSING, not an error
+        raise Unsupported(f"{variant.source} does not exist in this checkout")
     rows = [r for r in _unit_resources(variant_name, machine_arch()) if r.head_dim == head_dim]
     if not rows:
         raise Unsupported(f"no kernel launched for head_dim {head_dim}")

@@ -152,3 +152,13 @@ def test_compare_blames_only_the_planted_variant(planted, fake_worker, monkeypat
     assert {"segfault": "killed by SIGSEGV", "cuda_fault": "illegal memory access", "hang": "no reply within"}[how] in note
     assert gate.exit_code(rows) == gate.EXIT_CORRECTNESS
     assert out["phases"]["restarting crashed or hung workers"] >= 0
+
+
+def test_a_variant_the_checkout_lacks_is_unsupported_not_an_error(tmp_path, monkeypatch):
+    # A head that deleted a kernel unit: its rows must read "not run here" (the gate's MISSING),
+    # as its quality and latency already did, not a failure of the resource count.
+    from fcbench import measure
+
+    monkeypatch.setattr(registry, "KERNELS_DIR", tmp_path)
+    with pytest.raises(measure.Unsupported, match="wmma_unfused.cu does not exist in this checkout"):
+        measure.variant_resources("wmma_unfused", 64)
