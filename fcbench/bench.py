@@ -109,7 +109,7 @@ def run(variants, shapes, *, progress=sys.stderr, **timer_args) -> list[BenchRes
 
     ceiling_s = config.load().hang_timeout_s
     results: list[BenchResult] = []
-    stopped: dict[str, str] = {}
+    stops = supervise.Stops()
     total, done = len(variants) * len(shapes), 0
     log_dir = Path(tempfile.mkdtemp(prefix="fcbench-bench-"))
     with supervise.Worker(registry.SOURCE_ROOT, log_dir / "worker.log", dict(os.environ),
@@ -118,22 +118,22 @@ def run(variants, shapes, *, progress=sys.stderr, **timer_args) -> list[BenchRes
             for variant in variants:
                 done += 1
                 table.progress(progress, done, total, f"fcbench bench: {variant.name} {shape}")
-                if variant.name in stopped:
-                    results.append(BenchResult(variant.name, shape, "not run", stopped[variant.name]))
+                if stand_in := stops.stand_in(variant.name):
+                    results.append(BenchResult(variant.name, shape, "not run", supervise.fault_detail(stand_in)))
                     continue
                 reply = worker.request(ceiling_s, op="bench", variant=variant.name, shape=asdict(shape),
                                        timer_args=timer_args)
+                stops.note(variant.name, str(shape), reply)
                 if supervise.is_fault(reply):
-                    verdict = supervise.fault_verdict(reply)
-                    stopped[variant.name] = f"not run: {verdict} at {shape}"
-                    results.append(BenchResult(variant.name, shape, verdict.lower(), supervise.fault_detail(reply)))
+                    results.append(BenchResult(variant.name, shape, supervise.fault_verdict(reply).lower(),
+                                               supervise.fault_detail(reply)))
                 elif "error" in reply:
                     results.append(BenchResult(variant.name, shape, "error", reply["error"]))
                 else:
                     summary = Summary(**reply["summary"]) if reply["summary"] else None
                     results.append(BenchResult(variant.name, shape, reply["status"], reply["note"], summary,
                                                shape.flops / (summary.median * 1e-6) / 1e12 if summary else None))
-    if not stopped:
+    if not stops:
         shutil.rmtree(log_dir, ignore_errors=True)
     _relate_to_sdpa(results)
     return results

@@ -195,24 +195,21 @@ def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, progress
     all_cases = cases(quick)
     log_dir = Path(tempfile.mkdtemp(prefix="fcbench-check-"))
     report.log_path = log_dir / "worker.log"
-    # variant -> (verdict, why) for the cases it is not run on
-    stopped: dict[str, tuple[str, str]] = {
-        v.name: ("SKIP", f"{v.name}.cu is not in {root}") for v in variants
-        if v.is_kernel and not (root / "csrc" / "kernels" / f"{v.name}.cu").exists()}
+    absent = {v.name for v in variants if v.is_kernel and not (root / "csrc" / "kernels" / f"{v.name}.cu").exists()}
+    stops = supervise.Stops()
     with supervise.Worker(root, report.log_path, dict(os.environ),
                           setup=[{"op": "build", "count_resources": False}, {"op": "info"}]) as worker:
         report.device = worker.start()[1]["device"]
         for i, case in enumerate(all_cases, 1):
             for variant in variants:
-                if variant.name in stopped:
-                    verdict, why = stopped[variant.name]
-                    report.results.append(CheckResult(variant.name, case, verdict, note=why))
-                    continue
-                reply = worker.request(ceiling_s, op="check", variant=variant.name, case=asdict(case))
-                result = _result(variant.name, case, reply)
-                if result.verdict in (supervise.CRASHED, supervise.HUNG):
-                    stopped[variant.name] = ("NOT-RUN", f"not run: {result.verdict} at {case.name}")
-                report.results.append(result)
+                if variant.name in absent:
+                    report.results.append(CheckResult(variant.name, case, "SKIP", note=f"{variant.name}.cu is not in {root}"))
+                elif stand_in := stops.stand_in(variant.name):
+                    report.results.append(CheckResult(variant.name, case, "NOT-RUN", note=supervise.fault_detail(stand_in)))
+                else:
+                    reply = worker.request(ceiling_s, op="check", variant=variant.name, case=asdict(case))
+                    stops.note(variant.name, case.name, reply)
+                    report.results.append(_result(variant.name, case, reply))
             table.progress(progress, i, len(all_cases), f"fcbench check: {case.name}")
         report.restarts, report.restart_s = worker.restarts, worker.restart_s
     if not any(r.verdict in (supervise.CRASHED, supervise.HUNG) for r in report.results):

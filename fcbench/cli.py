@@ -134,7 +134,8 @@ def cmd_bench(args) -> int:
     rows = []
     for r in results:
         if r.status != "ok":
-            rows.append([r.variant, str(r.shape), "-", "-", "-", "-", f"{r.status}: {r.note}"])
+            rows.append([r.variant, str(r.shape), "-", "-", "-", "-", r.note if r.status == "not run" else
+                         f"{r.status}: {r.note}"])
             continue
         s = r.summary
         rel = f"{r.vs_best_sdpa:.2f}x {r.best_sdpa}" if r.vs_best_sdpa else "-"

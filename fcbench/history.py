@@ -112,7 +112,7 @@ class _Side:
     def __init__(self, sha: str, root: Path, log_dir: Path, env: dict):
         self.worker = supervise.Worker(root, log_dir / f"worker-{sha[:8]}.log", env,
                                        setup=[{"op": "build"}, {"op": "info"}])
-        self.stopped: dict[str, dict] = {}  # variant -> the reply standing in for its remaining requests
+        self.stops = supervise.Stops()
 
 
 def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, samples: int, log_dir: Path,
@@ -145,17 +145,15 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
         side = sides[sha]
         if op == "resources":  # compiles (nvcc), runs no kernel: bounded like a build, never stopped
             return side.worker.request(supervise.STARTUP_TIMEOUT_S, op=op, variant=variant, shape=shape)
-        if variant in side.stopped:
-            return side.stopped[variant]
+        if stand_in := side.stops.stand_in(variant):
+            return stand_in
         took_key = (op, variant, shape, args.get("samples"))
         bound = supervise.bound_s(None if sha == base_sha else base_took.get(took_key), ceiling_s)
         started = time.perf_counter()
         reply = side.worker.request(bound, op=op, variant=variant, shape=shape, **args)
         if sha == base_sha and not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
             base_took[took_key] = time.perf_counter() - started
-        if supervise.is_fault(reply):  # its other shapes would fault again, each costing a restart or a bound
-            kind = "crashed" if "crashed" in reply else "hung"
-            side.stopped[variant] = {kind: f"not run: {supervise.fault_verdict(reply)} at {shape} earlier"}
+        side.stops.note(variant, shape, reply)
         return reply
 
     try:

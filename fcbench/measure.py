@@ -176,7 +176,7 @@ def _supervised_table(variants, shapes, requests) -> dict:
 
     ceiling_s = config.load().hang_timeout_s
     table: dict = {}
-    stopped: dict[str, dict] = {}
+    stops = supervise.Stops()
     with tempfile.TemporaryDirectory(prefix="fcbench-asv-") as tmp, \
             supervise.Worker(registry.SOURCE_ROOT, Path(tmp) / "worker.log", dict(os.environ),
                              setup=[{"op": "build"}]) as worker:
@@ -184,9 +184,8 @@ def _supervised_table(variants, shapes, requests) -> dict:
             for shape in shapes:
                 row: dict = {}
                 for op, args, bound in requests(variant, shape, ceiling_s):
-                    reply = stopped.get(variant) or worker.request(bound, op=op, variant=variant, shape=shape, **args)
-                    if supervise.is_fault(reply):
-                        stopped.setdefault(variant, {k: f"not run: {v}" for k, v in reply.items()})
+                    reply = stops.stand_in(variant) or worker.request(bound, op=op, variant=variant, shape=shape, **args)
+                    stops.note(variant, shape, reply)
                     if not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
                         row.update(reply)
                         continue

@@ -73,6 +73,26 @@ def fault_detail(reply: dict) -> str:
     return reply.get("crashed") or reply.get("hung") or ""
 
 
+class Stops:
+    """The rule after a fault, for every command: a variant that crashed or hung is not run again
+    in it (each try would cost a restart, or the whole bound); its remaining requests get a
+    stand-in reply of the same kind naming the first fault."""
+
+    def __init__(self):
+        self._stand_ins: dict[str, dict] = {}
+
+    def stand_in(self, variant: str) -> dict | None:
+        return self._stand_ins.get(variant)
+
+    def note(self, variant: str, where: str, reply: dict) -> None:
+        if is_fault(reply) and variant not in self._stand_ins:
+            kind = "crashed" if "crashed" in reply else "hung"
+            self._stand_ins[variant] = {kind: f"not run: {fault_verdict(reply)} at {where}"}
+
+    def __bool__(self) -> bool:
+        return bool(self._stand_ins)
+
+
 # -- inside the worker ----------------------------------------------------------------------
 
 def context_dead(exc: BaseException | None = None) -> bool:
