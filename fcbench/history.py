@@ -261,6 +261,7 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
                                                                                "torch", "sm_clock_max_mhz")},
               "timer": info.get("timer", "")}
     with store.lock(results_dir):
+        store.remove_stale_temporaries(Path(results_dir) / machine)
         results = Results(params, {}, measured.sha, commit_ms, params["python"], ENV_NAME, {})
         if append:
             results = _earlier_results(results_dir, machine, measured.sha) or results

@@ -82,6 +82,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temporaries(directory: Path) -> None:
+    """write_atomic's temporary files left by writers that were killed; call holding the lock
+    (a live writer holds it while its temporary file exists)."""
+    for tmp in Path(directory).glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def save_results(results, results_dir: Path) -> Path:
     """asv's Results.save, made atomic: asv writes into a scratch tree, the file is renamed in."""
     with tempfile.TemporaryDirectory(prefix="fcbench-save-") as scratch:

@@ -103,9 +103,14 @@ def test_a_writer_killed_mid_write_loses_nothing(repo, head):
     for patched in ("save_results", "write_atomic"):
         script = SLOW_SAVE.replace("store.save_results = slow", f"store.{patched} = slow" if patched == "save_results"
                                    else "")
-        if patched == "write_atomic":  # killed between writing the temporary file and renaming it
-            script = script.replace("import fcbench.store as store", "import fcbench.store as store, os\n"
-                                    "os.fsync = lambda fd: (print('saving', flush=True), time.sleep(60))")
+        if patched == "write_atomic":  # killed between writing the result file's temporary copy and renaming it
+            script = script.replace("import fcbench.store as store", """import fcbench.store as store, os
+atomic = store.write_atomic
+def killed_before_rename(path, data):
+    if str(path).endswith("-fcbench.json"):  # the commit's result file, not the asv config beside the store
+        os.fsync = lambda fd: (print("saving", flush=True), time.sleep(60))
+    return atomic(path, data)
+store.write_atomic = killed_before_rename""")
         p = subprocess.Popen([sys.executable, "-c", script, "60"], cwd=repo, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         assert p.stdout.readline().strip() == "saving"
@@ -114,6 +119,7 @@ def test_a_writer_killed_mid_write_loses_nothing(repo, head):
         path = _results(repo) / MACHINE / f"{head[:8]}-{history.ENV_NAME}.json"
         assert store.check_result_file(path) is None
         assert samples_of(repo, head, "sdpa_math", SHAPE) == before
+    assert list((_results(repo) / MACHINE).glob(".*.tmp"))  # the temporary copy the killed writer left
     # The next writer finds the lock free and the store whole, and adds its samples.
     assert record(repo, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "2").returncode == 0
     assert samples_of(repo, head, "sdpa_math", SHAPE) == before + 2
