@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from . import config, registry, table
+from . import config, registry, supervise, table
 from .api import attention
 from .peers import PeerUnavailable
 from .reference import max_abs_error
@@ -187,8 +187,6 @@ def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, progress
     hangs gets that verdict for the case, with CUDA's text or the bound it overran, and is not
     run again in this check (its remaining cases are NOT-RUN); the others carry on in a fresh
     process."""
-    from . import supervise
-
     root = Path(root or registry.SOURCE_ROOT)
     report = CheckReport()
     ceiling_s = config.load().hang_timeout_s
@@ -219,8 +217,6 @@ def run(variants: tuple[registry.Variant, ...], *, quick: bool = False, progress
 
 
 def _result(variant: str, case: CheckCase, reply: dict) -> CheckResult:
-    from . import supervise
-
     if supervise.is_fault(reply):
         return CheckResult(variant, case, supervise.fault_verdict(reply), note=supervise.fault_detail(reply))
     if "error" in reply:  # the harness itself failed on this case: a failure, never a pass

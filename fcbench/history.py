@@ -100,8 +100,7 @@ class Measured:
 
 
 def _record(measured: Measured, metric: str, key, reply: dict) -> None:
-    failed = "unsupported" in reply or "error" in reply or supervise.is_fault(reply)
-    measured.metrics[metric][key] = reply if failed else reply[metric]
+    measured.metrics[metric][key] = reply if supervise.measured_nothing(reply) else reply[metric]
     if supervise.is_fault(reply) or "error" in reply:
         measured.failures.setdefault(key, reply)
 
@@ -151,7 +150,7 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
         bound = supervise.bound_s(None if sha == base_sha else base_took.get(took_key), ceiling_s)
         started = time.perf_counter()
         reply = side.worker.request(bound, op=op, variant=variant, shape=shape, **args)
-        if sha == base_sha and not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
+        if sha == base_sha and not supervise.measured_nothing(reply):
             base_took[took_key] = time.perf_counter() - started
         side.stops.note(variant, shape, reply)
         return reply

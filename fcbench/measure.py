@@ -186,7 +186,7 @@ def _supervised_table(variants, shapes, requests) -> dict:
                 for op, args, bound in requests(variant, shape, ceiling_s):
                     reply = stops.stand_in(variant) or worker.request(bound, op=op, variant=variant, shape=shape, **args)
                     stops.note(variant, shape, reply)
-                    if not ({"unsupported", "error", "crashed", "hung"} & reply.keys()):
+                    if not supervise.measured_nothing(reply):
                         row.update(reply)
                         continue
                     row = reply

@@ -65,6 +65,11 @@ def is_fault(reply: dict) -> bool:
     return "crashed" in reply or "hung" in reply
 
 
+def measured_nothing(reply: dict) -> bool:
+    """A reply without a measurement: unsupported here, a Python error, a crash or a hang."""
+    return "unsupported" in reply or "error" in reply or is_fault(reply)
+
+
 def fault_verdict(reply: dict) -> str | None:
     return CRASHED if "crashed" in reply else HUNG if "hung" in reply else None
 
