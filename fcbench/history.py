@@ -36,7 +36,6 @@ BENCHMARKS = {
     "latency": "benchmarks.Latency.time_attention",
     "max_abs_error": "benchmarks.Quality.track_max_abs_error",
     "error_over_bound": "benchmarks.Quality.track_error_over_bound",
-    "tflops": "benchmarks.Quality.track_tflops",
     "registers": "benchmarks.Resources.track_registers",
     "smem_bytes": "benchmarks.Resources.track_smem_bytes",
     "spill_bytes": "benchmarks.Resources.track_spill_bytes",
@@ -122,8 +121,6 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
     on that side (its other shapes are recorded as not run, with the first fault's verdict).
     The watchdog bounds the other sides' requests from the base's time for the same request. `phases` gets the wall seconds
     of each phase (build, quality, latency) and what isolation cost (worker restarts)."""
-    from . import measure
-
     phases = {} if phases is None else phases
     clock = time.perf_counter()
     ceiling_s = config.load().hang_timeout_s
@@ -193,10 +190,6 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
         for side in sides.values():
             side.worker.close()
     phases["restarting crashed or hung workers"] = sum(s.worker.restart_s for s in sides.values())
-    for m in out.values():  # TFLOP/s at the median of the same samples, not a separate timing
-        for (variant, shape), value in m.metrics["latency"].items():
-            m.metrics["tflops"][(variant, shape)] = \
-                measure.tflops(measure.shape_from_label(shape), value) if isinstance(value, list) else value
     return out
 
 

@@ -14,7 +14,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 import torch
 
@@ -157,59 +156,3 @@ def variant_resources(variant_name: str, head_dim: int) -> dict:
         raise Unsupported(f"no kernel launched for head_dim {head_dim}")
     return {"registers": max(r.registers for r in rows), "smem_bytes": max(r.smem_bytes for r in rows),
             "spill_bytes": sum(r.spill_bytes for r in rows), "stack_bytes": max(r.stack_frame_bytes for r in rows)}
-
-
-def tflops(shape: Shape, samples_s) -> float:
-    """TFLOP/s at the median of the latency samples (seconds)."""
-    import statistics
-
-    return shape.flops / statistics.median(samples_s) / 1e12
-
-
-def _supervised_table(variants, shapes, requests) -> dict:
-    """(variant, shape label) -> merged replies of `requests(variant, shape)`, each request made of
-    a measuring process (fcbench.supervise) for this checkout's kernels: a variant that crashes or
-    hangs fails its own rows and is not run again; the others carry on in a fresh process."""
-    import tempfile
-
-    from . import supervise
-
-    ceiling_s = config.load().hang_timeout_s
-    table: dict = {}
-    stops = supervise.Stops()
-    with tempfile.TemporaryDirectory(prefix="fcbench-asv-") as tmp, \
-            supervise.Worker(registry.SOURCE_ROOT, Path(tmp) / "worker.log", dict(os.environ),
-                             setup=[{"op": "build"}]) as worker:
-        for variant in variants:
-            for shape in shapes:
-                row: dict = {}
-                for op, args, bound in requests(variant, shape, ceiling_s):
-                    reply = stops.stand_in(variant) or worker.request(bound, op=op, variant=variant, shape=shape, **args)
-                    stops.note(variant, shape, reply)
-                    if not supervise.measured_nothing(reply):
-                        row.update(reply)
-                        continue
-                    row = reply
-                    break
-                table[(variant, shape)] = row
-    return table
-
-
-def quality_table(variants, shapes) -> dict:
-    """max_abs_error, error_over_bound and tflops (20 latency samples) of every (variant, shape)."""
-
-    def requests(variant, shape, ceiling_s):
-        return [("quality", {}, ceiling_s), ("latency", {"samples": 20}, ceiling_s)]
-
-    table = _supervised_table(variants, shapes, requests)
-    for (_, shape), row in table.items():
-        if "samples_s" in row:
-            row["tflops"] = tflops(shape_from_label(shape), row.pop("samples_s"))
-    return table
-
-
-def resources_table(variants, shapes) -> dict:
-    """registers, smem_bytes, spill_bytes, stack_bytes of every (variant, shape): nvcc only."""
-    from .supervise import STARTUP_TIMEOUT_S
-
-    return _supervised_table(variants, shapes, lambda v, s, _: [("resources", {}, STARTUP_TIMEOUT_S)])

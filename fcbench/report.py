@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import registry, store
+from . import measure, registry, store
 from .history import BENCHMARKS, ENV_NAME, CouldNotRun, asv_config, ran, read_benchmark
 
 METRICS = {  # metric -> (chart title, y axis title, logarithmic)
@@ -87,6 +87,12 @@ def load_history(results_dir: Path, machine: str) -> History:
     for metric in hist.series.values():
         for points in metric.values():
             points.extend([Point(None)] * (len(hist.commits) - len(points)))
+    # TFLOP/s at each commit's median latency: derived here, not stored (asv reads every stored
+    # metric as lower-is-better, and would call a faster kernel's higher TFLOP/s a regression).
+    for (variant, shape), points in hist.series["latency"].items():
+        flops = measure.shape_from_label(shape).flops
+        hist.series["tflops"][(variant, shape)] = [Point(flops / (p.value * 1e-6) / 1e12 if p.value else None)
+                                                   for p in points]
     return hist
 
 

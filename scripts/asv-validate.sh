@@ -1,34 +1,82 @@
 #!/usr/bin/env bash
-# asv's own commands on a GPU machine (issue 13), on real commits of a scratch repository
-# (scripts/scratch-repo.sh: A the tree, B = A + a README newline, C = B + a ~5% slowdown in
-# wmma_fused_cpasync), through the fcbench-layered environment of asv.conf.json:
-#   aa-N    `asv continuous A B` (nothing changed: exit 0 expected, no regression listed)
-#   reg-N   `asv continuous B C` (the planted slowdown: exit 1 and wmma_fused_cpasync listed expected)
-# alternating, while the next run still fits in SECONDS; each with its wall time and exit code.
-# Usage: scripts/asv-validate.sh [SECONDS]   (logs in $OUT/asv-validate.tgz; asv wheels: see gate-validate.sh)
+# asv's own commands on a GPU machine (issue 13), through the fcbench-layered environment of
+# asv.conf.json, on real commits of a scratch repository (scripts/scratch-repo.sh: A the tree,
+# B = A + a README newline, C = B + a ~5% slowdown in wmma_fused_cpasync, F = C reverted).
+# Each STEP=SECONDS runs in the order given, within its own SECONDS (a run starts only if it fits):
+#   continuous  `asv continuous --factor 1.03 A B` (aa-N: nothing changed, exit 0 and no row expected)
+#               and `B C` (reg-N: exit 1 and wmma_fused_cpasync's rows expected), alternating; after
+#               each, `fcbench gate` on the very results asv stored: which rows each one flagged
+#   new         one more commit G on main, then `asv run NEW`: it must measure F and G alone;
+#               `asv publish` and `fcbench report` then build from the history
+#   find        a branch of 16 commits after A (docs-only, C's slowdown planted in the 11th),
+#               `asv find` over them for benchmarks.Latency.time_attention: it must name the 11th
+# Usage: scripts/asv-validate.sh STEP=SECONDS...   e.g. continuous=300 new=150 find=240
+# (logs in $OUT/asv-validate.tgz; asv wheels: see gate-validate.sh's header; summary.txt has a line
+# per command: exit code, wall time, what it flagged)
 set -u
-BUDGET=${1:-540}
+(( $# )) || { echo "usage: scripts/asv-validate.sh STEP=SECONDS... (steps: continuous, new, find)" >&2; exit 2; }
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD
 export PYTHONUNBUFFERED=1
 LOGS=$(mktemp -d)/asv-validate; mkdir -p "$LOGS"; CLONE=$(mktemp -d)/repo
-trap 'cp -r "$CLONE/.asv/results" "$LOGS/results" 2>/dev/null; tar czf "$OUT/asv-validate.tgz" -C "$(dirname "$LOGS")" asv-validate' EXIT
+trap 'cp -r "$CLONE/.asv/results" "$LOGS/results" 2>/dev/null
+      tar czf "$OUT/asv-validate.tgz" -C "$(dirname "$LOGS")" asv-validate' EXIT
 source "$SRC/scripts/scratch-repo.sh" "$CLONE" || exit 3
 python3 -m asv machine --yes --machine gpu > "$LOGS/machine.log" 2>&1 || { cat "$LOGS/machine.log"; exit 3; }
-longest=0 i=0
-run() {  # run NAME A B: one asv continuous, its exit code, wall time and the rows it flagged
-  local name=$1 t0=$SECONDS
-  python3 -m asv continuous --machine gpu "$2" "$3" > "$LOGS/$name.log" 2>&1
-  local rc=$? took=$((SECONDS - t0))
-  (( took > longest )) && longest=$took
-  if grep -q "Failed to build the project" "$LOGS/$name.log"; then tail -n 20 "$LOGS/$name.log"; exit 3; fi
-  local flagged; flagged=$(grep -cE '^\| [+-] ' "$LOGS/$name.log")
-  echo "$name rc=$rc wall_s=$took flagged_rows=$flagged $(grep -E '^\| [+-] ' "$LOGS/$name.log" | grep -o "time_attention('[a-z_]*', '[^']*')" | tr '\n' ' ')" \
-    | tee -a "$LOGS/summary.txt"
+longest=0
+note() { echo "$*" | tee -a "$LOGS/summary.txt"; }
+timed() {  # timed NAME CMD...: runs CMD into NAME.log; sets rc and took
+  local name=$1 t0=$SECONDS; shift
+  "$@" > "$LOGS/$name.log" 2>&1; rc=$?; took=$((SECONDS - t0))
+  if grep -q "Failed to build the project\|Traceback" "$LOGS/$name.log"; then tail -n 30 "$LOGS/$name.log"; fi
 }
-while (( SECONDS + longest < BUDGET )); do
-  i=$((i + 1))
-  run "aa-$i" "$A" "$B"
-  (( SECONDS + longest < BUDGET )) && run "reg-$i" "$B" "$C"
+flagged() {  # the rows asv listed as changed in LOG, as "+name(params)" / "-name(params)"
+  grep -E '^\| [+-] ' "$1" | sed -E 's/^\| ([+-]) .* (benchmarks\.[A-Za-z_.]+\([^)]*\)[^|]*)\|?$/\1\2/; s/benchmarks\.//; s/ +$//' | tr -d ' ' | paste -sd' '
+}
+continuous() {  # continuous NAME BASE HEAD: asv's verdict, then fcbench gate's on the same results
+  local name=$1
+  timed "$name" python3 -m asv continuous --machine gpu --factor 1.03 "$2" "$3"
+  local asv_rc=$rc asv_took=$took
+  (( took > longest )) && longest=$took
+  python3 -m fcbench gate "$2" "$3" --results-dir .asv/results --machine gpu --json "$LOGS/$name-gate.json" \
+    > "$LOGS/$name-gate.log" 2>&1
+  local gate_rc=$?
+  local gate_rows; gate_rows=$(python3 -c "import json,sys; print(' '.join(f\"{r['verdict']}:{r['variant']}{r['shape']}\" for r in json.load(open(sys.argv[1]))['rows'] if r['verdict'] not in ('SAME','NEW')))" "$LOGS/$name-gate.json" 2>/dev/null)
+  note "$name asv_rc=$asv_rc wall_s=$asv_took asv_flagged=[$(flagged "$LOGS/$name.log")] gate_rc=$gate_rc gate=[$gate_rows]"
+}
+fits() { (( SECONDS + ${1:-$longest} < deadline )); }
+G="git -c user.email=v@fcbench -c user.name=validate"
+for arg in "$@"; do
+  step=${arg%%=*}; deadline=$((SECONDS + ${arg#*=}))
+  case $step in
+    continuous)
+      i=0
+      while fits; do
+        i=$((i + 1)); continuous "aa-$i" "$A" "$B"
+        fits && continuous "reg-$i" "$B" "$C"
+      done ;;
+    new)
+      echo "G" >> README.md; $G commit -qam "G: docs only"; Gsha=$(git rev-parse HEAD)
+      timed new python3 -m asv run --machine gpu NEW
+      measured=$(grep -oE "For fcbench commit [0-9a-f]{8}" "$LOGS/new.log" | awk '{print $4}' | paste -sd' ')
+      note "new asv_rc=$rc wall_s=$took measured=[$measured] expected=[${F:0:8} ${Gsha:0:8}]"
+      timed publish python3 -m asv publish; note "asv-publish rc=$rc wall_s=$took"
+      timed report python3 -m fcbench report --results-dir .asv/results --out "$LOGS/../site"; note "fcbench-report rc=$rc wall_s=$took"
+      tar czf "$LOGS/site.tgz" -C "$LOGS/.." site .asv/html 2>/dev/null || tar czf "$LOGS/site.tgz" -C "$LOGS/.." site ;;
+    find)
+      git checkout -qb find "$A"
+      for n in $(seq 1 16); do
+        echo "find $n" >> README.md
+        (( n == 11 )) && git diff "$B" "$C" -- csrc | git apply
+        $G commit -qam "find $n$( (( n == 11 )) && echo ': planted slowdown')"
+        (( n == 11 )) && planted=$(git rev-parse HEAD)
+      done
+      timed find python3 -m asv find --machine gpu "$A..find" benchmarks.Latency.time_attention
+      found=$(grep -oE "Greatest regression found: [0-9a-f]+" "$LOGS/find.log" | awk '{print $4}')
+      note "find asv_rc=$rc wall_s=$took found=${found:-none} planted=${planted:0:8} commits_measured=$(grep -c 'For fcbench commit' "$LOGS/find.log")"
+      git checkout -q main ;;
+    *) echo "step: continuous, new or find, not '$step'" >&2; exit 2 ;;
+  esac
 done
-echo "== asv-validate ($(date -u +%FT%TZ)) =="; cat "$LOGS/summary.txt"
+echo "== asv-validate $* ($(date -u +%FT%TZ), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)) =="
+cat "$LOGS/summary.txt"

@@ -6,6 +6,8 @@ import ast
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +66,9 @@ def test_asv_continuous_measures_each_commit_s_kernels_in_a_layered_environment(
     for sha in (base, head):
         latency = result_rows(repo, sha, "benchmarks.Latency.time_attention")
         value, samples = latency[("sdpa_math", SHAPE)]
-        assert value > 0 and len(samples) >= 20  # timed in the commit's environment, asv's samples kept
+        # The measuring process's samples, one asv sample each (asv re-runs setup before every
+        # sample: a replay that restarted there would hand asv the first sample 40 times).
+        assert value > 0 and len(samples) == 40 and len(set(samples)) > 1, samples
         assert math.isnan(latency[("wmma_qk", SHAPE)][0])  # no GPU here: skipped, with the reason in the log
     # Each commit's own kernels: the head's wmma_qk was compiled from the head's csrc/.
     base_regs = result_rows(repo, base, "benchmarks.Resources.track_registers")[("wmma_qk", SHAPE)][0]
@@ -89,3 +93,33 @@ def test_importing_the_suite_initialises_no_cuda():
     out = subprocess.run([sys.executable, "-c", program], cwd=registry.REPO_ROOT, capture_output=True, text=True,
                          env=env)
     assert out.stdout.split() == ["False", "False"], out.stderr[-2000:]
+
+
+def test_backfill_measures_only_the_commits_no_recording_reached(two_commits, tmp_path):
+    # main.yml's nightly step: this machine's history comes from the results branch, then
+    # `asv run NEW` measures every commit on main after the last recorded one, and no other.
+    repo, base, head = two_commits["repo"], two_commits["base"], two_commits["head"]
+    git = ["git", "-c", "user.email=ci@fcbench", "-c", "user.name=fcbench-ci"]
+    assert asv(repo, "run", "--machine", "ci-cpu", "--skip-existing-commits", f"{base}^!").returncode == 0
+    recorded = tmp_path / "recorded"  # the results branch: the base's results alone
+    (recorded / "results" / "ci-cpu").mkdir(parents=True)
+    for f in [repo / ".asv/results/ci-cpu/machine.json", *(repo / ".asv/results/ci-cpu").glob(f"{base[:8]}-*.json")]:
+        shutil.copy2(f, recorded / "results" / "ci-cpu")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    subprocess.run(["git", "init", "-qb", "asv-results", str(recorded)], check=True)
+    subprocess.run([*git, "-C", str(recorded), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(recorded), "commit", "-qm", "results"], check=True)
+    subprocess.run(["git", "-C", str(recorded), "push", "-q", str(origin), "asv-results"], check=True)
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", str(origin)], check=True)
+    latest = commit(repo, "docs", lambda root: (root / "README.md").write_text((root / "README.md").read_text() + "\n"))
+    shutil.rmtree(repo / ".asv" / "results")  # a fresh runner pod: nothing but what the branch holds
+    env = {**os.environ, "FCBENCH_SHAPES": SHAPE.strip("()")}
+    env.pop("FCBENCH_SOURCE_ROOT", None)
+    out = subprocess.run(["scripts/record-main.sh", "backfill", "ci-cpu", str(Path(sys.executable).parent)], cwd=repo,
+                         env=env, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    measured = set(re.findall(r"For fcbench commit ([0-9a-f]{8})", out.stdout))
+    assert measured == {head[:8], latest[:8]}, out.stdout[-3000:]
+    files = {p.name[:8] for p in (repo / ".asv/results/ci-cpu").glob("*-fcbench-layered-*.json")}
+    assert files == {base[:8], head[:8], latest[:8]}
