@@ -80,6 +80,11 @@ VARIANTS: tuple[Variant, ...] = (
         "FlashCore v8 idea: wmma_fused with cp.async double-buffered K/V tiles and >48 KB dynamic shared memory",
         "flashcore",
     ),
+    Variant(
+        "mma_fused",
+        "FlashCore v9: FA2-class, mma.sync m16n8k16 with S and P in registers, swizzled cp.async K/V, ldmatrix",
+        "flashcore",
+    ),
     Variant("sdpa_flash", "PyTorch SDPA, FlashAttention backend only", "sdpa", sdpa_backend="FLASH_ATTENTION"),
     Variant("sdpa_cudnn", "PyTorch SDPA, cuDNN backend only", "sdpa", sdpa_backend="CUDNN_ATTENTION"),
     Variant("sdpa_efficient", "PyTorch SDPA, memory-efficient backend only", "sdpa", sdpa_backend="EFFICIENT_ATTENTION"),

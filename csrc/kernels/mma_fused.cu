@@ -1,0 +1,480 @@
+// mma_fused: FlashCore v9, a FlashAttention-2-class forward kernel. Q.K^T and P.V are
+// inline-PTX mma.sync m16n8k16 (fp16 in, fp32 accumulate), whose fragment layout PTX
+// documents (WMMA's is opaque), so the fp32 scores of 16 keys are repacked in registers as
+// the fp16 A operand of P.V: S and P never touch shared memory (wmma_fused_cpasync's ncu
+// profile: bound by exactly that round trip). Q fragments stay in registers for the whole
+// K/V loop; K and V tiles arrive by cp.async into XOR-swizzled shared memory that ldmatrix
+// reads without bank conflicts and without padding.
+//
+// The helpers live in this unit rather than in a new header: fcbench's build keys and the
+// sanitizer's changed-kernel detection hash every header in csrc/kernels/, so a new header
+// would rebuild, and re-sanitize, every other kernel.
+#include <atomic>
+#include <cstdint>
+
+#include "launch.cuh"
+
+namespace fcbench {
+
+// Tiles per head dim: warps per block, m16 row tiles per warp (the block has
+// kWarps * 16 * kRowTiles query rows) and keys per K/V tile. Shared memory is one Q tile
+// plus one K and one V tile (see the pipeline below), nothing else:
+//   D=64:  4 warps x 16 rows, 128-key tiles: Q 8 KB + K 16 KB + V 16 KB = 40 KB
+//   D=128: 4 warps x 16 rows,  64-key tiles: Q 16 KB + K 16 KB + V 16 KB = 48 KB
+// Both allow two blocks per SM on the L4 (100 KB of shared memory per SM; 99 KB per block)
+// and four on the H100; registers are the tighter limit. FCBENCH_MMA_MIN_BLOCKS is
+// __launch_bounds__' resident blocks: at 2, ptxas takes ~200 registers (nvcc 13.0: 192-201
+// for the 4-warp kernels), so two blocks (8 warps) per SM; at 3 it fits 168 on sm_90
+// without spilling, but spills at D=128 on sm_89. These are FlashAttention-2's sm8x
+// starting points (128-key tiles at D=64 halve the barriers and rescales per key); none of
+// it has been measured here yet.
+#ifndef FCBENCH_MMA_WARPS_D64
+#define FCBENCH_MMA_WARPS_D64 4
+#endif
+#ifndef FCBENCH_MMA_ROW_TILES_D64
+#define FCBENCH_MMA_ROW_TILES_D64 1
+#endif
+#ifndef FCBENCH_MMA_BLOCK_N_D64
+#define FCBENCH_MMA_BLOCK_N_D64 128
+#endif
+#ifndef FCBENCH_MMA_WARPS_D128
+#define FCBENCH_MMA_WARPS_D128 4
+#endif
+#ifndef FCBENCH_MMA_ROW_TILES_D128
+#define FCBENCH_MMA_ROW_TILES_D128 1
+#endif
+#ifndef FCBENCH_MMA_BLOCK_N_D128
+#define FCBENCH_MMA_BLOCK_N_D128 64
+#endif
+#ifndef FCBENCH_MMA_MIN_BLOCKS
+#define FCBENCH_MMA_MIN_BLOCKS 2
+#endif
+
+template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
+struct MmaFusedConfig {
+  static constexpr int kThreads = kWarps * 32;
+  static constexpr int kWarpRows = 16 * kRowTiles;
+  static constexpr int kBlockM = kWarps * kWarpRows;
+  static constexpr size_t kQBytes = sizeof(__half) * kBlockM * kHeadDim;
+  static constexpr size_t kTileBytes = sizeof(__half) * kBlockN * kHeadDim;
+  static constexpr size_t kSmemBytes = kQBytes + 2 * kTileBytes;
+  // Two resident blocks of up to 4 warps leave ptxas the whole 255 registers per thread; an
+  // 8-warp block gets the whole register file.
+  static constexpr int kMinBlocks = kWarps >= 8 ? 1 : FCBENCH_MMA_MIN_BLOCKS;
+  static_assert(kHeadDim % 64 == 0, "the swizzle permutes groups of eight 16-byte chunks of a row");
+  static_assert(kBlockN % 16 == 0, "P.V consumes keys 16 at a time");
+  static_assert(kSmemBytes <= 99 * 1024, "over the L4's (sm_89) 99 KB of shared memory per block");
+};
+
+// The tiles a launcher picks from: the configured block, then blocks of half and a quarter
+// of its warps for grids too small to fill the GPU (see mma_fused_forward).
+template <int kHeadDim>
+struct MmaFusedTiles {
+  static constexpr int kWarps = kHeadDim == 64 ? FCBENCH_MMA_WARPS_D64 : FCBENCH_MMA_WARPS_D128;
+  static constexpr int kRowTiles = kHeadDim == 64 ? FCBENCH_MMA_ROW_TILES_D64 : FCBENCH_MMA_ROW_TILES_D128;
+  static constexpr int kBlockN = kHeadDim == 64 ? FCBENCH_MMA_BLOCK_N_D64 : FCBENCH_MMA_BLOCK_N_D128;
+  static constexpr int kHalfWarps = kWarps / 2 > 0 ? kWarps / 2 : 1;
+  static constexpr int kQuarterWarps = kWarps / 4 > 0 ? kWarps / 4 : 1;
+  using Full = MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>;
+  using Half = MmaFusedConfig<kHeadDim, kHalfWarps, kRowTiles, kBlockN>;
+  using Quarter = MmaFusedConfig<kHeadDim, kQuarterWarps, kRowTiles, kBlockN>;
+};
+
+__device__ __forceinline__ unsigned shared_address(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+
+// Byte offset of 16-byte chunk `chunk` (columns 8*chunk .. 8*chunk+7) of row `row` in a
+// [rows][kHeadDim] fp16 tile. Rows are 128 or 256 bytes, so without the swizzle the eight
+// rows one ldmatrix 8x8 matrix reads would start in the same bank (an 8-way conflict);
+// chunk ^ (row % 8) puts them in eight different 16-byte bank groups. The same holds for
+// the eight consecutive chunks of a row that eight threads write with cp.async.
+template <int kHeadDim>
+__device__ __forceinline__ unsigned swizzled_offset(int row, int chunk) {
+  return static_cast<unsigned>(row * kHeadDim * 2 + ((chunk ^ (row % 8)) << 4));
+}
+
+// ldmatrix addresses of one lane in a swizzled tile, with the XOR done once: the lane reads
+// row `row` (+ multiples of 8) at chunks 2i + chunk_lo; the swizzle only permutes chunks
+// within aligned groups of eight, so every address is one of four registers plus an
+// immediate (computing chunk ^ (row % 8) in the loops cost ptxas a register per address).
+template <int kHeadDim>
+struct SwizzledLane {
+  unsigned base[4];
+
+  __device__ __forceinline__ SwizzledLane(unsigned tile, int row, int chunk_lo) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) base[i] = tile + swizzled_offset<kHeadDim>(row, 2 * i + chunk_lo);
+  }
+
+  // Row row + row_step (row_step a multiple of 8), chunk 2 * pair + chunk_lo.
+  __device__ __forceinline__ unsigned at(int row_step, int pair) const {
+    return base[pair % 4] + row_step * kHeadDim * 2 + (pair / 4) * 128;
+  }
+};
+
+// Rows [row0, row0 + kRows) of a [seqlen, kHeadDim] matrix into the swizzled tile at shared
+// address `dst`, by 16-byte cp.async; rows at or past seqlen are zero-filled (a src-size
+// of 0 reads nothing), so masked keys never multiply garbage (0 * NaN) in P.V.
+template <int kRows, int kHeadDim, int kThreads>
+__device__ __forceinline__ void cp_async_tile(unsigned dst, const __half* src, int64_t src_ld, int row0,
+                                              int seqlen) {
+  constexpr int kChunks = kHeadDim / 8;
+  static_assert(kThreads % kChunks == 0, "each thread copies a fixed chunk column");
+  constexpr int kRowsPerPass = kThreads / kChunks;
+  const int chunk = threadIdx.x % kChunks;
+#pragma unroll
+  for (int pass = 0; pass < (kRows + kRowsPerPass - 1) / kRowsPerPass; ++pass) {
+    const int r = pass * kRowsPerPass + threadIdx.x / kChunks;
+    if (kRows % kRowsPerPass == 0 || r < kRows) {
+      const bool valid = row0 + r < seqlen;
+      const __half* g = valid ? src + static_cast<int64_t>(row0 + r) * src_ld + chunk * 8 : src;
+      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst + swizzled_offset<kHeadDim>(r, chunk)),
+                   "l"(g), "r"(valid ? 16 : 0));
+    }
+  }
+}
+
+// Four 8x8 fp16 matrices; lanes 8i..8i+7 give the row addresses of matrix i, which lands
+// in r[i]: lane l holds (row l/4, columns 2(l%4), 2(l%4)+1).
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], unsigned address) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address));
+}
+
+// The same, transposed: lane l holds (rows 2(l%4), 2(l%4)+1, column l/4) of each matrix.
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], unsigned address) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address));
+}
+
+// c += a * b for a 16x16 (row-major) by 16x8 (column-major) fp16 product in fp32. With
+// lane = 4g + t: a = {(g, 2t..2t+1), (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..)};
+// b = {(k 2t..2t+1, n g), (k 2t+8..2t+9, n g)}; c = {(g, 2t), (g, 2t+1), (g+8, 2t), (g+8, 2t+1)}.
+__device__ __forceinline__ void mma_m16n8k16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Two fp32 values as one fp16x2 register, `lo` in the low half (the lower column).
+__device__ __forceinline__ uint32_t pack_half2(float lo, float hi) {
+  const __half2 h = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<const uint32_t*>(&h);
+}
+
+// 2^x by the SFU alone. exp2f adds a compare and two multiplies per call to get results
+// below 2^-126 exact (208 of the 2344 SASS instructions of the D=128 kernel, sm_90); here
+// those results are flushed to 0, which they become in fp16 anyway. ex2.approx(-inf) = +0.
+__device__ __forceinline__ float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// One K/V tile's online softmax for a warp's rows. s holds the raw scores Q.K^T as c
+// fragments per n8 key tile: s[mt][nt] = rows row0 + 16mt (e = 0, 1) and row0 + 16mt + 8
+// (e = 2, 3), keys key0 + 8nt + (e % 2), where row0 = warp_row0 + g and key0 = n0 + 2t; the
+// other columns of these rows are in the three other lanes of the quad. On return p holds
+// the fp16 probabilities as P.V's A fragments (p[mt][kk]: keys n0 + 16kk ..), o and row_sum
+// are rescaled to the new row max, and row_sum has this thread's columns added (the quad's
+// partial sums share one max, so they are added up once, at the end).
+template <bool kMask, int kRowTiles, int kNTiles, int kDTiles>
+__device__ __forceinline__ void online_softmax(float (&s)[kRowTiles][kNTiles][4], uint32_t (&p)[kRowTiles][kNTiles / 2][4],
+                                               float (&o)[kRowTiles][kDTiles][4], float (&row_max)[kRowTiles][2],
+                                               float (&row_sum)[kRowTiles][2], float scale_log2, int row0, int key0,
+                                               int seqlen, bool causal) {
+#pragma unroll
+  for (int mt = 0; mt < kRowTiles; ++mt) {
+    float tile_max[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int nt = 0; nt < kNTiles; ++nt) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        float x = s[mt][nt][e] * scale_log2;  // base 2: exp(x) = exp2(x * log2 e)
+        if (kMask && key_masked(key0 + nt * 8 + e % 2, row0 + mt * 16 + (e / 2) * 8, seqlen, causal)) x = -INFINITY;
+        s[mt][nt][e] = x;
+        tile_max[e / 2] = fmaxf(tile_max[e / 2], x);
+      }
+    }
+    float shift[2];
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      float m = tile_max[half];
+      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+      const float new_max = fmaxf(row_max[mt][half], m);
+      // A row whose keys so far are all masked keeps max -inf; shifting by 0 instead makes its
+      // exponentials exp2(-inf) = 0 and never computes -inf - -inf (FlashAttention-2's rule).
+      shift[half] = new_max == -INFINITY ? 0.f : new_max;
+      const float alpha = fast_exp2(row_max[mt][half] - shift[half]);  // 0 while the old max is -inf
+      row_max[mt][half] = new_max;
+      row_sum[mt][half] *= alpha;
+#pragma unroll
+      for (int dt = 0; dt < kDTiles; ++dt) {
+        o[mt][dt][2 * half] *= alpha;
+        o[mt][dt][2 * half + 1] *= alpha;
+      }
+    }
+#pragma unroll
+    for (int nt = 0; nt < kNTiles; ++nt) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        s[mt][nt][e] = fast_exp2(s[mt][nt][e] - shift[e / 2]);
+        row_sum[mt][e / 2] += s[mt][nt][e];
+      }
+    }
+    // The c fragments of key tiles 2kk and 2kk+1 are, element for element, the A fragment
+    // of keys 16kk .. 16kk+15: (g, 2t..), (g+8, 2t..), (g, 8+2t..), (g+8, 8+2t..).
+#pragma unroll
+    for (int kk = 0; kk < kNTiles / 2; ++kk) {
+      p[mt][kk][0] = pack_half2(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+      p[mt][kk][1] = pack_half2(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+      p[mt][kk][2] = pack_half2(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+      p[mt][kk][3] = pack_half2(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+    }
+  }
+}
+
+template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
+__global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>::kMinBlocks)
+    mma_fused_kernel(const AttentionParams p) {
+  using Cfg = MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>;
+  constexpr int kKSteps = kHeadDim / 16;  // k16 steps of Q.K^T
+  constexpr int kDTiles = kHeadDim / 8;   // n8 column tiles of O
+  constexpr int kNTiles = kBlockN / 8;    // n8 key tiles of S
+  constexpr int kChunks = kHeadDim / 8;   // 16-byte chunks per row
+  extern __shared__ __align__(128) unsigned char smem[];
+  const unsigned q_smem = shared_address(smem);
+  const unsigned k_smem = q_smem + Cfg::kQBytes;
+  const unsigned v_smem = k_smem + Cfg::kTileBytes;
+
+  const int warp = threadIdx.x / 32;
+  const int lane = threadIdx.x % 32;
+  const int g = lane / 4;
+  const int t = lane % 4;
+  const int b = blockIdx.z;
+  const int h = blockIdx.y;
+  const int block_row0 = blockIdx.x * Cfg::kBlockM;
+  const int warp_local_row0 = warp * Cfg::kWarpRows;
+  const int warp_row0 = block_row0 + warp_local_row0;
+  const int warp_row_last = warp_row0 + Cfg::kWarpRows - 1;
+  const bool warp_has_rows = warp_row0 < p.seqlen;  // the last block's padding warps only keep the barriers
+  const int kv_end = p.causal ? min(p.seqlen, block_row0 + Cfg::kBlockM) : p.seqlen;
+  const int num_tiles = ceil_div(kv_end, kBlockN);  // >= 1: key 0 is never causally masked
+  const __half* k_base = row_ptr(p.k, p.k_stride, b, h, 0);
+  const __half* v_base = row_ptr(p.v, p.v_stride, b, h, 0);
+
+  cp_async_tile<Cfg::kBlockM, kHeadDim, Cfg::kThreads>(q_smem, row_ptr(p.q, p.q_stride, b, h, 0), p.q_stride[2],
+                                                      block_row0, p.seqlen);
+  cp_async_tile<kBlockN, kHeadDim, Cfg::kThreads>(k_smem, k_base, p.k_stride[2], 0, p.seqlen);
+  cp_async_commit();
+  cp_async_wait<0>();
+  __syncthreads();
+
+  // Q as A fragments, once: lanes 0-15 address rows 0-15 at the k16 step's first 8 columns,
+  // lanes 16-31 the same rows 8 columns on, which ldmatrix returns as a0..a3.
+  uint32_t q[kRowTiles][kKSteps][4];
+#pragma unroll
+  for (int mt = 0; mt < kRowTiles; ++mt)
+#pragma unroll
+    for (int kk = 0; kk < kKSteps; ++kk)
+      ldmatrix_x4(q[mt][kk], q_smem + swizzled_offset<kHeadDim>(warp_local_row0 + mt * 16 + lane % 16, 2 * kk + lane / 16));
+
+  float o[kRowTiles][kDTiles][4];
+  float row_max[kRowTiles][2];
+  float row_sum[kRowTiles][2];
+#pragma unroll
+  for (int mt = 0; mt < kRowTiles; ++mt) {
+#pragma unroll
+    for (int dt = 0; dt < kDTiles; ++dt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) o[mt][dt][e] = 0.f;
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      row_max[mt][half] = -INFINITY;
+      row_sum[mt][half] = 0.f;
+    }
+  }
+  const float scale_log2 = p.softmax_scale * kLog2e;
+
+  // K rows are keys with d contiguous: read untransposed they are the column-major B operand
+  // K^T. Lanes 0-7 / 8-15 address keys 0-7 at d chunks 2kk / 2kk+1 (b0, b1 of the first n8
+  // key tile), lanes 16-31 the same for keys 8-15 (the second tile).
+  const SwizzledLane<kHeadDim> k_lane(k_smem, lane % 8 + 8 * (lane / 16), (lane / 8) % 2);
+  // V rows are keys with d contiguous, the row-major B operand: ldmatrix.trans turns each 8x8
+  // block into b fragments. Lanes 0-15 address keys 0-15 at d chunk 2dt2 (b0, b1 of the
+  // first n8 column tile), lanes 16-31 keys 0-15 at chunk 2dt2+1 (the second tile).
+  const SwizzledLane<kHeadDim> v_lane(v_smem, lane % 16, lane / 16);
+
+  // One K and one V buffer, staggered as in FlashAttention-2: V(j) streams in while the
+  // warps compute S = Q K(j)^T and its softmax, K(j+1) while they compute P V(j). Every
+  // MMA phase overlaps one tile's copy, with half the shared memory of double-buffering
+  // both (D=128: 48 KB instead of 80 KB, two blocks per L4 SM instead of one).
+  for (int tile = 0; tile < num_tiles; ++tile) {
+    const int n0 = tile * kBlockN;
+    // V's buffer was released by the barrier that ended the last step.
+    cp_async_tile<kBlockN, kHeadDim, Cfg::kThreads>(v_smem, v_base, p.v_stride[2], n0, p.seqlen);
+    cp_async_commit();
+    // Warp-uniform: a tile entirely above this warp's diagonal, or a warp with no row below
+    // seqlen, does no math.
+    const bool active = warp_has_rows && !(p.causal && n0 > warp_row_last);
+    uint32_t prob[kRowTiles][kNTiles / 2][4];
+    if (active) {
+      float s[kRowTiles][kNTiles][4];
+#pragma unroll
+      for (int mt = 0; mt < kRowTiles; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < kNTiles; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) s[mt][nt][e] = 0.f;
+#pragma unroll
+      for (int kk = 0; kk < kKSteps; ++kk) {
+#pragma unroll
+        for (int nt2 = 0; nt2 < kNTiles / 2; ++nt2) {
+          uint32_t kb[4];
+          ldmatrix_x4(kb, k_lane.at(16 * nt2, kk));
+#pragma unroll
+          for (int mt = 0; mt < kRowTiles; ++mt) {
+            mma_m16n8k16(s[mt][2 * nt2], q[mt][kk], kb[0], kb[1]);
+            mma_m16n8k16(s[mt][2 * nt2 + 1], q[mt][kk], kb[2], kb[3]);
+          }
+        }
+      }
+      // Masks only where a key can be masked: past seqlen, or above this warp's first row.
+      const bool mask = n0 + kBlockN > p.seqlen || (p.causal && n0 + kBlockN - 1 > warp_row0);
+      if (mask)
+        online_softmax<true>(s, prob, o, row_max, row_sum, scale_log2, warp_row0 + g, n0 + 2 * t, p.seqlen, p.causal);
+      else
+        online_softmax<false>(s, prob, o, row_max, row_sum, scale_log2, warp_row0 + g, n0 + 2 * t, p.seqlen, p.causal);
+    }
+    cp_async_wait<0>();
+    __syncthreads();  // V(j) is visible to every warp, and every warp is done reading K(j)
+    if (tile + 1 < num_tiles) {
+      cp_async_tile<kBlockN, kHeadDim, Cfg::kThreads>(k_smem, k_base, p.k_stride[2], n0 + kBlockN, p.seqlen);
+      cp_async_commit();
+    }
+    if (active) {
+#pragma unroll
+      for (int kk = 0; kk < kNTiles / 2; ++kk) {
+#pragma unroll
+        for (int dt2 = 0; dt2 < kDTiles / 2; ++dt2) {
+          uint32_t vb[4];
+          ldmatrix_x4_trans(vb, v_lane.at(16 * kk, dt2));
+#pragma unroll
+          for (int mt = 0; mt < kRowTiles; ++mt) {
+            mma_m16n8k16(o[mt][2 * dt2], prob[mt][kk], vb[0], vb[1]);
+            mma_m16n8k16(o[mt][2 * dt2 + 1], prob[mt][kk], vb[2], vb[3]);
+          }
+        }
+      }
+    }
+    cp_async_wait<0>();
+    __syncthreads();  // K(j+1) is visible, and every warp is done reading V(j)
+  }
+
+  // O / l as fp16, staged through this warp's own rows of the Q tile (no other warp reads
+  // them after the Q fragments were loaded) so that global stores are 16 bytes per row chunk.
+#pragma unroll
+  for (int mt = 0; mt < kRowTiles; ++mt) {
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      float l = row_sum[mt][half];
+      l += __shfl_xor_sync(0xffffffffu, l, 1);
+      l += __shfl_xor_sync(0xffffffffu, l, 2);
+      // l >= 1 wherever the warp did math (the max key contributes exp2(0)); 0 only in a warp
+      // whose rows are all past seqlen, which stores nothing.
+      const float inv_l = l > 0.f ? 1.f / l : 0.f;
+      const int row = warp_local_row0 + mt * 16 + g + 8 * half;
+#pragma unroll
+      for (int dt = 0; dt < kDTiles; ++dt)
+        *reinterpret_cast<uint32_t*>(smem + swizzled_offset<kHeadDim>(row, dt) + 4 * t) =
+            pack_half2(o[mt][dt][2 * half] * inv_l, o[mt][dt][2 * half + 1] * inv_l);
+    }
+  }
+  __syncwarp();
+  __half* o_base = p.o + b * p.o_stride[0] + h * p.o_stride[1];
+  static_assert(Cfg::kWarpRows * kChunks % 32 == 0, "whole passes of the warp");
+#pragma unroll
+  for (int pass = 0; pass < Cfg::kWarpRows * kChunks / 32; ++pass) {
+    const int r = (pass * 32 + lane) / kChunks;
+    const int chunk = lane % kChunks;
+    if (warp_row0 + r < p.seqlen)
+      *reinterpret_cast<uint4*>(o_base + static_cast<int64_t>(warp_row0 + r) * p.o_stride[2] + chunk * 8) =
+          *reinterpret_cast<const uint4*>(smem + swizzled_offset<kHeadDim>(warp_local_row0 + r, chunk));
+  }
+}
+
+namespace {
+
+// Multiprocessor count of the current device, asked once per device.
+cudaError_t multiprocessor_count(int* count) {
+  constexpr int kMaxDevices = 64;
+  static std::atomic<int> cached[kMaxDevices];
+  int device = 0;
+  if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
+  if (device < kMaxDevices && (*count = cached[device].load(std::memory_order_relaxed)) > 0) return cudaSuccess;
+  if (cudaError_t err = cudaDeviceGetAttribute(count, cudaDevAttrMultiProcessorCount, device); err != cudaSuccess)
+    return err;
+  if (device < kMaxDevices) cached[device].store(*count, std::memory_order_relaxed);
+  return cudaSuccess;
+}
+
+template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
+constexpr auto kernel_of(MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>) {
+  return mma_fused_kernel<kHeadDim, kWarps, kRowTiles, kBlockN>;
+}
+
+}  // namespace
+
+// A block per kBlockM query rows of one (batch, head). Short sequences with few heads give
+// too few blocks to occupy every SM (the configured 64 rows at (1,8,512,64): 64 blocks for
+// the H100's 132 SMs), and each block's time is the whole K/V loop however few blocks
+// there are, so the launcher takes the largest block whose grid still covers every SM, down
+// to a quarter of the configured warps (256 blocks of 16 rows there).
+cudaError_t mma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
+  return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    using Tiles = MmaFusedTiles<D>;
+    int sms = 0;
+    if (cudaError_t err = multiprocessor_count(&sms); err != cudaSuccess) return err;
+    const int64_t heads = static_cast<int64_t>(p.batch) * p.heads;
+    auto fills = [&](int block_m) { return ceil_div(p.seqlen, block_m) * heads >= sms; };
+    if (fills(Tiles::Full::kBlockM))
+      return launch_row_blocks<typename Tiles::Full>(kernel_of(typename Tiles::Full{}), p, stream);
+    if (fills(Tiles::Half::kBlockM))
+      return launch_row_blocks<typename Tiles::Half>(kernel_of(typename Tiles::Half{}), p, stream);
+    return launch_row_blocks<typename Tiles::Quarter>(kernel_of(typename Tiles::Quarter{}), p,
+                                                       stream);
+  });
+}
+
+}  // namespace fcbench
+
+extern "C" int fcbench_mma_fused_launch_info(int head_dim, fcbench::KernelLaunchInfo* out, int capacity) {
+  using namespace fcbench;
+  return with_head_dim(head_dim, 0, [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    using Tiles = MmaFusedTiles<D>;
+    const KernelLaunchInfo candidates[] = {
+        {reinterpret_cast<const void*>(kernel_of(typename Tiles::Full{})),
+         unsigned{Tiles::Full::kThreads}, Tiles::Full::kSmemBytes},
+        {reinterpret_cast<const void*>(kernel_of(typename Tiles::Half{})),
+         unsigned{Tiles::Half::kThreads}, Tiles::Half::kSmemBytes},
+        {reinterpret_cast<const void*>(kernel_of(typename Tiles::Quarter{})),
+         unsigned{Tiles::Quarter::kThreads}, Tiles::Quarter::kSmemBytes},
+    };
+    // A configuration of one or two warps makes some of the three the same kernel: list each once.
+    int count = 0;
+    for (const KernelLaunchInfo& c : candidates) {
+      bool listed = false;
+      for (int i = 0; i < count; ++i) listed = listed || out[i].kernel == c.kernel;
+      if (!listed && count < capacity) out[count++] = c;
+    }
+    return count;
+  });
+}
