@@ -6,7 +6,8 @@
 #   continuous  `asv continuous --factor 1.03 A B` (aa-N: nothing changed, exit 0 and no row expected)
 #               and `B C` (reg-N: exit 1 and wmma_fused_cpasync's rows expected), alternating; after
 #               each, `fcbench gate` on the very results asv stored: which rows each one flagged
-#   new         one more commit G on main, then `asv run NEW`: it must measure F and G alone;
+#   new         main's head F recorded (if no step before did), two more commits G, H, then `asv run
+#               NEW`: it must measure G and H alone;
 #               `asv publish` and `fcbench report` then build from the history
 #   find        a branch of 16 commits after A (docs-only, C's slowdown planted in the 11th),
 #               `asv find` over them for benchmarks.Latency.time_attention: it must name the 11th
@@ -56,10 +57,13 @@ for arg in "$@"; do
         fits && continuous "reg-$i" "$B" "$C"
       done ;;
     new)
-      echo "G" >> README.md; $G commit -qam "G: docs only"; Gsha=$(git rev-parse HEAD)
+      # The history so far: main's head (F) recorded, unless a step before did that already.
+      ls .asv/results/gpu/"${F:0:8}"-*.json > /dev/null 2>&1 || timed record-F python3 -m asv run --machine gpu "$F^!"
+      for c in G H; do echo "$c" >> README.md; $G commit -qam "$c: docs only"; done
+      expected="$(git rev-parse --short=8 HEAD~1) $(git rev-parse --short=8 HEAD)"
       timed new python3 -m asv run --machine gpu NEW
-      measured=$(grep -oE "For fcbench commit [0-9a-f]{8}" "$LOGS/new.log" | awk '{print $4}' | paste -sd' ')
-      note "new asv_rc=$rc wall_s=$took measured=[$measured] expected=[${F:0:8} ${Gsha:0:8}]"
+      measured=$(grep -oE "For fcbench commit [0-9a-f]{8}" "$LOGS/new.log" | awk '{print $4}' | sort | paste -sd' ')
+      note "new asv_rc=$rc wall_s=$took measured=[$measured] expected=[$(tr ' ' '\n' <<< "$expected" | sort | paste -sd' ')]"
       timed publish python3 -m asv publish; note "asv-publish rc=$rc wall_s=$took"
       timed report python3 -m fcbench report --results-dir .asv/results --out "$LOGS/../site"; note "fcbench-report rc=$rc wall_s=$took"
       tar czf "$LOGS/site.tgz" -C "$LOGS/.." site .asv/html 2>/dev/null || tar czf "$LOGS/site.tgz" -C "$LOGS/.." site ;;
