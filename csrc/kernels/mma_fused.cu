@@ -19,35 +19,41 @@ namespace fcbench {
 // Tiles per head dim: warps per block, m16 row tiles per warp (the block has
 // kWarps * 16 * kRowTiles query rows) and keys per K/V tile. Shared memory is one Q tile
 // plus one K and one V tile (see the pipeline below), nothing else:
-//   D=64:  4 warps x 16 rows, 128-key tiles: Q 8 KB + K 16 KB + V 16 KB = 40 KB
-//   D=128: 4 warps x 16 rows,  64-key tiles: Q 16 KB + K 16 KB + V 16 KB = 48 KB
-// Both allow two blocks per SM on the L4 (100 KB of shared memory per SM; 99 KB per block)
-// and four on the H100; registers are the tighter limit. FCBENCH_MMA_MIN_BLOCKS is
-// __launch_bounds__' resident blocks: at 2, ptxas takes ~200 registers (nvcc 13.0: 192-201
-// for the 4-warp kernels), so two blocks (8 warps) per SM; at 3 it fits 168 on sm_90
-// without spilling, but spills at D=128 on sm_89. These are FlashAttention-2's sm8x
-// starting points (128-key tiles at D=64 halve the barriers and rescales per key); none of
-// it has been measured here yet.
+//   D=64:  4 warps x 32 rows, 64-key tiles: Q 16 KB + K 8 KB + V 8 KB = 32 KB
+//   D=128: 4 warps x 32 rows, 64-key tiles: Q 32 KB + K 16 KB + V 16 KB = 64 KB (one block
+//          per L4 SM: 100 KB of shared memory per SM, 99 KB per block)
+// FlashAttention-2's 128-row blocks. Measured on the H200 (scripts/tune_tiles.py, 2026-12-01,
+// docs/RESULTS.md) against the first version's 16 rows per warp (64-row blocks, 128-key
+// tiles at D=64): (4,16,2048,64) 304 -> 262 us, 0.79x -> 0.91x sdpa_flash's TFLOP/s, since
+// each K/V fragment read by ldmatrix now feeds two row tiles' MMAs. With 16 rows per warp
+// the kernels were latency-bound at 8 resident warps per SM (ncu: 42% SM throughput, 12%
+// achieved occupancy); 8 warps x 16 rows instead was slower still (405 us: twice the
+// barriers' waiting per row). FCBENCH_MMA_MIN_BLOCKS_D* is __launch_bounds__' resident
+// blocks: at 2, ptxas may take up to 255 registers (D=64: 219, D=128: 255, no spills); 32
+// rows per warp with 128-key tiles at D=64 spilled on sm_90.
 #ifndef FCBENCH_MMA_WARPS_D64
 #define FCBENCH_MMA_WARPS_D64 4
 #endif
 #ifndef FCBENCH_MMA_ROW_TILES_D64
-#define FCBENCH_MMA_ROW_TILES_D64 1
+#define FCBENCH_MMA_ROW_TILES_D64 2
 #endif
 #ifndef FCBENCH_MMA_BLOCK_N_D64
-#define FCBENCH_MMA_BLOCK_N_D64 128
+#define FCBENCH_MMA_BLOCK_N_D64 64
+#endif
+#ifndef FCBENCH_MMA_MIN_BLOCKS_D64
+#define FCBENCH_MMA_MIN_BLOCKS_D64 2
 #endif
 #ifndef FCBENCH_MMA_WARPS_D128
 #define FCBENCH_MMA_WARPS_D128 4
 #endif
 #ifndef FCBENCH_MMA_ROW_TILES_D128
-#define FCBENCH_MMA_ROW_TILES_D128 1
+#define FCBENCH_MMA_ROW_TILES_D128 2
 #endif
 #ifndef FCBENCH_MMA_BLOCK_N_D128
 #define FCBENCH_MMA_BLOCK_N_D128 64
 #endif
-#ifndef FCBENCH_MMA_MIN_BLOCKS
-#define FCBENCH_MMA_MIN_BLOCKS 2
+#ifndef FCBENCH_MMA_MIN_BLOCKS_D128
+#define FCBENCH_MMA_MIN_BLOCKS_D128 2
 #endif
 
 template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
@@ -58,16 +64,23 @@ struct MmaFusedConfig {
   static constexpr size_t kQBytes = sizeof(__half) * kBlockM * kHeadDim;
   static constexpr size_t kTileBytes = sizeof(__half) * kBlockN * kHeadDim;
   static constexpr size_t kSmemBytes = kQBytes + 2 * kTileBytes;
+  // One m16 row tile keeps Q's fragments in registers for the whole K/V loop (D/4 registers).
+  // Two row tiles read them again from shared memory at every k step, as FlashAttention-2
+  // does: two tiles' O and S accumulators need the registers (D=128: O alone is 128), and
+  // keeping Q too spilled (scripts/tune_tiles.py, H200, 2026-12-01: 2840-5180 bytes).
+  static constexpr bool kQInRegs = kRowTiles == 1;
   // Two resident blocks of up to 4 warps leave ptxas the whole 255 registers per thread; an
   // 8-warp block gets the whole register file.
-  static constexpr int kMinBlocks = kWarps >= 8 ? 1 : FCBENCH_MMA_MIN_BLOCKS;
+  static constexpr int kMinBlocks =
+      kWarps >= 8 ? 1 : kHeadDim == 64 ? FCBENCH_MMA_MIN_BLOCKS_D64 : FCBENCH_MMA_MIN_BLOCKS_D128;
   static_assert(kHeadDim % 64 == 0, "the swizzle permutes groups of eight 16-byte chunks of a row");
   static_assert(kBlockN % 16 == 0, "P.V consumes keys 16 at a time");
   static_assert(kSmemBytes <= 99 * 1024, "over the L4's (sm_89) 99 KB of shared memory per block");
 };
 
 // The tiles a launcher picks from: the configured block, then blocks of half and a quarter
-// of its warps for grids too small to fill the GPU (see mma_fused_forward).
+// of its warps with one row tile per warp, for grids too small to fill the GPU (see
+// mma_fused_forward).
 template <int kHeadDim>
 struct MmaFusedTiles {
   static constexpr int kWarps = kHeadDim == 64 ? FCBENCH_MMA_WARPS_D64 : FCBENCH_MMA_WARPS_D128;
@@ -76,8 +89,8 @@ struct MmaFusedTiles {
   static constexpr int kHalfWarps = kWarps / 2 > 0 ? kWarps / 2 : 1;
   static constexpr int kQuarterWarps = kWarps / 4 > 0 ? kWarps / 4 : 1;
   using Full = MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>;
-  using Half = MmaFusedConfig<kHeadDim, kHalfWarps, kRowTiles, kBlockN>;
-  using Quarter = MmaFusedConfig<kHeadDim, kQuarterWarps, kRowTiles, kBlockN>;
+  using Half = MmaFusedConfig<kHeadDim, kHalfWarps, 1, kBlockN>;
+  using Quarter = MmaFusedConfig<kHeadDim, kQuarterWarps, 1, kBlockN>;
 };
 
 __device__ __forceinline__ unsigned shared_address(const void* p) {
@@ -278,12 +291,12 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
 
   // Q as A fragments, once: lanes 0-15 address rows 0-15 at the k16 step's first 8 columns,
   // lanes 16-31 the same rows 8 columns on, which ldmatrix returns as a0..a3.
-  uint32_t q[kRowTiles][kKSteps][4];
+  const SwizzledLane<kHeadDim> q_lane(q_smem, warp_local_row0 + lane % 16, lane / 16);
+  uint32_t q[kRowTiles][Cfg::kQInRegs ? kKSteps : 1][4];
+  if constexpr (Cfg::kQInRegs) {
 #pragma unroll
-  for (int mt = 0; mt < kRowTiles; ++mt)
-#pragma unroll
-    for (int kk = 0; kk < kKSteps; ++kk)
-      ldmatrix_x4(q[mt][kk], q_smem + swizzled_offset<kHeadDim>(warp_local_row0 + mt * 16 + lane % 16, 2 * kk + lane / 16));
+    for (int kk = 0; kk < kKSteps; ++kk) ldmatrix_x4(q[0][kk], q_lane.at(0, kk));
+  }
 
   float o[kRowTiles][kDTiles][4];
   float row_max[kRowTiles][2];
@@ -334,14 +347,24 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
           for (int e = 0; e < 4; ++e) s[mt][nt][e] = 0.f;
 #pragma unroll
       for (int kk = 0; kk < kKSteps; ++kk) {
+        uint32_t qa[kRowTiles][4];  // this k step's Q fragments
+#pragma unroll
+        for (int mt = 0; mt < kRowTiles; ++mt) {
+          if constexpr (Cfg::kQInRegs) {
+#pragma unroll
+            for (int e = 0; e < 4; ++e) qa[mt][e] = q[mt][kk][e];
+          } else {
+            ldmatrix_x4(qa[mt], q_lane.at(16 * mt, kk));
+          }
+        }
 #pragma unroll
         for (int nt2 = 0; nt2 < kNTiles / 2; ++nt2) {
           uint32_t kb[4];
           ldmatrix_x4(kb, k_lane.at(16 * nt2, kk));
 #pragma unroll
           for (int mt = 0; mt < kRowTiles; ++mt) {
-            mma_m16n8k16(s[mt][2 * nt2], q[mt][kk], kb[0], kb[1]);
-            mma_m16n8k16(s[mt][2 * nt2 + 1], q[mt][kk], kb[2], kb[3]);
+            mma_m16n8k16(s[mt][2 * nt2], qa[mt], kb[0], kb[1]);
+            mma_m16n8k16(s[mt][2 * nt2 + 1], qa[mt], kb[2], kb[3]);
           }
         }
       }

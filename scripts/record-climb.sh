@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Records a kernel's climb into the asv history: `fcbench record` of each REF in order (every
+# variant, the tracked shapes), then `fcbench gate` between each consecutive pair on the very
+# results recorded, so each step's verdict is what the merge gate would have said.
+# Usage: scripts/record-climb.sh REF REF...   (results and gate tables in $OUT/climb.tgz)
+set -u
+(( $# >= 2 )) || { echo "usage: scripts/record-climb.sh REF REF..." >&2; exit 2; }
+OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
+LOGS=$(mktemp -d)/climb; mkdir -p "$LOGS"
+FCBENCH=${FCBENCH:-python3 -m fcbench}
+trap 'cp -r .asv/results "$LOGS/results" 2>/dev/null; tar czf "$OUT/climb.tgz" -C "$(dirname "$LOGS")" climb' EXIT
+prev=
+for ref in "$@"; do
+  sha=$(git rev-parse --short=8 "$ref") || exit 3
+  t0=$SECONDS
+  $FCBENCH record "$ref" > "$LOGS/record-$sha.log" 2>&1
+  rc=$?
+  echo "record $sha ($(git log -1 --format=%s "$ref" | cut -c1-60)) rc=$rc wall_s=$((SECONDS - t0))" | tee -a "$LOGS/summary.txt"
+  if [ -n "$prev" ]; then
+    $FCBENCH gate "$prev" "$sha" --results-dir .asv/results --markdown "$LOGS/gate-$prev-$sha.md" \
+      --json "$LOGS/gate-$prev-$sha.json" > "$LOGS/gate-$prev-$sha.log" 2>&1
+    rc=$?
+    echo "gate $prev -> $sha rc=$rc: $(tail -n 1 "$LOGS/gate-$prev-$sha.log")" | tee -a "$LOGS/summary.txt"
+  fi
+  prev=$sha
+done
