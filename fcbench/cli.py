@@ -236,7 +236,7 @@ def cmd_report(args) -> int:
     from . import config, history, report
 
     index = report.build(Path(args.results_dir) if args.results_dir else history.default_results_dir("record"),
-                         Path(args.out), repo=history.current_repo(), threshold=config.load().gate.latency_budget,
+                         Path(args.out), repo=history.current_repo(), cfg=config.load().gate,
                          gate_json=[Path(p) for p in args.gate_json or []], commit_url=args.commit_url)
     print(f"report: {index} (opens from the file system; asv's own site in {index.parent / 'asv'})")
     return EXIT_OK
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     gate_options(p)
     p.set_defaults(func=cmd_gate)
 
-    p = sub.add_parser("report", help="static web report of the asv history: asv publish + fcbench charts")
+    p = sub.add_parser("report", help="static web report of the asv history: a front page per machine, a page per variant, asv publish")
     p.add_argument("--results-dir", help="asv results directory (default: .asv/results)")
     p.add_argument("--out", default=".asv/report", help="output directory (default: .asv/report)")
     p.add_argument("--gate-json", action="append", help="an `fcbench gate --json` file whose verdicts to list")

@@ -73,7 +73,12 @@ def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str,
     if not found:
         raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}; "
                              f"run `fcbench compare` (or `fcbench record`) first")
-    results = next((r for r in found if r.env_name == ENV_NAME), found[0])
+    return entries(next((r for r in found if r.env_name == ENV_NAME), found[0]))
+
+
+def entries(results) -> dict[str, dict[tuple[str, str], Entry]]:
+    """metric -> (variant, shape) -> Entry of one asv Results (what evaluate compares; the
+    report's verdicts over a history come from the same rows)."""
     return {metric: {key: Entry(*row) for key, row in read_benchmark(results, name).items()}
             for metric, name in BENCHMARKS.items()}
 

@@ -1,24 +1,116 @@
-"""fcbench report on a real recorded history (CPU: sdpa_math timed, kernels resource-counted),
-rendered in a real headless Chromium where one is installed (CI installs Debian's)."""
+"""fcbench report: its data (the gate's verdicts over a history, asv's steps and why they differ,
+ratios to the fastest peer, commits from git) on small in-memory histories, and its pages on a
+real recorded history (CPU: sdpa_math timed, wmma_qk resource-counted), opened from file:// in
+a real headless Chromium driven through the DevTools protocol (CI installs Debian's)."""
 
 import functools
 import http.server
 import json
 import re
-import shutil
 import subprocess
 import threading
 
 import pytest
 
-from fcbench import report
+from fcbench import config, gate, report_data
 from fcbench.cli import main
+from fcbench.history import BENCHMARKS
 
+from .cdp import Chromium, find_chromium
 from .conftest import commit
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian package: chromium)")
+SHAPE = "(1,8,512,64)"
 
+
+def _history(levels: dict, *, noise=0.002) -> report_data.History:
+    """A history of len(levels[key]) commits whose (variant, shape) medians are the given us,
+    each with 20 samples spread by +-noise (what the gate's significance test reads)."""
+    n = len(next(iter(levels.values())))
+    hist = report_data.History("h100", [report_data.Commit(f"{i:040x}", 1_800_000_000_000 + i * 3_600_000, f"commit {i}",
+                                                           "A. Author") for i in range(n)], {"timer": "cuda-events"})
+    for i in range(n):
+        entries = {m: {} for m in BENCHMARKS}
+        for key, values in levels.items():
+            v = values[i] * 1e-6
+            samples = [v * (1 + noise * ((j % 5) - 2) / 2) for j in range(20)]
+            stats = {"q_25": v * (1 - noise / 2), "q_75": v * (1 + noise / 2), "ci_99_a": v * 0.99, "ci_99_b": v * 1.01}
+            entries["latency"][key] = gate.Entry(v, stats, samples)
+            hist.series["latency"][key].append(report_data.Point(values[i], stats["q_25"] * 1e6, stats["q_75"] * 1e6))
+        hist.entries.append(entries)
+        hist.failures.append({})
+    return hist
+
+
+def test_verdicts_are_the_gates_own_with_its_budgets_and_overrides():
+    key = ("wmma_fused", SHAPE)
+    hist = _history({key: [100, 100, 100, 110, 100, 104]})
+    previous, from_baseline, _ = report_data.verdicts(hist, config.GateConfig())
+    assert previous[key] == [None, "SAME", "SAME", "FAIL-LATENCY", "FASTER", "FAIL-LATENCY"]
+    assert from_baseline[key][:5] == ["FAIL-LATENCY"] * 3 + ["FASTER", "FAIL-LATENCY"] and from_baseline[key][5] is None
+    loose = config.GateConfig(latency_budget_overrides={f"wmma_fused{SHAPE}": 0.2})
+    assert report_data.verdicts(hist, loose)[0][key][3] == "SLOWER"  # within its own 20% budget
+
+
+def test_a_one_commit_spike_fails_the_gate_and_the_page_says_why_asv_finds_no_step():
+    key = ("wmma_fused", SHAPE)
+    hist = _history({key: [100] * 6 + [110] + [100] * 6})
+    cfg = config.GateConfig()
+    previous, _, _ = report_data.verdicts(hist, cfg)
+    fitted = report_data.steps(hist, cfg.latency_budget)
+    assert report_data.regressions(fitted) == []
+    [why] = report_data.explain(hist, fitted, previous, [], cfg)
+    assert (why["index"], why["gate"], why["step"]) == (6, "FAIL-LATENCY", "no step")
+    assert "fixed at commit 8" in why["why"] and "only regressions still present at the latest commit" in why["why"]
+
+
+def test_a_step_that_lasts_is_found_by_both_and_needs_no_explanation():
+    key = ("wmma_fused", SHAPE)
+    hist = _history({key: [100, 101, 100, 130, 131, 130]})
+    cfg = config.GateConfig()
+    previous, _, _ = report_data.verdicts(hist, cfg)
+    fitted = report_data.steps(hist, cfg.latency_budget)
+    [step] = report_data.regressions(fitted)
+    assert (step["before"], step["after"]) == (2, 3) and step["ratio"] == pytest.approx(1.3, abs=0.02)
+    assert report_data.explain(hist, fitted, previous, [], cfg) == []
+
+
+def test_a_slow_creep_is_a_step_to_asv_and_within_budget_per_commit_to_the_gate():
+    key = ("wmma_fused", SHAPE)
+    hist = _history({key: [100] * 5 + [102, 104, 106, 108, 110] + [110] * 5}, noise=0.0005)
+    cfg = config.GateConfig()
+    previous, _, _ = report_data.verdicts(hist, cfg)
+    fitted = report_data.steps(hist, cfg.latency_budget)
+    assert report_data.regressions(fitted)
+    said = report_data.explain(hist, fitted, previous, [], cfg)
+    assert said and all("less than the 3% budget" in s["why"] for s in said)
+
+
+def test_peer_steps_are_explained_as_never_gated():
+    key = ("sdpa_flash", SHAPE)
+    hist = _history({key: [10, 10, 10, 13, 13, 13]})
+    cfg = config.GateConfig()
+    previous, _, _ = report_data.verdicts(hist, cfg)
+    said = report_data.explain(hist, report_data.steps(hist, 0.03), previous, [], cfg)
+    assert [s["index"] for s in said] == [3] and "never gated" in said[0]["why"]
+
+
+def test_latency_relative_to_the_fastest_sdpa_peer_on_each_commit():
+    hist = _history({("wmma_fused", SHAPE): [20, 20, 30], ("sdpa_flash", SHAPE): [10, 16, 15],
+                     ("sdpa_cudnn", SHAPE): [12, 8, 15]})
+    assert report_data.peer_ratios(hist, ("wmma_fused", SHAPE)) == pytest.approx([2.0, 2.5, 2.0])
+    assert report_data.fastest_peer(hist, SHAPE, 1) == ("sdpa_cudnn", 8)
+
+
+def test_pull_request_links_from_a_github_commit_template():
+    c = report_data.Commit("a" * 40, 0, "Faster softmax (#42)")
+    assert report_data.links(c, "https://github.com/o/r/commit/{sha}") == {
+        "url": f"https://github.com/o/r/commit/{'a' * 40}", "pr_url": "https://github.com/o/r/pull/42"}
+    assert report_data.links(report_data.Commit("b" * 40, 0, "Merge pull request #7 from x/y"), None) == {}
+
+
+# ---- a real recorded history ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def site(repo, tmp_path_factory):
@@ -26,7 +118,9 @@ def site(repo, tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     shas = [subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
                            check=True).stdout.strip()]
-    shas.append(commit(repo, "docs", lambda r: (r / "README.md").write_text((r / "README.md").read_text() + "\n")))
+    shas.append(commit(repo, "docs: a README newline", lambda r: (r / "README.md").write_text(
+        (r / "README.md").read_text() + "\n")))
+    subprocess.run(["git", "-C", str(repo), "tag", "v0.1", shas[0]], check=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(repo)
         for machine in ("ci-cpu", "ci-other"):
@@ -42,46 +136,46 @@ def site(repo, tmp_path_factory):
     return out
 
 
-def test_gate_verdicts_and_commit_links(site):
-    page = (site / "index.html").read_text()
-    assert "Gate verdicts (1 comparison(s))" in page and "FAIL-LATENCY" in page and "x1.080" in page
-    assert page.count("Gate verdicts") == 1  # listed under its own machine only
-    assert re.search(r"<a href='https://example.invalid/commit/[0-9a-f]{40}'><code>[0-9a-f]{8}</code></a>", page)
+def _data(site, machine="ci-cpu") -> dict:
+    text = (site / machine / "data.js").read_text()
+    return json.loads(text.removeprefix("window.FCBENCH_DATA = ").rstrip().removesuffix(";"))
 
 
-def test_one_section_per_machine_and_charts_for_every_metric(site):
-    page = (site / "index.html").read_text()
-    assert page.count("<h2 id=") == 2 and "Machine ci-cpu" in page and "Machine ci-other" in page
-    for title in ("Latency over commits", "Throughput over commits", "Error / bound over commits",
-                  "Registers over commits", "Shared memory over commits", "Register spills over commits",
-                  "Spread of each variant", "Latest commit, relative to the fastest SDPA peer"):
-        assert title in page, title
-    charts = re.findall(r"<img src='(charts/[^']+\.svg)'", page)
-    assert charts and all((site / c).exists() for c in charts)
-    assert all(c.startswith("charts/ci-") for c in charts)  # files named per machine: GPUs never mix
-    # Recorded without a GPU: the axes say host wall time, never GPU time.
-    latency = [(site / c).read_text() for c in charts if "latency" in c]
-    assert latency and all("host wall time per call" in t and "GPU time" not in t for t in latency)
+def test_a_front_page_and_variant_pages_per_machine(site):
+    index = (site / "index.html").read_text()
+    assert "href='ci-cpu/index.html'" in index and "href='ci-other/index.html'" in index
+    for machine in ("ci-cpu", "ci-other"):
+        assert (site / machine / "index.html").exists()
+        assert {p.name for p in (site / machine).glob("variant-*.html")} == {"variant-sdpa_math.html",
+                                                                                "variant-wmma_qk.html"}
+    assert _data(site)["gate_rows"] and not _data(site, "ci-other")["gate_rows"]  # a gate file's machine only
 
 
-def test_fcbench_pages_work_offline(site):
-    for path in [site / "index.html", *(site / "charts").glob("*.svg")]:
-        text = re.sub(r"<!--.*?-->", "", path.read_text(), flags=re.S)  # pygal's credit comment is never fetched
-        text = re.sub(r"<a\s[^>]*>", "<a>", text)  # links to commits are navigation, not fetched at view time
-        urls = set(re.findall(r"https?://[^\s\"'<>)]+", text)) - {"http://www.w3.org/2000/svg",
-                                                                  "http://www.w3.org/1999/xlink"}
-        assert not urls, (path.name, urls)
-        # pygal's inline config script fetches nothing; its tooltip JS (from a CDN) must not be referenced.
-        assert not re.search(r"<script[^>]*(xlink:href|src)=", text), path.name
+def test_commits_as_people_know_them(site):
+    data = _data(site)
+    old, new = data["commits"]
+    assert new["subject"] == "docs: a README newline" and new["author"] == "fcbench-ci"
+    assert new["url"] == f"https://example.invalid/commit/{new['sha']}" and old["tags"] == ["v0.1"]
+    assert data["clock"] == "host wall time"  # recorded without a GPU: never called GPU time
 
 
-def test_asv_step_detection_names_the_commit():
-    hist = report.History("m", [f"c{i}" * 8 for i in range(6)])
-    hist.series["latency"][("wmma_fused", "(1,8,512,64)")] = [report.Point(v) for v in (100, 101, 100, 130, 131, 130)]
-    hist.series["latency"][("wmma_qk", "(1,8,512,64)")] = [report.Point(v) for v in (100, 101, 100, 100, 99, 100)]
-    found = report.regressions(hist, threshold=0.03)
-    assert [(r["variant"], r["before"][:2], r["after"][:2]) for r in found] == [("wmma_fused", "c2", "c3")]
-    assert found[0]["ratio"] == pytest.approx(1.3, abs=0.02)
+def test_every_metric_is_in_the_data(site):
+    rows = {(r["variant"], r["shape"]): r for r in _data(site)["rows"]}
+    math_row, qk_row = rows[("sdpa_math", "(1,2,128,64)")], rows[("wmma_qk", "(1,2,128,64)")]
+    assert all(v is not None for v in math_row["metrics"]["latency"] + math_row["q25"] + math_row["peer_ratio"])
+    assert math_row["peer_ratio"] == [1.0, 1.0]  # the only peer is the fastest
+    assert all(qk_row["metrics"]["registers"]) and all(qk_row["metrics"]["smem_bytes"])  # nvcc alone counts them
+    assert math_row["previous"][1] in ("SAME", "SLOWER", "FASTER", "NOISY")  # a peer never fails on latency
+
+
+def test_pages_fetch_nothing_from_the_network(site):
+    pages = [*site.glob("*.html"), *site.glob("ci-*/*.html")]
+    for page in pages:
+        for ref in re.findall(r"""\b(?:src|href)=["']([^"']+)["']""", page.read_text()):
+            assert not re.match(r"https?://", ref), (page, ref)
+            assert (page.parent / ref.split("#")[0]).exists(), (page, ref)
+    script = (site / "assets" / "report.js").read_text()
+    assert "fetch(" not in script and "XMLHttpRequest" not in script
 
 
 def test_results_asv_cannot_publish_are_a_could_not_run_error(repo, tmp_path, monkeypatch, capsys):
@@ -92,73 +186,6 @@ def test_results_asv_cannot_publish_are_a_could_not_run_error(repo, tmp_path, mo
     assert "fcbench report: could not run: asv publish failed" in capsys.readouterr().err
 
 
-def test_latency_axes_say_gpu_time_for_cuda_event_results(tmp_path):
-    hist = report.History("h100", ["a" * 40, "b" * 40], {"timer": "cuda-events"})
-    hist.series["latency"][("wmma_fused", "(1,8,512,64)")] = [report.Point(48.9, 48.5, 49.3), report.Point(49.1)]
-    (tmp_path / "charts").mkdir()  # report.build makes it
-    made = report.write_charts(hist, tmp_path)
-    texts = [(tmp_path / m["file"]).read_text() for m in made]
-    assert texts and all("GPU time per call" in t and "wall time" not in t for t in texts)
-
-
-def test_log_axes_have_a_labelled_guide_beyond_the_fastest_and_slowest_series(tmp_path):
-    # The H100 report's values (us): pygal's own range ended at them, sdpa_cudnn lay on the x axis.
-    hist = report.History("h100", ["a" * 40, "b" * 40], {"timer": "cuda-events"})
-    for variant, us in (("sdpa_cudnn", 11.36), ("wmma_fused_cpasync", 20.4), ("sdpa_math", 86.2)):
-        hist.series["latency"][(variant, "(1,8,512,64)")] = [report.Point(us), report.Point(us * 1.01)]
-    (tmp_path / "charts").mkdir()
-    made = report.write_charts(hist, tmp_path)
-    svg = next((tmp_path / m["file"]).read_text() for m in made if m["title"].startswith("Latency over"))
-    guides = [float(g) for g in re.findall(r'class="logarithmic guides">.*?<title>([0-9.e+]+)</title>', svg)]
-    values = [float(v) for v in re.findall(r'<desc class="value">([0-9.e+-]+)</desc>', svg)]
-    assert len(values) == 6 and min(guides) < min(values) and max(values) < max(guides)
-
-
-def test_a_variant_keeps_its_colour_and_peers_are_dashed(tmp_path):
-    hist = report.History("l4", ["a" * 40], {"timer": "cuda-events"})
-    hist.series["latency"][("wmma_fused", "(1,8,512,64)")] = [report.Point(48.9)]
-    hist.series["latency"][("sdpa_math", "(1,8,512,64)")] = [report.Point(86.0)]
-    hist.series["latency"][("sdpa_math", "(4,16,2048,128)")] = [report.Point(6040.0)]  # no kernel ran here
-    (tmp_path / "charts").mkdir()
-    svgs = {m["title"]: (tmp_path / m["file"]).read_text() for m in report.write_charts(hist, tmp_path)}
-
-    def colours(svg):
-        return re.findall(r"\.color-(\d+) a:visited\{stroke:(#[0-9A-Fa-f]{6})", svg)
-
-    both, alone = svgs["Latency over commits: (1,8,512,64)"], svgs["Latency over commits: (4,16,2048,128)"]
-    math_colour = report.variant_color("sdpa_math")
-    assert colours(both) == [("0", report.variant_color("wmma_fused")), ("1", math_colour)]
-    assert colours(alone) == [("0", math_colour)]  # first series here, same colour
-    assert math_colour != report.variant_color("wmma_fused")
-    assert "serie-1{stroke-width:2;stroke-dasharray:8,4}" in both and "serie-0{stroke-width:2" not in both
-
-
-def chromium(*args):
-    proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                           "--enable-logging=stderr", "--v=0", f"--user-data-dir={_profile()}", *args],
-                          capture_output=True, text=True, timeout=120)
-    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
-    return proc.stdout, console
-
-
-@functools.cache
-def _profile():
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="fcbench-chromium-")
-
-
-@needs_chromium
-def test_pages_render_in_chromium_from_the_file_system(site, tmp_path):
-    dom, console = chromium("--dump-dom", f"file://{site}/index.html")
-    images = len(re.findall(r"<img ", (site / "index.html").read_text()))
-    assert f"charts rendered: {images}/{images}" in dom
-    assert not [line for line in console if "Uncaught" in line or "Failed to load" in line or ":ERROR:" in line]
-    chromium("--window-size=1280,1600", f"--screenshot={tmp_path / 'page.png'}", f"file://{site}/index.html")
-    assert (tmp_path / "page.png").stat().st_size > 20_000  # a rendered page, not a blank one
-
-
 def test_asv_site_loads_nothing_from_the_network(site):
     for page in (site / "asv").glob("*.html"):
         assets = re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", page.read_text())
@@ -166,16 +193,78 @@ def test_asv_site_loads_nothing_from_the_network(site):
         assert all((site / "asv" / a).exists() for a in assets), page.name
 
 
+# ---- in Chromium -------------------------------------------------------------------------------
+
+READY = "document.readyState === 'complete' && (!document.getElementById('page') || document.body.dataset.ready === '1')"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium(CHROMIUM, width=1400, height=1000) as b:
+        yield b
+
+
 @needs_chromium
-def test_asv_site_renders_offline_when_served(site):
+def test_every_page_loads_from_the_file_system_with_no_console_errors(site, browser):
+    pages = [site / "index.html", *sorted(site.glob("ci-*/*.html"))]
+    for page in pages:
+        browser.errors.clear()
+        browser.goto(page.as_uri(), ready=READY)
+        assert browser.errors == [], page
+        if page.name != "index.html" or page.parent != site:
+            assert browser.eval("FC.charts.length") > 0, page  # the charts drew
+    assert browser.eval("document.querySelectorAll('#tip').length") <= 1
+
+
+@needs_chromium
+def test_hovering_a_chart_point_shows_its_commit(site, browser):
+    browser.goto((site / "ci-cpu" / "variant-sdpa_math.html").as_uri(), ready=READY)
+    x, y = browser.eval("""(() => { const u = FC.charts[0]; u.root.scrollIntoView();
+        const r = u.over.getBoundingClientRect();
+        return [r.left + u.valToPos(1, 'x'), r.top + u.valToPos(u.data[3][1], 'y')]; })()""")
+    browser.mouse("mouseMoved", x, y)
+    browser.wait_for("!document.getElementById('tip').hidden")
+    text = browser.eval("document.getElementById('tip').innerText")
+    assert "docs: a README newline" in text and "fcbench-ci" in text and "sdpa_math" in text
+    browser.click(x, y)  # pinned: its commit link can be followed
+    assert browser.eval("document.querySelector('#tip.pinned a').href").startswith("https://example.invalid/commit/")
+    assert browser.errors == []
+
+
+@needs_chromium
+def test_front_page_sorts_filters_and_clicks_through_to_a_variant_page(site, browser):
+    browser.goto((site / "ci-cpu" / "index.html").as_uri() + "#back=1", ready=READY)
+    assert browser.eval("document.getElementById('baseline-said').innerText").startswith("commit 1 of 2")
+    browser.eval("const f = document.getElementById('filter'); f.value = 'wmma'; f.dispatchEvent(new Event('input'))")
+    rows = browser.eval("[...document.querySelectorAll('#kernels tbody tr')].map(r => r.dataset.key)")
+    assert rows and all(r.startswith("wmma_qk ") for r in rows)
+    browser.eval("const g = document.getElementById('filter'); g.value = ''; g.dispatchEvent(new Event('input'))")
+    browser.eval("document.querySelector('#kernels th[data-col=\"2\"]').click()")  # latest us, ascending
+    latest = browser.eval("[...document.querySelectorAll('#kernels tbody tr')].map(r => r.children[2].innerText)")
+    numbers = [float(v) for v in latest if v != "-"]
+    assert numbers == sorted(numbers) and latest[-1] == "-"  # unmeasured last
+    x, y = browser.eval("""(() => { const a = [...document.querySelectorAll('a.variant-link')]
+        .find(a => a.textContent === 'sdpa_math'); a.scrollIntoView();
+        const r = a.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()""")
+    browser.click(x, y)
+    browser.wait_for("location.pathname.endsWith('variant-sdpa_math.html') && document.body.dataset.ready === '1'")
+    assert browser.eval("location.hash") == "#back=1"  # the baseline goes with the reader
+    assert browser.eval("document.querySelector('h1').innerText") == "sdpa_math on ci-cpu"
+    assert browser.errors == []
+
+
+@needs_chromium
+def test_asv_site_renders_offline_when_served(site, browser):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        dom, console = chromium("--virtual-time-budget=5000", "--dump-dom",
-                                f"http://127.0.0.1:{server.server_address[1]}/asv/index.html")
+        browser.errors.clear()
+        browser.goto(f"http://127.0.0.1:{server.server_address[1]}/asv/index.html",
+                     ready="document.body.innerText.includes('time_attention')")
+        dom = browser.eval("document.body.innerText")
     finally:
         server.shutdown()
     # asv's page fills its benchmark list from the JSON; its failure page says "Failed to load".
-    assert "time_attention" in dom and "Failed to load" not in dom
-    assert not [line for line in console if "Uncaught" in line]
+    assert "Failed to load" not in dom
+    assert not [e for e in browser.errors if e.startswith("uncaught")]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fcbench import config, gate, history, report, store
+from fcbench import config, gate, history, report, report_pages, store
 from fcbench.cli import main
 
 SHAPE, OTHER_SHAPE = "1,2,32,64", "1,2,16,64"
@@ -216,7 +216,7 @@ def test_damaged_results_are_named_by_gate_and_report(repo, head, second, tmp_pa
         gate.load(results, MACHINE, head)
     code, text = gate.run(head, second, results_dir=results, machine=MACHINE, cfg=config.GateConfig())
     assert code == gate.EXIT_CANNOT_RUN and "damaged result file(s)" in text and str(path) in text
-    index = report.build(results, tmp_path / "site", repo=repo, threshold=0.03)
+    index = report.build(results, tmp_path / "site", repo=repo, cfg=config.GateConfig())
     page = index.read_text()
     assert "Damaged result files (1)" in page and str(path) in page and second[:8] in page
     assert f"skipping damaged result file {path}" in capsys.readouterr().err
@@ -250,9 +250,9 @@ def test_report_gate_json_errors_name_the_file(repo, tmp_path, capsys):
 
 
 def test_machine_slugs_are_unique():
-    assert report._machine_slug("gpu-two") == "gpu-two"
-    assert report._machine_slug("gpu two") != report._machine_slug("gpu-two")
-    assert report._machine_slug("gpu two").startswith("gpu-two-")
+    assert report_pages.machine_slug("gpu-two") == "gpu-two"
+    assert report_pages.machine_slug("gpu two") != report_pages.machine_slug("gpu-two")
+    assert report_pages.machine_slug("gpu two").startswith("gpu-two-")
     with pytest.raises(ValueError, match="not a machine name"):
         store.validate_machine("..")
 

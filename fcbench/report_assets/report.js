@@ -1,0 +1,433 @@
+// fcbench report pages: the front page (FC.frontPage) and a variant's page (FC.variantPage) of
+// one machine, drawn from window.FCBENCH_DATA (data.js beside the page, written by
+// fcbench/report_data.py's payload). Charts are uPlot (vendored in assets/uplot/). Nothing is
+// fetched: data.js is a plain <script>, so the pages work from file:// as from a web server.
+"use strict";
+
+const FC = (() => {
+  const D = () => window.FCBENCH_DATA;
+  const charts = [];  // every uPlot on the page, for tests and resizing
+  const FAILING = new Set(["FAIL-CORRECTNESS", "CRASHED", "HUNG", "MISSING", "FAIL-SANITIZER", "FAIL-RESOURCES",
+                           "FAIL-LATENCY"]);
+
+  // ---- small helpers ------------------------------------------------------------------------
+  const el = (tag, attrs = {}, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (v !== undefined && v !== null) e.setAttribute(k, v);
+    }
+    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) e.append(c.nodeType ? c : String(c));
+    return e;
+  };
+  const fmt = v => v === null || v === undefined ? "-" : Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+  const tick = v => v === null || v === undefined ? "" : Math.abs(v) >= 1000 ? v.toFixed(0) : String(+v.toPrecision(4));
+  const ratioText = r => r === null || r === undefined || !isFinite(r) ? "-" : "x" + r.toFixed(3);
+  const day = ms => new Date(ms).toISOString().slice(0, 10);
+  const short = sha => sha.slice(0, 8);
+  const verdictClass = v => !v ? "v-none" : FAILING.has(v) ? "v-fail" : "v-" + v.toLowerCase();
+  const variantPage = name => `variant-${name}.html`;
+  const badge = v => el("span", {class: "verdict " + verdictClass(v)}, v || "-");
+  const rowKey = r => `${r.variant} ${r.shape}`;
+  const lastValue = xs => { for (let i = xs.length - 1; i >= 0; i--) if (xs[i] !== null) return i; return -1; };
+
+  function commitLink(i, text) {
+    const c = D().commits[i];
+    const label = text || short(c.sha);
+    return c.url ? el("a", {href: c.url, class: "sha"}, label) : el("code", {class: "sha"}, label);
+  }
+
+  // ---- the baseline the reader picks: N commits back, a tag, a date or a commit --------------
+  // Kept in the URL's hash (#back=10, #tag=v1, #date=2026-11-20, #commit=abcd1234), so a link
+  // from the front page to a variant page keeps it.
+  function baselineFromHash() {
+    const n = D().commits.length;
+    const m = location.hash.match(/^#(back|tag|date|commit)=(.+)$/);
+    const fallback = {mode: "back", value: String(n - 1 - D().default_baseline), index: D().default_baseline};
+    if (!m) return fallback;
+    const [, mode, raw] = m, value = decodeURIComponent(raw);
+    let index = -1;
+    if (mode === "back") index = n - 1 - Math.max(0, Math.min(n - 1, parseInt(value, 10) || 0));
+    if (mode === "tag") index = D().commits.findIndex(c => c.tags.includes(value));
+    if (mode === "commit") index = D().commits.findIndex(c => c.sha.startsWith(value));
+    if (mode === "date") {  // the last commit of that day or before it; the oldest if none
+      const end = Date.parse(value + "T23:59:59Z");
+      index = Math.max(0, D().commits.reduce((best, c, i) => c.date <= end ? i : best, -1));
+    }
+    return index < 0 ? fallback : {mode, value, index};
+  }
+
+  function baselinePicker(onChange) {
+    const commits = D().commits, n = commits.length;
+    const tags = commits.flatMap((c, i) => c.tags.map(t => [t, i]));
+    const state = baselineFromHash();
+    const inputs = {
+      back: el("input", {type: "number", min: 0, max: n - 1, value: state.mode === "back" ? state.value : 10}),
+      tag: el("select", {}, tags.length ? tags.map(([t]) => el("option", {value: t}, t)) : el("option", {value: ""}, "(no tags)")),
+      date: el("input", {type: "date", value: state.mode === "date" ? state.value : day(commits[state.index].date)}),
+      commit: el("select", {}, commits.map((c, i) => el("option", {value: short(c.sha)},
+        `${i + 1}. ${short(c.sha)} ${day(c.date)} ${c.subject}`.slice(0, 90)))),
+    };
+    if (state.mode === "tag") inputs.tag.value = state.value;
+    inputs.commit.value = short(commits[state.index].sha);
+    const mode = el("select", {id: "baseline-mode"}, Object.keys(inputs).map(m => el("option", {value: m},
+      {back: "commits back", tag: "tag", date: "date", commit: "commit"}[m])));
+    mode.value = state.mode;
+    const said = el("span", {id: "baseline-said"});
+    const apply = () => {
+      for (const [m, input] of Object.entries(inputs)) input.hidden = m !== mode.value;
+      const value = inputs[mode.value].value;
+      if (value !== "") history.replaceState(null, "", `#${mode.value}=${encodeURIComponent(value)}`);
+      const b = baselineFromHash(), c = commits[b.index];
+      said.replaceChildren(`commit ${b.index + 1} of ${n}: `, commitLink(b.index), ` ${day(c.date)} ${c.subject}`);
+      for (const a of document.querySelectorAll("a.keeps-baseline")) a.hash = location.hash;
+      onChange(b.index);
+    };
+    mode.addEventListener("change", apply);
+    for (const input of Object.values(inputs)) input.addEventListener("change", apply);
+    const box = el("p", {class: "baseline"}, "Baseline: ", mode, " ", Object.values(inputs), " ", said);
+    setTimeout(apply);
+    return box;
+  }
+
+  // ---- the tooltip: the commit as people know it; click pins it so its links can be followed --
+  const tip = () => document.getElementById("tip") || document.body.appendChild(el("div", {id: "tip", hidden: ""}));
+  let pinned = null;
+
+  function commitCard(i, lines) {
+    const c = D().commits[i];
+    const links = [c.url && el("a", {href: c.url}, "commit"), c.pr_url && el("a", {href: c.pr_url}, "PR")].filter(Boolean);
+    return [el("div", {class: "tip-head"}, `${i + 1}. `, el("code", {}, short(c.sha)), ` ${day(c.date)}`,
+               c.tags.length ? ` [${c.tags.join(", ")}]` : ""),
+            el("div", {class: "tip-subject"}, c.subject || "(subject unknown: commit not in this repository)"),
+            c.author ? el("div", {class: "tip-author"}, c.author) : null,
+            el("table", {}, lines.map(([color, label, value]) => el("tr", {},
+              el("td", {}, el("span", {class: "swatch", style: `background:${color}`})), el("td", {}, label),
+              el("td", {class: "num"}, value)))),
+            links.length ? el("div", {class: "tip-links"}, links.flatMap((a, k) => k ? [" | ", a] : [a])) : null];
+  }
+
+  function showTip(u, i, lines, pin) {
+    const t = tip();
+    if (pinned && !pin) return;
+    t.replaceChildren(...commitCard(i, lines).filter(Boolean));
+    t.hidden = false;
+    t.classList.toggle("pinned", !!pin);
+    const r = u.over.getBoundingClientRect();
+    const x = r.left + window.scrollX + u.cursor.left, y = r.top + window.scrollY + u.cursor.top;
+    t.style.left = `${Math.min(x + 14, window.scrollX + document.documentElement.clientWidth - t.offsetWidth - 8)}px`;
+    t.style.top = `${y + 14}px`;
+  }
+
+  document.addEventListener("click", e => {
+    if (pinned && !tip().contains(e.target) && !pinned.over.contains(e.target)) {
+      pinned = null;
+      tip().hidden = true;
+    }
+  });
+
+  // ---- charts -------------------------------------------------------------------------------
+  // spec: {title, yLabel, log, series: [{label, values, color, dash, band: [lo, hi]}], markers:
+  // [{label, color, at: [index], on: series index}], oneLine}: x is the commit's index (commit
+  // order), labelled with its date.
+  function chart(parent, spec) {
+    const commits = D().commits, xs = commits.map((_, i) => i);
+    const data = [xs], series = [{label: "commit"}], bands = [];
+    const shown = [];  // [data column, label, color] for the tooltip
+    for (const s of spec.series) {
+      if (s.band) {
+        data.push(s.band[1], s.band[0]);
+        series.push({label: `${s.label} 75th`, stroke: "transparent", points: {show: false}},
+                    {label: `${s.label} 25th`, stroke: "transparent", points: {show: false}});
+        bands.push({series: [data.length - 2, data.length - 1], fill: s.color + "33"});
+      }
+      data.push(s.values);
+      series.push({label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false,
+                   points: {show: commits.length <= 60, size: 5}});
+      shown.push([data.length - 1, s.label, s.color, s.band ? data.length - 3 : null]);
+    }
+    for (const m of spec.markers || []) {
+      const base = data[shown[m.on || 0][0]], at = new Set(m.at);
+      data.push(base.map((v, i) => at.has(i) ? v : null));
+      series.push({label: m.label, stroke: m.color, fill: m.color, paths: () => null,
+                   points: {show: true, size: 13, width: 2, stroke: m.color, fill: m.color + "88"}});
+    }
+    if (spec.oneLine) {
+      data.push(xs.map(() => 1));
+      series.push({label: spec.oneLine, stroke: "#999", width: 1, dash: [4, 4], points: {show: false}});
+    }
+    const figure = parent.appendChild(el("figure", {class: "chart"}, el("figcaption", {}, spec.title)));
+    const width = Math.max(320, Math.min(figure.clientWidth || 560, 1200) - 4);
+    const opts = {
+      width, height: spec.height || 260, series, bands,
+      legend: {show: true, live: false},
+      // Half a commit of room at each end: the first and last points are not on the frame, and a
+      // person (or a test) can hover them.
+      scales: {x: {time: false, range: (u, lo, hi) => [lo - 0.5, hi + 0.5]}, y: spec.log ? {distr: 3, log: 10} : {}},
+      // x: the commit's number in commit order over its date (two lines).
+      axes: [{incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], space: 60, size: 44,
+              values: (u, splits) => splits.map(i => commits[i] ? `${i + 1}\n${day(commits[i].date).slice(5)}` : "")},
+             {label: spec.yLabel, size: 64, values: (u, splits) => splits.map(tick)}],
+      cursor: {points: {size: 8}},
+      hooks: {setCursor: [u => {
+        const i = u.cursor.idx;
+        if (i === null || i === undefined) { if (!pinned) tip().hidden = true; return; }
+        showTip(u, i, tipLines(u, i), false);
+      }]},
+    };
+    const tipLines = (u, i) => shown.map(([col, label, color, band]) => {
+      let text = fmt(data[col][i]);
+      if (band !== null && data[band][i] !== null) text += ` (IQR ${fmt(data[band + 1][i])}-${fmt(data[band][i])})`;
+      return [color, label, text];
+    }).concat((spec.markers || []).filter(m => m.at.includes(i)).map(m => [m.color, m.label, m.says ? m.says(i) : ""]));
+    const u = new uPlot(opts, data, figure);
+    // The IQR band's edges are series of their own to uPlot; the legend names the band's series once.
+    for (const item of u.root.querySelectorAll(".u-legend .u-series"))
+      if (/ (25|75)th$/.test(item.textContent.trim())) item.style.display = "none";
+    u.over.addEventListener("click", () => {
+      const i = u.cursor.idx;
+      if (i === null || i === undefined) return;
+      pinned = null;
+      showTip(u, i, tipLines(u, i), true);
+      pinned = u;
+    });
+    u.over.addEventListener("mouseleave", () => { if (!pinned) tip().hidden = true; });
+    figure.dataset.chart = charts.length;
+    charts.push(u);
+    return u;
+  }
+
+  const hasValues = xs => xs && xs.some(v => v !== null);
+  const variantInfo = name => D().variants.find(v => v.name === name);
+  const dash = name => variantInfo(name).kernel ? undefined : [8, 4];
+
+  function header(title, ...extra) {
+    const d = D(), n = d.commits.length;
+    const info = Object.entries(d.info).map(([k, v]) => `${k} ${v}`).join(", ");
+    document.title = title;
+    return el("header", {},
+      el("h1", {}, title),
+      el("p", {}, `${info}. ${n} commit(s) in commit order, ${day(d.commits[0].date)} to ${day(d.commits[n - 1].date)}; `
+        + `latency is the median ${d.clock} per call.`, ...extra));
+  }
+
+  function sparkline(values, baseline) {
+    const w = 160, h = 28, pts = values.map((v, i) => [i, v]).filter(([, v]) => v !== null);
+    if (pts.length < 2) return el("span", {}, "");
+    const vs = pts.map(p => p[1]), lo = Math.min(...vs), hi = Math.max(...vs), span = hi - lo || 1;
+    const X = i => (i / Math.max(1, values.length - 1)) * (w - 4) + 2, Y = v => h - 3 - ((v - lo) / span) * (h - 6);
+    const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", w); svg.setAttribute("height", h); svg.setAttribute("class", "spark");
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", pts.map(([i, v]) => `${X(i).toFixed(1)},${Y(v).toFixed(1)}`).join(" "));
+    svg.append(line);
+    if (values[baseline] !== null && values[baseline] !== undefined) {
+      const dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", X(baseline)); dot.setAttribute("cy", Y(values[baseline])); dot.setAttribute("r", 2.5);
+      svg.append(dot);
+    }
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${fmt(lo)} to ${fmt(hi)} us over ${values.length} commits; the dot is the baseline`;
+    svg.append(title);
+    return svg;
+  }
+
+  // ---- the front page -----------------------------------------------------------------------
+  function frontPage(root) {
+    const d = D(), n = d.commits.length, last = n - 1;
+    const cfg = d.gate_config;
+    root.append(header(`fcbench: ${d.machine}`, " ", el("a", {href: "../index.html"}, "all machines"), " | ",
+                       el("a", {href: "../asv/index.html"}, "asv's site")));
+    root.append(el("nav", {class: "variants"}, "Variant pages: ", d.variants.flatMap((v, k) =>
+      [k ? " " : "", el("a", {href: variantPage(v.name), class: "keeps-baseline"}, v.name)])));
+    const table = el("table", {id: "kernels", class: "sortable"});
+    const filter = el("input", {id: "filter", type: "search", placeholder: "filter: variant, shape or verdict"});
+    const kernelsOnly = el("input", {id: "kernels-only", type: "checkbox"});
+    const changedOnly = el("input", {id: "changed-only", type: "checkbox"});
+    let baseline = d.default_baseline;
+    root.append(baselinePicker(b => { baseline = b; renderRows(); }));
+    root.append(el("p", {class: "controls"}, filter, " ", el("label", {}, kernelsOnly, " FlashCore kernels only"), " ",
+                   el("label", {}, changedOnly, " not SAME only")));
+    const overrides = Object.entries(cfg.overrides).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(", ");
+    root.append(el("p", {class: "legend"}, "Verdicts are fcbench gate's, on the recorded samples: FAIL-LATENCY is "
+      + `over the budget (${(cfg.latency_budget * 100).toFixed(0)}%${overrides ? "; " + overrides : ""}) and significant `
+      + `(Mann-Whitney p < ${cfg.significance}); SDPA peers are shown, never gated. `,
+      ["FAIL-LATENCY", "NOISY", "SLOWER", "SAME", "FASTER", "NEW"].map(v => [badge(v), " "])));
+    const cols = [["variant", "text"], ["shape", "text"], ["latest us", "num"], ["vs previous", "num"],
+                  ["verdict", "text"], ["vs baseline", "num"], ["verdict ", "text"], ["x fastest SDPA", "num"],
+                  ["latency over commits", null]];
+    const head = el("tr", {}, cols.map(([label, kind], c) => el("th", kind ? {"data-sort": kind, "data-col": c,
+      onclick: () => sortBy(c, kind)} : {}, label)));
+    const body = el("tbody");
+    table.append(el("thead", {}, head), body);
+    root.append(table);
+    let sortState = null;
+    function sortBy(c, kind) {
+      sortState = {c, kind, dir: sortState && sortState.c === c ? -sortState.dir : 1};
+      renderRows();
+    }
+    function renderRows() {
+      const q = filter.value.trim().toLowerCase();
+      const rows = d.rows.map(r => {
+        const lat = r.metrics.latency || [], i = lastValue(lat);
+        const latest = lat[last], prev = lat[last - 1], base = lat[baseline];
+        const peer = r.peer_ratio[last];
+        const vsBase = baseline === last ? null : r.from_baseline[baseline];
+        const vsPrev = r.previous[last];
+        const cells = [r.variant, r.shape, latest ?? null,
+                       latest !== null && prev !== null && prev !== undefined ? latest / prev : null, vsPrev,
+                       latest !== null && base !== null && base !== undefined ? latest / base : null, vsBase,
+                       peer ?? null];
+        return {r, cells, i};
+      }).filter(({r, cells}) =>
+        (!kernelsOnly.checked || variantInfo(r.variant).kernel)
+        && (!changedOnly.checked || [cells[4], cells[6]].some(v => v && v !== "SAME"))
+        && (!q || [r.variant, r.shape, cells[4] || "", cells[6] || ""].join(" ").toLowerCase().includes(q)));
+      if (sortState) {
+        const {c, kind, dir} = sortState;
+        rows.sort((a, b) => {
+          const x = a.cells[c], y = b.cells[c];
+          if (x === null || x === undefined) return 1;
+          if (y === null || y === undefined) return -1;
+          return dir * (kind === "num" ? x - y : String(x).localeCompare(String(y)));
+        });
+      }
+      body.replaceChildren(...rows.map(({r, cells}) => {
+        const q25 = r.q25[last], q75 = r.q75[last];
+        return el("tr", {"data-key": rowKey(r), class: verdictClass(cells[6] || cells[4])},
+          el("td", {}, el("a", {href: variantPage(r.variant) + location.hash, class: "keeps-baseline variant-link"},
+                          r.variant)),
+          el("td", {}, r.shape),
+          el("td", {class: "num", title: q25 !== null ? `IQR ${fmt(q25)}-${fmt(q75)}` : ""}, fmt(cells[2])),
+          el("td", {class: "num"}, ratioText(cells[3])), el("td", {}, badge(cells[4])),
+          el("td", {class: "num"}, ratioText(cells[5])), el("td", {}, badge(cells[6])),
+          el("td", {class: "num", title: `fastest peer here: ${d.fastest_peer[r.shape][last] || "-"}`}, ratioText(cells[7])),
+          el("td", {}, sparkline(r.metrics.latency || [], baseline)));
+      }));
+      for (const th of head.children) th.classList.toggle("sorted", !!sortState && +th.dataset.col === sortState.c);
+      root.dataset.rows = rows.length;
+    }
+    filter.addEventListener("input", renderRows);
+    kernelsOnly.addEventListener("change", renderRows);
+    changedOnly.addEventListener("change", renderRows);
+    renderRows();
+
+    root.append(regressionSection(() => true));
+    root.append(el("h2", {}, "Each variant relative to the fastest SDPA peer on the same commit"));
+    root.append(el("p", {}, "A driver, clock or torch change moves the peers too; the ratio shows what the kernel did. "
+                            + "Hover for the commit, click to pin it (its links), drag to zoom, double-click to reset."));
+    const grid = root.appendChild(el("div", {class: "grid"}));
+    for (const shape of d.shapes) {
+      const rows = d.rows.filter(r => r.shape === shape && hasValues(r.peer_ratio));
+      if (!rows.length) continue;
+      chart(grid, {title: `${shape}: latency / fastest SDPA peer (log)`, yLabel: "x fastest peer", log: true,
+                   series: rows.map(r => ({label: r.variant, values: r.peer_ratio, color: variantInfo(r.variant).color,
+                                           dash: dash(r.variant)}))});
+    }
+    document.body.dataset.ready = "1";
+  }
+
+  // What asv's step detection and the gate say, and where they disagree, why.
+  function regressionSection(keep) {
+    const d = D(), box = el("section", {id: "regressions"}, el("h2", {}, "Regressions"));
+    const rowsOf = (head, rows) => el("table", {}, el("tr", {}, head.map(h => el("th", {}, h))), rows);
+    const steps = d.steps.filter(keep);
+    box.append(el("h3", {}, `asv's step detection on latency (threshold ${(d.gate_config.latency_budget * 100).toFixed(0)}%)`));
+    box.append(steps.length ? rowsOf(["variant", "shape", "starts at", "change"], steps.map(s => el("tr", {},
+      el("td", {}, s.variant), el("td", {}, s.shape), el("td", {}, commitLink(s.before), " \u2192 ", commitLink(s.after)),
+      el("td", {class: "num"}, ratioText(s.ratio)))))
+      : el("p", {}, "No step found: asv reports an upward step only where it lasts at least 2 commits and is still "
+                    + "there at the latest commit (see below for what the gate saw)."));
+    const gateRows = d.gate_rows.filter(keep);
+    box.append(el("h3", {}, `Gate verdicts from ${d.gate_files.length} \`fcbench gate --json\` file(s)`));
+    box.append(gateRows.length ? rowsOf(["base \u2192 head", "variant", "shape", "verdict", "change"], gateRows.map(g => el("tr", {},
+      el("td", {}, el("code", {}, short(g.base)), " \u2192 ", g.index !== null ? commitLink(g.index) : el("code", {}, short(g.head))),
+      el("td", {}, g.variant), el("td", {}, g.shape), el("td", {}, badge(g.verdict)),
+      el("td", {class: "num"}, g.ratio ? ratioText(g.ratio) : g.note))))
+      : el("p", {}, d.gate_files.length ? "no failing verdicts" : "none given (fcbench report --gate-json FILE)"));
+    const why = d.explanations.filter(keep);
+    box.append(el("h3", {}, "Where step detection and the gate disagree"));
+    box.append(why.length ? rowsOf(["variant", "shape", "commit", "asv step detection", "gate", "why"], why.map(e => el("tr", {},
+      el("td", {}, e.variant), el("td", {}, e.shape), el("td", {}, e.index !== null ? commitLink(e.index) : "-"),
+      el("td", {}, e.step), el("td", {}, badge(e.gate.split(" ")[0]), e.gate.includes(" ") ? " (gate JSON)" : ""),
+      el("td", {class: "why"}, e.why))))
+      : el("p", {}, "They agree: every step asv reports is a FAIL-LATENCY of that commit against the one before, and back."));
+    return box;
+  }
+
+  // ---- a variant's page ---------------------------------------------------------------------
+  function variantPage_(root, name) {
+    const d = D(), v = variantInfo(name), rows = d.rows.filter(r => r.variant === name);
+    root.append(header(`${name} on ${d.machine}`, " ",
+      el("a", {href: "index.html", class: "keeps-baseline", id: "front-page"}, "front page"), " | other variants: ",
+      d.variants.filter(o => o.name !== name).flatMap((o, k) =>
+        [k ? " " : "", el("a", {href: variantPage(o.name), class: "keeps-baseline"}, o.name)])));
+    const content = el("div");
+    root.append(baselinePicker(b => render(b)), content);
+    const clock = d.clock;
+    function markers(r) {
+      const key = rowKey(r), ms = [];
+      const steps = d.steps.filter(s => rowKey(s) === key).map(s => s.after);
+      if (steps.length) ms.push({label: "asv step", color: "#F28E2B", at: steps,
+                                 says: i => ratioText(d.steps.find(s => rowKey(s) === key && s.after === i).ratio)});
+      const fails = r.previous.map((x, i) => x === "FAIL-LATENCY" ? i : -1).filter(i => i >= 0);
+      if (fails.length) ms.push({label: "gate: FAIL-LATENCY vs previous", color: "#222222", at: fails,
+                                 says: () => "this commit vs the one before"});
+      const files = d.gate_rows.filter(g => rowKey(g) === key && g.index !== null);
+      if (files.length) ms.push({label: "gate JSON", color: "#6f3fa0", at: files.map(g => g.index),
+                                 says: i => files.filter(g => g.index === i).map(g => `${g.verdict} vs ${short(g.base)}`).join(", ")});
+      return ms;
+    }
+    function render(baseline) {
+      charts.splice(0).forEach(u => u.destroy());
+      content.replaceChildren();
+      for (const r of rows) {
+        const lat = r.metrics.latency || [];
+        const sec = content.appendChild(el("section", {class: "shape"}, el("h2", {}, `${name} ${r.shape}`)));
+        const grid = sec.appendChild(el("div", {class: "grid"}));
+        if (hasValues(lat)) {
+          chart(grid, {title: `Latency, median and IQR (${clock}, us)`, yLabel: "us",
+                       series: [{label: name, values: lat, color: v.color, band: [r.q25, r.q75]}], markers: markers(r)});
+          const b = lat[baseline];
+          if (b) {
+            const rel = xs => xs.map(x => x === null ? null : x / b);
+            chart(grid, {title: `Latency relative to the baseline (commit ${baseline + 1}, ${short(d.commits[baseline].sha)})`,
+                         yLabel: "x baseline", oneLine: "baseline",
+                         series: [{label: name, values: rel(lat), color: v.color, band: [rel(r.q25), rel(r.q75)]}],
+                         markers: markers(r)});
+          }
+        }
+        if (hasValues(r.peer_ratio))
+          chart(grid, {title: "Latency / fastest SDPA peer on the same commit", yLabel: "x fastest peer",
+                       series: [{label: name, values: r.peer_ratio, color: v.color}]});
+        for (const [metric, title, unit, line] of [["tflops", "Throughput", "TFLOP/s"],
+                                                   ["error_over_bound", "Error / bound (over 1 fails)", "error / bound", "bound"],
+                                                   ["max_abs_error", "Max abs error vs the reference", "max |out - ref|"]])
+          if (hasValues(r.metrics[metric]))
+            chart(grid, {title, yLabel: unit, oneLine: line, series: [{label: name, values: r.metrics[metric], color: v.color}]});
+        if (!grid.children.length) sec.append(el("p", {}, "nothing measured at this shape on this machine"));
+      }
+      // Resources depend on the head dim only: one series per head dim.
+      const byDim = new Map();
+      for (const r of rows) {
+        const dim = r.shape.replace(/[()]/g, "").split(",")[3];
+        if (!byDim.has(dim)) byDim.set(dim, r);
+      }
+      const res = content.appendChild(el("section", {class: "shape"}, el("h2", {}, `${name}: resources (from ptxas)`)));
+      const grid = res.appendChild(el("div", {class: "grid"}));
+      const dimColors = ["#4E79A7", "#E15759", "#59A14F", "#B07AA1"];
+      for (const [metric, title, unit] of [["registers", "Registers", "per thread"], ["smem_bytes", "Shared memory", "bytes per block"],
+                                           ["spill_bytes", "Register spills", "bytes"], ["stack_bytes", "Stack frame", "bytes"]]) {
+        const series = [...byDim].filter(([, r]) => hasValues(r.metrics[metric]))
+          .map(([dim, r], k) => ({label: `D=${dim}`, values: r.metrics[metric], color: dimColors[k % 4]}));
+        if (series.length) chart(grid, {title, yLabel: unit, series});
+      }
+      if (!grid.children.length) res.append(el("p", {}, "no resource counts (an SDPA peer, or not recorded)"));
+      content.append(regressionSection(x => x.variant === name));
+      document.body.dataset.ready = "1";
+    }
+  }
+
+  return {frontPage, variantPage: variantPage_, charts};
+})();

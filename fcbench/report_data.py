@@ -1,0 +1,369 @@
+"""What the report shows, as data: one machine's history read from its asv results, the commits
+as people know them (from git), and the judgements drawn from it with the gate's own rules.
+
+- Every metric per (variant, shape) and commit, in commit order (asv's stored commit date).
+- Latency as a ratio to the fastest SDPA peer on the same commit: a driver, clock or torch
+  change moves the peers too, so the ratio shows what the kernel itself did.
+- Verdicts by fcbench.gate.evaluate (budgets and overrides from [tool.fcbench.gate], the same
+  significance test, the same names): each commit against the one before it, and the latest
+  commit against every earlier one, so a page can colour its table for whichever baseline the
+  reader picks without a second implementation of the gate in JavaScript.
+- asv's step detection on the latency medians, and where it and the gate disagree, why.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import gate, registry
+from .config import GateConfig
+from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark, read_failures
+
+# Metric -> (title, unit) in page order: what a variant page charts.
+METRICS = {
+    "latency": ("Latency", "us per call"),
+    "tflops": ("Throughput", "TFLOP/s"),
+    "error_over_bound": ("Error / bound (over 1 fails)", "max |out - ref| / bound"),
+    "max_abs_error": ("Max abs error", "max |out - ref|"),
+    "registers": ("Registers", "per thread (largest kernel)"),
+    "smem_bytes": ("Shared memory", "bytes per block"),
+    "spill_bytes": ("Register spills", "bytes (stores + loads)"),
+    "stack_bytes": ("Stack frame", "bytes (local memory)"),
+}
+RESOURCE_METRICS = ("registers", "smem_bytes", "spill_bytes", "stack_bytes")  # depend on the head dim only
+
+
+@dataclass
+class Commit:
+    sha: str
+    date_ms: int  # asv's: the commit's date when it was recorded
+    subject: str = ""
+    author: str = ""
+    tags: tuple[str, ...] = ()
+    position: int = 0  # in git's topological order (parents first), where git knows the commit
+
+    @property
+    def pr(self) -> int | None:
+        """The pull request a merge names ("Merge pull request #12", "... (#12)"), if any."""
+        m = re.search(r"^Merge pull request #(\d+)|\(#(\d+)\)$", self.subject)
+        return int(m.group(1) or m.group(2)) if m else None
+
+
+@dataclass
+class Point:
+    value: float | None
+    q25: float | None = None
+    q75: float | None = None
+
+
+@dataclass
+class History:
+    """One machine's history, oldest commit first."""
+
+    machine: str
+    commits: list[Commit] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+    series: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))  # metric -> key -> [Point]
+    entries: list[dict] = field(default_factory=list)  # per commit: gate.entries (samples for the gate's test)
+    failures: list[dict] = field(default_factory=list)  # per commit: history.read_failures
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        """(variant, shape) with any value, in registry order then shape order."""
+        found = {k for metric in self.series.values() for k, pts in metric.items() if any(p.value is not None for p in pts)}
+        return sorted(found, key=lambda k: (variant_position(k[0]), shape_order(k[1])))
+
+
+def variant_position(name: str) -> int:
+    """The variant's place in the registry; a name it doesn't know (an old result) comes last."""
+    names = [v.name for v in registry.VARIANTS]
+    return names.index(name) if name in names else len(names)
+
+
+def shape_order(shape: str) -> list:
+    return [int(x) if x.isdigit() else x for x in shape.strip("()").split(",")]
+
+
+def head_dim(shape: str) -> str:
+    return shape.strip("()").split(",")[3]
+
+
+def machines(results_dir: Path) -> list[str]:
+    return sorted(p.parent.name for p in Path(results_dir).glob("*/machine.json"))
+
+
+def load_history(results_dir: Path, machine: str, repo: Path | None = None) -> History:
+    from asv.results import iter_results_for_machine
+
+    # One result file per commit: fcbench record's, else one that asv's own commands wrote
+    # (`asv run` through the fcbench-layered environment).
+    by_commit: dict = {}
+    for r in iter_results_for_machine(str(results_dir), machine):
+        if r.commit_hash not in by_commit or r.env_name == ENV_NAME:
+            by_commit[r.commit_hash] = r
+    known = commit_info(repo, list(by_commit)) if repo else {}
+    # Commit order: asv's commit date, and where two share a second, git's (parents first).
+    found = sorted(by_commit.values(), key=lambda r: (r.date, known[r.commit_hash].position if r.commit_hash in known
+                                                      else 0))
+    hist = History(machine, [known.get(r.commit_hash) or Commit(r.commit_hash, r.date) for r in found],
+                   found[-1].params if found else {})
+    for i, results in enumerate(found):
+        hist.entries.append(gate.entries(results))
+        hist.failures.append(read_failures(results_dir, machine, results.commit_hash))
+        for metric, name in BENCHMARKS.items():
+            scale = 1e6 if metric == "latency" else 1.0
+            for key, (value, st, _) in read_benchmark(results, name).items():
+                ok = ran(value)
+                points = hist.series[metric][key]
+                points.extend([Point(None)] * (i - len(points)))  # absent at earlier commits
+                points.append(Point(value * scale if ok else None,
+                                    st["q_25"] * scale if ok and st and "q_25" in st else None,
+                                    st["q_75"] * scale if ok and st and "q_75" in st else None))
+    for metric in hist.series.values():
+        for points in metric.values():
+            points.extend([Point(None)] * (len(hist.commits) - len(points)))
+    return hist
+
+
+def commit_info(repo: Path, shas: list[str]) -> dict[str, Commit]:
+    """Subject, author, date, tags and order of each commit the repository has. A
+    results directory copied from elsewhere may name commits this repository lacks: those are
+    left out (the page shows their sha and asv's date)."""
+    fmt = "%H%x1f%ct%x1f%an%x1f%s"
+    log = subprocess.run(["git", "-C", str(repo), "log", "--no-walk=unsorted", "--ignore-missing", "--stdin",
+                          f"--format={fmt}"], input="\n".join(shas), capture_output=True, text=True)
+    refs = subprocess.run(["git", "-C", str(repo), "for-each-ref", "--format=%(objectname) %(*objectname) %(refname:short)",
+                           "refs/tags"], capture_output=True, text=True)
+    order = subprocess.run(["git", "-C", str(repo), "rev-list", "--topo-order", "--reverse", "--ignore-missing",
+                            "--stdin"], input="\n".join(shas), capture_output=True, text=True)
+    if log.returncode != 0 or order.returncode != 0:
+        return {}
+    position = {sha: i for i, sha in enumerate(order.stdout.split())}
+    tags = defaultdict(list)
+    for line in refs.stdout.splitlines() if refs.returncode == 0 else []:
+        *objects, name = line.split(" ")
+        tags[objects[-1] or objects[0]].append(name)  # an annotated tag names the commit it peels to
+    out = {}
+    for line in log.stdout.splitlines():
+        sha, ct, author, subject = line.split("\x1f", 3)
+        out[sha] = Commit(sha, int(ct) * 1000, subject, author, tuple(tags.get(sha, ())), position[sha])
+    return out
+
+
+def fastest_peer(hist: History, shape: str, i: int) -> tuple[str, float] | None:
+    """The fastest SDPA peer at commit i and its latency (us), or None where no peer ran."""
+    peers = [(v, pts[i].value) for (v, s), pts in hist.series["latency"].items()
+             if s == shape and not registry.is_kernel_name(v) and pts[i].value is not None]
+    return min(peers, key=lambda p: p[1]) if peers else None
+
+
+def peer_ratios(hist: History, key) -> list[float | None]:
+    """The variant's latency / the fastest SDPA peer's on the same commit."""
+    out = []
+    for i, p in enumerate(hist.series["latency"][key]):
+        peer = fastest_peer(hist, key[1], i)
+        out.append(p.value / peer[1] if p.value is not None and peer else None)
+    return out
+
+
+def verdicts(hist: History, cfg: GateConfig) -> tuple[dict, dict, dict]:
+    """The gate's rows, by fcbench.gate.evaluate on the recorded samples:
+    previous[key][i]: commit i against commit i-1 (None at the first commit),
+    from_baseline[key][i]: the latest commit against commit i (None at the latest),
+    notes[key][i]: the note of previous[key][i] where it fails (what failed, in words)."""
+    n = len(hist.commits)
+    previous = defaultdict(lambda: [None] * n)
+    from_baseline = defaultdict(lambda: [None] * n)
+    notes = defaultdict(dict)
+    for i in range(1, n):
+        for row in gate.evaluate(hist.entries[i - 1], hist.entries[i], cfg, hist.failures[i]):
+            previous[(row.variant, row.shape)][i] = row.verdict
+            if row.verdict in gate.FAILING and row.note:
+                notes[(row.variant, row.shape)][i] = row.note
+    for i in range(n - 1):
+        for row in gate.evaluate(hist.entries[i], hist.entries[-1], cfg, hist.failures[-1]):
+            from_baseline[(row.variant, row.shape)][i] = row.verdict
+    return previous, from_baseline, notes
+
+
+def steps(hist: History, threshold: float) -> dict:
+    """asv's step detection on each (variant, shape)'s latency medians: key -> (the piecewise
+    constant levels it fitted [(first, last index, level)], the regressions it reports
+    [(before, after index, ratio)])."""
+    from asv.step_detect import detect_regressions, detect_steps
+
+    out = {}
+    for key, points in hist.series["latency"].items():
+        values = [p.value for p in points]
+        if sum(v is not None for v in values) < 2:
+            continue
+        fitted = detect_steps(values)
+        _, _, positions = detect_regressions(fitted, threshold=threshold)
+        out[key] = ([(left, right - 1, level) for left, right, level, _, _ in fitted],
+                    [(before, after, after_value / before_value)
+                     for before, after, before_value, after_value in positions or []])
+    return out
+
+
+def regressions(fitted: dict) -> list[dict]:
+    """The upward latency steps asv's step detection reports (`steps`): where they start, by how much."""
+    found = []
+    for (variant, shape), (_, reported) in sorted(fitted.items()):
+        for before, after, ratio in reported:
+            found.append({"variant": variant, "shape": shape, "before": before, "after": after, "ratio": ratio})
+    return found
+
+
+def gate_events(hist: History, gate_files: list[dict]) -> list[dict]:
+    """The failing rows of `fcbench gate --json` files for this machine, with the head's index
+    in the history (None where the head was never recorded: a pull request's commit)."""
+    index = {c.sha: i for i, c in enumerate(hist.commits)}
+    out = []
+    for g in gate_files:
+        for r in g["rows"]:
+            if r["verdict"] in gate.FAILING:
+                out.append({"variant": r["variant"], "shape": r["shape"], "verdict": r["verdict"], "base": g["base"],
+                            "head": g["head"], "index": index.get(g["head"]), "ratio": r.get("ratio"),
+                            "note": r.get("note") or "", "file": g.get("file", "")})
+    return out
+
+
+def _level_at(levels, i):
+    return next(((first, last, level) for first, last, level in levels if first <= i <= last), None)
+
+
+def _why_no_step(hist: History, levels, i: int, threshold: float) -> str:
+    """Why asv's step detection reports no regression starting at commit i."""
+    seg, before = _level_at(levels, i), _level_at(levels, i - 1)
+    if not seg or not before or seg[0] != i:
+        span = f" {seg[2]:.1f} us across commits {seg[0] + 1}-{seg[1] + 1}" if seg else ""
+        return (f"asv's step detection fitted one level{span}: it reads the medians alone and took this change "
+                "for noise; the gate tests every sample of this commit against the previous one's")
+    if seg[2] <= before[2] * (1 + threshold):
+        return f"this history's medians did not rise at this commit ({before[2]:.1f} -> {seg[2]:.1f} us)"
+    fixed = next((first for first, _, level in levels if first > i and level <= before[2] * (1 + threshold)), None)
+    if fixed is not None:
+        spike = " (a spike shorter than 2 commits, which asv also ignores)" if fixed - i < 2 else ""
+        return (f"fixed at commit {fixed + 1} ({hist.commits[fixed].sha[:8]}){spike}: asv reports only regressions "
+                "still present at the latest commit")
+    return f"the fitted levels differ by less than asv's threshold (max of its error estimate and {threshold:.0%})"
+
+
+def _why_gate_passed(verdict: str | None, key, cfg: GateConfig) -> str:
+    """Why the gate's verdict at a commit where asv reports a step is not FAIL-LATENCY."""
+    budget = cfg.budget(*key)
+    if not registry.is_kernel_name(key[0]):
+        return "SDPA peers are never gated on latency (a PR does not change torch: their steps are the machine's)"
+    if verdict == "NOISY":
+        return f"over the {budget:.0%} budget but not significant (Mann-Whitney p >= {cfg.significance:g})"
+    if verdict in ("SAME", "SLOWER", "FASTER"):
+        return (f"this commit alone moved it less than the {budget:.0%} budget; asv compares fitted levels, so "
+                "changes spread over several commits add up to its step")
+    return f"the gate's verdict here is {verdict or 'none (not measured at both commits)'}"
+
+
+def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], cfg: GateConfig) -> list[dict]:
+    """Where asv's step detection and the gate disagree about a latency change, a sentence saying
+    why. Events: a step asv reports that the gate (this commit against the one before) does not
+    fail; a commit the gate fails on latency (or calls NOISY) where asv reports no step; a
+    failing latency row of a gate JSON file."""
+    out = []
+
+    def add(key, i, step_says, gate_says, why):
+        out.append({"variant": key[0], "shape": key[1], "index": i, "step": step_says, "gate": gate_says, "why": why})
+
+    for key, (levels, reported) in sorted(fitted.items()):
+        starts = {after: ratio for _, after, ratio in reported}
+        own = previous.get(key, [None] * len(hist.commits))
+        for after, ratio in starts.items():
+            if own[after] != "FAIL-LATENCY":
+                add(key, after, f"step x{ratio:.3f}", own[after] or "-", _why_gate_passed(own[after], key, cfg))
+        for i, verdict in enumerate(own):
+            if verdict in ("FAIL-LATENCY", "NOISY") and i not in starts:
+                add(key, i, "no step", verdict, _why_no_step(hist, levels, i, cfg.latency_budget))
+    for g in gate_rows:
+        key, i = (g["variant"], g["shape"]), g["index"]
+        if i is None:
+            add(key, None, "-", g["verdict"], f"the gate compared {g['head'][:8]}, a commit this history never recorded "
+                                              "(a pull request's head): step detection cannot see it")
+        elif g["verdict"] == "FAIL-LATENCY" and key in fitted and i not in {a for _, a, _ in fitted[key][1]}:
+            why = _why_no_step(hist, fitted[key][0], i, cfg.latency_budget)
+            own = previous.get(key, [None] * len(hist.commits))[i]
+            if own != g["verdict"]:
+                why += (f"; the gate's file compared separate, interleaved samples (base {g['base'][:8]}): this "
+                        f"history's own samples give {own or '-'}")
+            add(key, i, "no step", f"{g['verdict']} (gate JSON)", why)
+    return out
+
+
+# Tableau 10 (its grey darkened to show on white): the FlashCore kernels warm and earthy, the SDPA
+# peers cool or grey (and dashed); by registry position, so a variant keeps its colour everywhere.
+PALETTE = ("#9C755F", "#B07AA1", "#76B7B2", "#59A14F", "#E15759", "#4E79A7", "#F28E2B", "#EDC948", "#79706E",
+           "#FF9DA7")
+
+
+def variant_color(name: str) -> str:
+    return PALETTE[variant_position(name) % len(PALETTE)]
+
+
+def _round(v):
+    """Six significant digits: a ratio of two of them is exact to 1e-5, and the page stays small."""
+    return None if v is None else float(f"{v:.6g}")
+
+
+def links(commit: Commit, commit_url: str | None) -> dict:
+    """The commit's URL from the --commit-url template, and its pull request's where the subject
+    names one and the template is GitHub-like (.../commit/{sha} -> .../pull/N)."""
+    out = {}
+    if commit_url:
+        out["url"] = commit_url.format(sha=commit.sha)
+        if commit.pr and "/commit/{sha}" in commit_url:
+            out["pr_url"] = commit_url.split("/commit/{sha}")[0] + f"/pull/{commit.pr}"
+    return out
+
+
+def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: str | None) -> dict:
+    """Everything one machine's pages show, as the JSON their script reads (data.js)."""
+    previous, from_baseline, notes = verdicts(hist, cfg)
+    fitted = steps(hist, cfg.latency_budget)
+    gate_rows = gate_events(hist, gate_files)
+    keys = hist.keys
+    n = len(hist.commits)
+    shapes = sorted({s for _, s in keys}, key=shape_order)
+    variants = sorted({v for v, _ in keys}, key=variant_position)
+    rows = []
+    for key in keys:
+        lat = hist.series["latency"][key]
+        rows.append({
+            "variant": key[0], "shape": key[1], "budget": cfg.budget(*key) if registry.is_kernel_name(key[0]) else None,
+            "metrics": {m: [_round(p.value) for p in hist.series[m][key]] for m in METRICS if key in hist.series[m]},
+            "q25": [_round(p.q25) for p in lat], "q75": [_round(p.q75) for p in lat],
+            "peer_ratio": [_round(r) for r in peer_ratios(hist, key)],
+            "previous": previous[key] if key in previous else [None] * n,
+            "from_baseline": from_baseline[key] if key in from_baseline else [None] * n,
+            "notes": notes.get(key, {}),
+        })
+    return {
+        "machine": hist.machine,
+        "info": {k: v for k, v in hist.info.items() if k in ("name", "capability", "driver", "cuda", "torch")},
+        # What the samples are: CUDA events on a GPU; host wall-clock on a machine without one.
+        "clock": "GPU time" if hist.info.get("timer") == "cuda-events" else "host wall time",
+        "commits": [{"sha": c.sha, "date": c.date_ms, "subject": c.subject, "author": c.author, "tags": list(c.tags),
+                     **links(c, commit_url)} for c in hist.commits],
+        "variants": [{"name": v, "kernel": registry.is_kernel_name(v), "color": variant_color(v)} for v in variants],
+        "shapes": shapes,
+        "fastest_peer": {s: [(fastest_peer(hist, s, i) or (None,))[0] for i in range(n)] for s in shapes},
+        "default_baseline": max(0, n - 1 - 10),  # ten commits back, or the oldest
+        "gate_config": {"latency_budget": cfg.latency_budget, "significance": cfg.significance,
+                        "overrides": dict(cfg.latency_budget_overrides)},
+        "rows": rows,
+        "steps": regressions(fitted),
+        "gate_files": [{"file": g.get("file", ""), "base": g["base"], "head": g["head"], "exit_code": g.get("exit_code")}
+                       for g in gate_files],
+        "gate_rows": gate_rows,
+        "explanations": explain(hist, fitted, previous, gate_rows, cfg),
+    }
