@@ -236,24 +236,39 @@ def _level_at(levels, i):
     return next(((first, last, level) for first, last, level in levels if first <= i <= last), None)
 
 
-def _why_no_step(hist: History, levels, i: int, threshold: float) -> str:
+def _median_ratio(hist: History, key, i: int) -> float | None:
+    """Commit i's latency median over commit i-1's: the ratio the gate tests at i."""
+    pts = hist.series["latency"][key]
+    return pts[i].value / pts[i - 1].value if i and pts[i].value and pts[i - 1].value else None
+
+
+def _why_no_step(hist: History, key, levels, i: int, threshold: float) -> str:
     """Why asv's step detection reports no regression starting at commit i."""
+    pts, ratio = hist.series["latency"][key], _median_ratio(hist, key, i)
+    if ratio is None or ratio <= 1 + threshold:
+        return f"this history's medians rose x{ratio or float('nan'):.3f} at this commit, within {threshold:.0%}"
+    after = pts[i + 1].value / pts[i - 1].value if i + 1 < len(pts) and pts[i + 1].value else None
+    if after is not None and after - 1 < (ratio - 1) / 2:  # the next commit is back (at least halfway)
+        return (f"a one-commit spike (x{ratio:.3f}, back at the next commit): asv's step "
+                "detection fits one level across it and reports only steps that last and are still there at the "
+                "latest commit; the gate compares this commit with the one before alone")
     seg, before = _level_at(levels, i), _level_at(levels, i - 1)
     if not seg or not before or seg[0] != i:
         span = f" {seg[2]:.1f} us across commits {seg[0] + 1}-{seg[1] + 1}" if seg else ""
         return (f"asv's step detection fitted one level{span}: it reads the medians alone and took this change "
                 "for noise; the gate tests every sample of this commit against the previous one's")
     if seg[2] <= before[2] * (1 + threshold):
-        return f"this history's medians did not rise at this commit ({before[2]:.1f} -> {seg[2]:.1f} us)"
+        return (f"asv's fitted levels rose x{seg[2] / before[2]:.3f} here, not more than its {threshold:.0%} "
+                f"threshold; the gate's ratio of this commit's median to the previous one's is "
+                f"x{_median_ratio(hist, key, i):.3f}")
     fixed = next((first for first, _, level in levels if first > i and level <= before[2] * (1 + threshold)), None)
     if fixed is not None:
-        spike = " (a spike shorter than 2 commits, which asv also ignores)" if fixed - i < 2 else ""
-        return (f"fixed at commit {fixed + 1} ({hist.commits[fixed].sha[:8]}){spike}: asv reports only regressions "
-                "still present at the latest commit")
-    return f"the fitted levels differ by less than asv's threshold (max of its error estimate and {threshold:.0%})"
+        return (f"fixed at commit {fixed + 1} ({hist.commits[fixed].sha[:8]}): asv reports only regressions still "
+                "present at the latest commit")
+    return "the fitted levels differ by less than asv's own error estimate there"
 
 
-def _why_gate_passed(verdict: str | None, key, cfg: GateConfig) -> str:
+def _why_gate_passed(hist: History, key, i: int, verdict: str | None, step_ratio: float, cfg: GateConfig) -> str:
     """Why the gate's verdict at a commit where asv reports a step is not FAIL-LATENCY."""
     budget = cfg.budget(*key)
     if not registry.is_kernel_name(key[0]):
@@ -261,8 +276,10 @@ def _why_gate_passed(verdict: str | None, key, cfg: GateConfig) -> str:
     if verdict == "NOISY":
         return f"over the {budget:.0%} budget but not significant (Mann-Whitney p >= {cfg.significance:g})"
     if verdict in ("SAME", "SLOWER", "FASTER"):
-        return (f"this commit alone moved it less than the {budget:.0%} budget; asv compares fitted levels, so "
-                "changes spread over several commits add up to its step")
+        ratio = _median_ratio(hist, key, i)
+        spread = "; the change was spread over several commits" if ratio and step_ratio - 1 > 2 * (ratio - 1) else ""
+        return (f"this commit against the one before is x{ratio:.3f}, within the {budget:.0%} budget; asv's fitted "
+                f"levels rose x{step_ratio:.3f}{spread}")
     return f"the gate's verdict here is {verdict or 'none (not measured at both commits)'}"
 
 
@@ -281,17 +298,18 @@ def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], 
         own = previous.get(key, [None] * len(hist.commits))
         for after, ratio in starts.items():
             if own[after] != "FAIL-LATENCY":
-                add(key, after, f"step x{ratio:.3f}", own[after] or "-", _why_gate_passed(own[after], key, cfg))
+                add(key, after, f"step x{ratio:.3f}", own[after] or "-",
+                    _why_gate_passed(hist, key, after, own[after], ratio, cfg))
         for i, verdict in enumerate(own):
             if verdict in ("FAIL-LATENCY", "NOISY") and i not in starts:
-                add(key, i, "no step", verdict, _why_no_step(hist, levels, i, cfg.latency_budget))
+                add(key, i, "no step", verdict, _why_no_step(hist, key, levels, i, cfg.latency_budget))
     for g in gate_rows:
         key, i = (g["variant"], g["shape"]), g["index"]
         if i is None:
             add(key, None, "-", g["verdict"], f"the gate compared {g['head'][:8]}, a commit this history never recorded "
                                               "(a pull request's head): step detection cannot see it")
         elif g["verdict"] == "FAIL-LATENCY" and key in fitted and i not in {a for _, a, _ in fitted[key][1]}:
-            why = _why_no_step(hist, fitted[key][0], i, cfg.latency_budget)
+            why = _why_no_step(hist, key, fitted[key][0], i, cfg.latency_budget)
             own = previous.get(key, [None] * len(hist.commits))[i]
             if own != g["verdict"]:
                 why += (f"; the gate's file compared separate, interleaved samples (base {g['base'][:8]}): this "

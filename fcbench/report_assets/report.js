@@ -325,6 +325,8 @@ const FC = (() => {
                    series: rows.map(r => ({label: r.variant, values: r.peer_ratio, color: variantInfo(r.variant).color,
                                            dash: dash(r.variant)}))});
     }
+    // When the page is drawn, in ms from navigation start (scripts/report_timing.py reads it).
+    document.body.dataset.readyMs = performance.now().toFixed(0);
     document.body.dataset.ready = "1";
   }
 

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""A synthetic history for measuring `fcbench report`: a git repository of N commits (subjects,
+four authors, a tag every 100 commits, pull-request numbers) and real asv result files for every
+one of them, written by fcbench.history.write_results (the code `fcbench record` uses), for the
+registry's 9 variants x the 4 GPU shapes, every metric, 40 latency samples per (variant, shape)
+as `fcbench ci main` records.
+
+Latencies start at the H100's (docs/validation/2026-11-23-h100-spinfix/ci-example) with 1%
+sample noise and a +-0.5% offset per commit (each commit is its own measuring process), and
+carry planted events a report must show:
+  commit 250   a driver change: everything, SDPA peers too, 3% slower (the peer ratio cancels it)
+  commit 300+  wmma_fused_cpasync 5% slower at every shape, for good (asv's step and a FAIL-LATENCY)
+  commit 420   wmma_fused (1,8,512,64) 12% slower for one commit (the gate fails it; asv finds no step)
+  150-169      scalar_tiled (4,16,2048,64) 0.4% slower per commit (a creep: asv's step, no gate FAIL)
+  commit 350+  wmma_qk D=64 uses 168 registers instead of 163
+
+Usage: scripts/synthetic_history.py OUT [--commits 500]
+  then: cd OUT/repo && fcbench report --results-dir OUT/results --out OUT/site
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fcbench import history, measure  # noqa: E402
+
+H100 = ROOT / "docs/validation/2026-11-23-h100-spinfix/ci-example/results"
+MACHINE = "h100-80gb-hbm3"
+AUTHORS = ["Ada Kernel <ada@example.org>", "Bo Warp <bo@example.org>", "Cy Tile <cy@example.org>",
+           "Di Softmax <di@example.org>"]
+WORDS = ["tile", "softmax", "cp.async", "epilogue", "launch bounds", "masking", "docs", "tests", "ptxas flags"]
+
+
+def make_repo(path: Path, n: int, start_s: int) -> list[str]:
+    """N commits, three hours apart, through git fast-import (seconds, not minutes)."""
+    subprocess.run(["git", "init", "-qb", "main", str(path)], check=True)
+    stream = []
+    for i in range(n):
+        who = AUTHORS[i % len(AUTHORS)]
+        subject = f"{WORDS[i % len(WORDS)]}: change {i + 1}" + (f" (#{100 + i})" if i % 3 == 0 else "")
+        msg = subject.encode()
+        stream.append(f"commit refs/heads/main\nmark :{i + 1}\nauthor {who} {start_s + 10800 * i} +0000\n"
+                      f"committer {who} {start_s + 10800 * i} +0000\ndata {len(msg)}\n".encode() + msg + b"\n")
+        if i:
+            stream.append(f"from :{i}\n".encode())
+        stream.append(f"M 644 inline history.txt\ndata {len(str(i))}\n{i}\n".encode())
+        if i % 100 == 99:
+            stream.append(f"reset refs/tags/v0.{i // 100 + 1}\nfrom :{i + 1}\n".encode())
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(stream), check=True)
+    subprocess.run(["git", "-C", str(path), "checkout", "-q", "main"], check=True)
+    out = subprocess.run(["git", "-C", str(path), "rev-list", "--reverse", "main"], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.split()
+
+
+def benchmarks() -> dict:
+    """The suite's benchmarks as asv discovered them on the H100, plus track_stack_bytes (added
+    since), keyed by name."""
+    found = json.loads((H100 / "benchmarks.json").read_text())
+    regs = found["benchmarks.Resources.track_registers"]
+    found["benchmarks.Resources.track_stack_bytes"] = {**regs, "name": "benchmarks.Resources.track_stack_bytes",
+                                                       "unit": "bytes", "version": "0" * 64}
+    return found
+
+
+def base_values() -> dict:
+    """metric -> (variant, shape) -> the H100's first commit's value."""
+    from asv.results import Results
+
+    first = Results.load(str(next((H100 / MACHINE).glob("026f64c9-*.json"))), MACHINE)
+    return {m: {k: v for k, (v, _, _) in history.read_benchmark(first, name).items()}
+            for m, name in history.BENCHMARKS.items()}
+
+
+def measured(sha: str, i: int, base: dict, rng: random.Random) -> history.Measured:
+    m = history.Measured(sha, info={"device": {"name": "NVIDIA H100 80GB HBM3 (synthetic)", "capability": "sm_90",
+                                               "driver": "580.159.04" if i < 250 else "590.10.01", "cuda": "13.0",
+                                               "torch": "2.11.0+cu130"}, "timer": "cuda-events"})
+    offset = 1 + rng.uniform(-0.005, 0.005)
+    for key, lat in base["latency"].items():
+        variant, shape = key
+        if not history.ran(lat):
+            for metric in m.metrics:
+                m.metrics[metric][key] = {"unsupported": "not on this GPU"}
+            continue
+        factor = offset * (1.03 if i >= 250 else 1.0)
+        if variant == "wmma_fused_cpasync" and i >= 300:
+            factor *= 1.05
+        if key == ("wmma_fused", "(1,8,512,64)") and i == 420:
+            factor *= 1.12
+        if key == ("scalar_tiled", "(4,16,2048,64)") and i >= 150:
+            factor *= 1 + 0.004 * min(20, i - 149)
+        samples = [lat * factor * (1 + rng.gauss(0, 0.01)) for _ in range(40)]
+        m.metrics["latency"][key] = samples
+        m.metrics["tflops"][key] = measure.tflops(measure.shape_from_label(shape), samples)
+        for metric in ("max_abs_error", "error_over_bound"):
+            m.metrics[metric][key] = base[metric][key] * (1 + rng.uniform(-0.02, 0.02))
+        for metric in ("registers", "smem_bytes", "spill_bytes", "stack_bytes"):
+            value = base.get(metric, {}).get(key, 0)
+            if not history.ran(value):
+                m.metrics[metric][key] = {"unsupported": "an SDPA peer: no kernel unit"}
+                continue
+            if metric == "registers" and variant == "wmma_qk" and i >= 350 and shape.endswith(",64)"):
+                value = 168
+            m.metrics[metric][key] = int(value)
+    return m
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--commits", type=int, default=500)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    out = args.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    shas = make_repo(out / "repo", args.commits, start_s=1_790_000_000)
+    results = out / "results"
+    (results / MACHINE).mkdir(parents=True)
+    (results / MACHINE / "machine.json").write_text(json.dumps({"machine": MACHINE, "version": 1}))
+    found = benchmarks()
+    (results / "benchmarks.json").write_text(json.dumps(found, indent=1))
+    base, rng = base_values(), random.Random(15)
+    for i, sha in enumerate(shas):
+        history.write_results(results, MACHINE, measured(sha, i, base, rng), found, (1_790_000_000 + 10800 * i) * 1000,
+                              append=False)
+    print(f"synthetic_history: {len(shas)} commits x {len(base['latency'])} (variant, shape) in {results} "
+          f"({time.perf_counter() - started:.0f} s); repository {out / 'repo'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
