@@ -4,7 +4,7 @@ and `asv find` work where torch is a multi-GB CUDA build and there is no interne
 
 The environment is a virtual environment layered on the interpreter that runs asv: a `.pth`
 file puts that interpreter's site directories after the environment's own, so the runner's
-CUDA torch, ninja, pygal and asv_runner are seen, never downloaded or installed again. Nothing
+CUDA torch, ninja and asv_runner are seen, never downloaded or installed again. Nothing
 else is installed into it either: fcbench measures a commit the way `fcbench record` does, with
 the current checkout's harness (benchmarks/ puts it first on sys.path: one timer, one reference,
 one set of rules for every commit of a history) and the commit's kernels. Installing a commit

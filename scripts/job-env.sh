@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A CI job's own Python environment: a virtual environment at VENV that sees the runner image's
-# CUDA torch (and ninja, asv, pygal) read-only through --system-site-packages, with this
+# CUDA torch (and ninja, asv) read-only through --system-site-packages, with this
 # checkout's fcbench installed into it alone. Nothing outside VENV changes, so what one job
 # installs (a pull request's build backend included) is gone with it and never reaches the next.
 # Usage: scripts/job-env.sh VENV

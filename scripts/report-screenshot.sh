@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# A PNG of an `fcbench report` site as headless Chromium renders it from the file system.
+# PNGs of `fcbench report` pages as headless Chromium draws them from the file system.
 # Usage: scripts/report-screenshot.sh SITE_DIR OUT.png [PAGE=index.html] [WIDTH,HEIGHT=1400,2200]
+#        scripts/report-screenshot.sh            (no arguments: README's screenshots, from the real H100 history)
+# Without arguments it builds the report over the four commits recorded on the H100 in
+# docs/validation/2026-11-23-h100-spinfix/ci-example (its commits' subjects, authors and dates from
+# the scratch repository's bundle there, the PR gate's JSON as --gate-json) and writes
+# docs/report-h100.png (the machine's front page) and docs/report-h100-variant.png (wmma_fused_cpasync).
 set -euo pipefail
-site=$(realpath "$1"); out=$(realpath -m "$2"); page=${3:-index.html}; size=${4:-1400,2200}
-browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) || {
-  echo "report-screenshot: needs Chromium (Debian package: chromium)" >&2; exit 3; }
-profile=$(mktemp -d); trap 'rm -rf "$profile"' EXIT
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
-  --virtual-time-budget=5000 --window-size="$size" --screenshot="$out" "file://$site/$page" 2>/dev/null
-echo "report-screenshot: $out"
+shot() {  # shot SITE OUT PAGE SIZE
+  local site out browser profile
+  site=$(realpath "$1"); out=$(realpath -m "$2")
+  browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) || {
+    echo "report-screenshot: needs Chromium (Debian package: chromium)" >&2; exit 3; }
+  profile=$(mktemp -d)
+  # The pages draw with JavaScript: the virtual time budget lets them finish before the shot.
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
+    --virtual-time-budget=5000 --window-size="$4" --screenshot="$out" "file://$site/$3" 2>/dev/null
+  rm -rf "$profile"
+  echo "report-screenshot: $out"
+}
+if [[ $# -gt 0 ]]; then
+  shot "$1" "$2" "${3:-index.html}" "${4:-1400,2200}"
+  exit 0
+fi
+here=$(cd "$(dirname "$0")/.." && pwd)
+example=$here/docs/validation/2026-11-23-h100-spinfix/ci-example
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+git clone -q "$example/repo.bundle" "$work/repo"
+(cd "$work/repo" && "${FCBENCH:-fcbench}" report --results-dir "$example/results" --out "$work/site" \
+  --gate-json "$example/pr-gate.json" --commit-url 'https://github.com/OWNER/REPO/commit/{sha}')
+shot "$work/site" "$here/docs/report-h100.png" h100-80gb-hbm3/index.html 1400,3300
+shot "$work/site" "$here/docs/report-h100-variant.png" h100-80gb-hbm3/variant-wmma_fused_cpasync.html 1400,2300

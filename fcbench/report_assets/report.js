@@ -427,6 +427,7 @@ const FC = (() => {
       }
       if (!grid.children.length) res.append(el("p", {}, "no resource counts (an SDPA peer, or not recorded)"));
       content.append(regressionSection(x => x.variant === name));
+      document.body.dataset.readyMs = performance.now().toFixed(0);
       document.body.dataset.ready = "1";
     }
   }
