@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fcbench import history, measure  # noqa: E402
+from fcbench import history  # noqa: E402
 
 H100 = ROOT / "docs/validation/2026-11-23-h100-spinfix/ci-example/results"
 MACHINE = "h100-80gb-hbm3"
@@ -102,7 +102,6 @@ def measured(sha: str, i: int, base: dict, rng: random.Random) -> history.Measur
             factor *= 1 + 0.004 * min(20, i - 149)
         samples = [lat * factor * (1 + rng.gauss(0, 0.01)) for _ in range(40)]
         m.metrics["latency"][key] = samples
-        m.metrics["tflops"][key] = measure.tflops(measure.shape_from_label(shape), samples)
         for metric in ("max_abs_error", "error_over_bound"):
             m.metrics[metric][key] = base[metric][key] * (1 + rng.uniform(-0.02, 0.02))
         for metric in ("registers", "smem_bytes", "spill_bytes", "stack_bytes"):

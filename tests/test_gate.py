@@ -157,7 +157,7 @@ def test_tflops_is_derived_from_the_latency_samples_not_stored(compared):
 
     from asv.results import iter_results_for_machine_and_hash
 
-    from fcbench import report
+    from fcbench import report_data
     from fcbench.bench import Shape
 
     results = next(iter_results_for_machine_and_hash(str(compared["results"]), "ci-cpu", compared["docs"]))
@@ -166,8 +166,9 @@ def test_tflops_is_derived_from_the_latency_samples_not_stored(compared):
     params = results.get_result_params(latency)
     at = [i for i, combo in enumerate(itertools.product(*params)) if combo == ("'sdpa_math'", "'(1,2,128,64)'")][0]
     median_s = statistics.median(results.get_result_samples(latency, params)[at])
-    hist = report.load_history(compared["results"], "ci-cpu")
-    derived = hist.series["tflops"][("sdpa_math", "(1,2,128,64)")][hist.commits.index(results.commit_hash)].value
+    hist = report_data.load_history(compared["results"], "ci-cpu")
+    at_commit = [c.sha for c in hist.commits].index(results.commit_hash)
+    derived = hist.series["tflops"][("sdpa_math", "(1,2,128,64)")][at_commit].value
     assert derived == pytest.approx(Shape(1, 2, 128, 64).flops / median_s / 1e12, rel=1e-3)
 
 
