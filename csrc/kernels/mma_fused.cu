@@ -22,15 +22,20 @@ namespace fcbench {
 //   D=64:  4 warps x 32 rows, 64-key tiles: Q 16 KB + K 8 KB + V 8 KB = 32 KB
 //   D=128: 4 warps x 32 rows, 64-key tiles: Q 32 KB + K 16 KB + V 16 KB = 64 KB (one block
 //          per L4 SM: 100 KB of shared memory per SM, 99 KB per block)
-// FlashAttention-2's 128-row blocks. Measured on the H200 (scripts/tune_tiles.py, 2026-12-01,
-// docs/RESULTS.md) against the first version's 16 rows per warp (64-row blocks, 128-key
-// tiles at D=64): (4,16,2048,64) 304 -> 262 us, 0.79x -> 0.91x sdpa_flash's TFLOP/s, since
-// each K/V fragment read by ldmatrix now feeds two row tiles' MMAs. With 16 rows per warp
-// the kernels were latency-bound at 8 resident warps per SM (ncu: 42% SM throughput, 12%
-// achieved occupancy); 8 warps x 16 rows instead was slower still (405 us: twice the
-// barriers' waiting per row). FCBENCH_MMA_MIN_BLOCKS_D* is __launch_bounds__' resident
-// blocks: at 2, ptxas may take up to 255 registers (D=64: 219, D=128: 255, no spills); 32
-// rows per warp with 128-key tiles at D=64 spilled on sm_90.
+// FlashAttention-2's 128-row blocks: each K/V fragment that ldmatrix reads feeds two row
+// tiles' MMAs. Measured on the H200 (scripts/tune_tiles.py, 2026-12-01, docs/RESULTS.md),
+// us at (4,16,2048,64) / (4,16,2048,128) / (4,16,2048,64,causal) / (1,8,512,64):
+//   these defaults                                    268 / 415 / 182 / 16.9
+//   16 rows per warp, 128-key tiles at D=64 (v9.0)    304 / 516 / 182 / 14.9
+//   D=64 as v9.0 but 3 blocks per SM (168 regs)       278 /   - / 165 / 15.0
+//   8 warps x 16 rows, 64-key tiles                   405 / 582 / 241 / 15.6
+//   32-key tiles at D=128                               - / 473 /   - /    -
+// With 16 rows per warp the kernels were latency-bound at 8 resident warps per SM (ncu: 42%
+// SM throughput, 12% achieved occupancy). No single tile wins every shape: causal and
+// small grids did better with 64-row blocks, which the launcher does not choose per case
+// yet (docs/RESULTS.md). FCBENCH_MMA_MIN_BLOCKS_D* is
+// __launch_bounds__' resident blocks: at 2 ptxas may take up to 255 registers (D=64: 219,
+// D=128: 255, no spills); 32 rows per warp with 128-key tiles at D=64 spilled on sm_90.
 #ifndef FCBENCH_MMA_WARPS_D64
 #define FCBENCH_MMA_WARPS_D64 4
 #endif
