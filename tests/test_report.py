@@ -256,6 +256,25 @@ def test_front_page_sorts_filters_and_clicks_through_to_a_variant_page(site, bro
 
 
 @needs_chromium
+def test_the_front_page_says_first_what_moved_worst_first(browser, tmp_path):
+    # The climb recorded on the H200: v9.1 is 14% slower than v9.0 at the small shape (the gate's
+    # FAIL-LATENCY) and 12-20% faster at the large ones; the page's first lines say so.
+    from fcbench import registry
+
+    climb = registry.REPO_ROOT / "docs" / "validation" / "2026-12-01-h200" / "climb"
+    assert main(["report", "--results-dir", str(climb / "results"), "--out", str(tmp_path / "site")]) == 0
+    browser.goto((tmp_path / "site" / "h200" / "index.html").as_uri(), ready=READY)
+    first = browser.eval("document.querySelector('#moved p').innerText")
+    label, moved = first.split(": ", 1)
+    assert label == "What moved since the previous commit (3d64da92)", first
+    rows = moved.split("; ")
+    assert rows[0] == "FAIL-LATENCY mma_fused (1,8,512,64) x1.138", rows
+    assert rows[1:3] == ["FASTER mma_fused (4,16,2048,128) x0.805", "FASTER mma_fused (4,16,2048,64) x0.881"], rows
+    assert not any(r.split()[1].startswith("sdpa_") for r in rows)  # peers are never gated
+    assert browser.errors == []
+
+
+@needs_chromium
 def test_asv_site_renders_offline_when_served(site, browser):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
