@@ -42,7 +42,9 @@ BOUND_FACTOR = 10.0
 # Starting a worker: interpreter, torch, CUDA context, then its setup requests (building the
 # extension compiles every kernel of a checkout when the cache is cold). No kernel runs here.
 STARTUP_TIMEOUT_S = 900.0
-WORKER_MODULE = "fcbench.worker"  # tests swap in a worker that crashes and hangs on purpose
+# Tests swap in a worker that crashes and hangs on purpose (tests/fake_worker.py), also in the
+# processes asv starts, which only the environment reaches.
+WORKER_MODULE = os.environ.get("FCBENCH_WORKER_MODULE", "fcbench.worker")
 
 # Texts of CUDA errors that leave the context unusable (cudaError_t's sticky errors).
 _STICKY = ("illegal memory access", "misaligned address", "unspecified launch failure", "device-side assert",

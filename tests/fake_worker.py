@@ -1,6 +1,6 @@
 """A measuring process that breaks on purpose, for the supervisor's CPU tests: the real
 fcbench.worker, except that the checkout it measures (FCBENCH_SOURCE_ROOT) may hold a
-`fcbench-plant.json` naming variants whose kernel runs (check, quality, latency, bench) end
+`fcbench-plant.json` (or the file FCBENCH_PLANT names) naming variants whose kernel runs (check, quality, latency, bench) end
 the way a broken kernel's do on a GPU:
   "segfault": the process dies by SIGSEGV (a crash in the extension);
   "cuda_fault": the reply the real worker gives after a sticky CUDA error, then exit;
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fcbench import worker
 
-PLANT = Path(os.environ.get("FCBENCH_SOURCE_ROOT", ".")) / "fcbench-plant.json"
+PLANT = Path(os.environ.get("FCBENCH_PLANT") or Path(os.environ.get("FCBENCH_SOURCE_ROOT", ".")) / "fcbench-plant.json")
 KERNEL_RUNS = {"check", "quality", "latency", "bench"}
 
 

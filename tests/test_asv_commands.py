@@ -21,8 +21,8 @@ from .conftest import commit
 SHAPE = "(1,2,32,64)"
 
 
-def asv(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FCBENCH_SHAPES": SHAPE.strip("()")}
+def asv(repo: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FCBENCH_SHAPES": SHAPE.strip("()"), **(env or {})}
     env.pop("FCBENCH_SOURCE_ROOT", None)
     return subprocess.run([sys.executable, "-m", "asv", *args], cwd=repo, env=env, capture_output=True, text=True,
                           timeout=900)
@@ -123,3 +123,19 @@ def test_backfill_measures_only_the_commits_no_recording_reached(two_commits, tm
     assert measured == {head[:8], latest[:8]}, out.stdout[-3000:]
     files = {p.name[:8] for p in (repo / ".asv/results/ci-cpu").glob("*-fcbench-layered-*.json")}
     assert files == {base[:8], head[:8], latest[:8]}
+
+
+def test_a_kernel_run_that_dies_fails_its_own_rows_and_no_others(two_commits, tmp_path):
+    # A CUDA fault in one variant's run, in the measuring process asv's setup_cache starts: that
+    # variant's rows fail with the fault named, every other row is still measured.
+    repo, head = two_commits["repo"], two_commits["head"]
+    plant = tmp_path / "plant.json"
+    plant.write_text(json.dumps({"sdpa_math": "cuda_fault"}))
+    out = asv(repo, "run", "--machine", "ci-cpu", "--show-stderr", f"{head}^!",
+              env={"FCBENCH_WORKER_MODULE": "tests.fake_worker", "FCBENCH_PLANT": str(plant)})
+    assert out.returncode == 2, out.stdout[-3000:] + out.stderr[-3000:]  # asv: a benchmark failed
+    assert "CRASHED: AcceleratorError: CUDA error: an illegal memory access was encountered" in out.stdout
+    latency = result_rows(repo, head, "benchmarks.Latency.time_attention")
+    assert latency[("sdpa_math", SHAPE)][0] is None  # failed, not a number
+    registers = result_rows(repo, head, "benchmarks.Resources.track_registers")
+    assert all(registers[(v.name, SHAPE)][0] > 0 for v in registry.kernel_variants())  # the innocent rows
