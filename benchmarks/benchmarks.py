@@ -1,4 +1,5 @@
-"""The asv suite: every registry variant x the tracked shapes (fcbench.measure).
+"""The asv suite: every registry variant x the tracked shapes (fcbench.measure; FCBENCH_VARIANTS and
+FCBENCH_SHAPES narrow them, e.g. to bisect one row with `asv find`).
 
 Shaped for asv's own commands (`asv continuous`, `asv run A..B`, `asv run NEW`, `asv find`),
 which start a process per benchmark and parameter combination (8 x 36 on a GPU): those
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fcbench import history, measure, registry, supervise
 
-VARIANTS = [v.name for v in registry.VARIANTS]
+VARIANTS = [v.name for v in measure.tracked_variants()]  # FCBENCH_VARIANTS narrows them
 SHAPES = [measure.shape_label(s) for s in measure.tracked_shapes()]
 # fcbench record's defaults: 5 rounds over every (variant, shape) of 8 samples each, so drift
 # within the measurement is spread over every row rather than hitting the last ones.
@@ -48,7 +49,7 @@ def measure_commit(_suite=None):
 
     with tempfile.TemporaryDirectory(prefix="fcbench-asv-") as logs:
         (measured,) = history.measure_commits(
-            {os.environ.get("ASV_COMMIT", "checkout"): registry.SOURCE_ROOT}, registry.VARIANTS,
+            {os.environ.get("ASV_COMMIT", "checkout"): registry.SOURCE_ROOT}, measure.tracked_variants(),
             measure.tracked_shapes(), rounds=ROUNDS, samples=SAMPLES, log_dir=Path(logs),
             env=dict(os.environ), progress=open(os.devnull, "w")).values()
     return measured.metrics

@@ -436,6 +436,7 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
     runnable_shapes(variants, shapes)
     # The suite's shape parameters, for asv's discovery and the workers alike.
     env = {**os.environ, "FCBENCH_SHAPES": measure.shapes_setting(shapes)}
+    env.pop("FCBENCH_VARIANTS", None)  # the suite's full grid: --variant chooses what is measured
     shas = [resolve(repo, r) for r in refs]
     if len(set(shas)) < len(shas):
         raise ValueError(f"{' and '.join(refs)} are the same commit ({shas[0][:8]}): nothing to compare")

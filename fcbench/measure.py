@@ -42,6 +42,17 @@ def tracked_shapes() -> tuple[Shape, ...]:
     return GPU_SHAPES if has_gpu() else CPU_SHAPES
 
 
+def tracked_variants() -> tuple[registry.Variant, ...]:
+    """FCBENCH_VARIANTS ("name,name,...") if set, else every registry variant: what the asv suite
+    measures per commit. Narrowing it makes a bisection cheap: each `asv find` step then measures
+    only the rows asked about (with FCBENCH_SHAPES, one row)."""
+    names = [n.strip() for n in os.environ.get("FCBENCH_VARIANTS", "").split(",") if n.strip()]
+    try:
+        return registry.select(names)
+    except ValueError as exc:
+        raise ValueError(f"FCBENCH_VARIANTS={os.environ['FCBENCH_VARIANTS']!r}: {exc}") from None
+
+
 def shapes_setting(shapes) -> str:
     """FCBENCH_SHAPES's value for these shapes: what tracked_shapes() reads back."""
     return ";".join(shape_label(s).strip("()") for s in shapes)

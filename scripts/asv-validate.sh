@@ -11,6 +11,8 @@
 #               `asv publish` and `fcbench report` then build from the history
 #   find        a branch of 16 commits after A (docs-only, C's slowdown planted in the 11th),
 #               `asv find` over them for benchmarks.Latency.time_attention: it must name the 11th
+#               (FCBENCH_VARIANTS=wmma_fused_cpasync FCBENCH_SHAPES=4,16,2048,64 in the environment:
+#               each step measures that row alone, as a user bisecting one regression would)
 # Usage: scripts/asv-validate.sh STEP=SECONDS...   e.g. continuous=300 new=150 find=240
 # (logs in $OUT/asv-validate.tgz; asv wheels: see gate-validate.sh's header; summary.txt has a line
 # per command: exit code, wall time, what it flagged)
@@ -75,7 +77,9 @@ for arg in "$@"; do
         $G commit -qam "find $n$( (( n == 11 )) && echo ': planted slowdown')"
         (( n == 11 )) && planted=$(git rev-parse HEAD)
       done
-      timed find python3 -m asv find --machine gpu "$A..find" benchmarks.Latency.time_attention
+      # Bounded by the step's own time (timeout 0 would mean none): a killed find shows rc 124.
+      left=$((deadline - SECONDS)); (( left > 0 )) || left=1
+      timed find timeout "$left" python3 -m asv find --machine gpu "$A..find" benchmarks.Latency.time_attention
       found=$(grep -oE "Greatest regression found: [0-9a-f]+" "$LOGS/find.log" | awk '{print $4}')
       note "find asv_rc=$rc wall_s=$took found=${found:-none} planted=${planted:0:8} commits_measured=$(grep -c 'For fcbench commit' "$LOGS/find.log")"
       git checkout -q main ;;

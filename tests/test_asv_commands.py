@@ -139,3 +139,25 @@ def test_a_kernel_run_that_dies_fails_its_own_rows_and_no_others(two_commits, tm
     assert latency[("sdpa_math", SHAPE)][0] is None  # failed, not a number
     registers = result_rows(repo, head, "benchmarks.Resources.track_registers")
     assert all(registers[(v.name, SHAPE)][0] > 0 for v in registry.kernel_variants())  # the innocent rows
+
+
+def test_fcbench_variants_narrows_the_suite_and_names_itself_when_wrong(monkeypatch):
+    from fcbench import measure
+
+    monkeypatch.setenv("FCBENCH_VARIANTS", "sdpa_math, wmma_qk")
+    assert [v.name for v in measure.tracked_variants()] == ["wmma_qk", "sdpa_math"]  # registry order
+    monkeypatch.setenv("FCBENCH_VARIANTS", "wmma_qk,nope")
+    with pytest.raises(ValueError, match=r"FCBENCH_VARIANTS='wmma_qk,nope': .*unknown variant 'nope'; known: "):
+        measure.tracked_variants()
+    monkeypatch.delenv("FCBENCH_VARIANTS")
+    assert measure.tracked_variants() == registry.VARIANTS
+
+
+def test_a_bisection_measures_only_the_rows_asked_about(two_commits):
+    # What `FCBENCH_VARIANTS=... FCBENCH_SHAPES=... asv find` does at each step: one commit's
+    # measurement of those rows alone.
+    repo, head = two_commits["repo"], two_commits["head"]
+    out = asv(repo, "run", "--machine", "ci-cpu", f"{head}^!", env={"FCBENCH_VARIANTS": "sdpa_math"})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    latency = result_rows(repo, head, "benchmarks.Latency.time_attention")
+    assert list(latency) == [("sdpa_math", SHAPE)] and latency[("sdpa_math", SHAPE)][0] > 0
