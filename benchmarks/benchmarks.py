@@ -2,7 +2,7 @@
 FCBENCH_SHAPES narrow them, e.g. to bisect one row with `asv find`).
 
 Shaped for asv's own commands (`asv continuous`, `asv run A..B`, `asv run NEW`, `asv find`),
-which start a process per benchmark and parameter combination (8 x 36 on a GPU): those
+which start a process per benchmark and parameter combination (7 x 40 on a GPU): those
 processes must be cheap, and a GPU context per process is not (about 11 s each on the H100,
 docs/RESULTS.md). So one measurement per commit does all GPU work and every benchmark reads it:
 - `setup_cache` (shared by the three classes: asv runs it once per commit) measures every
@@ -36,8 +36,9 @@ from fcbench import history, measure, registry, supervise
 
 VARIANTS = [v.name for v in measure.tracked_variants()]  # FCBENCH_VARIANTS narrows them
 SHAPES = [measure.shape_label(s) for s in measure.tracked_shapes()]
-# fcbench record's defaults: 5 rounds over every (variant, shape) of 8 samples each, so drift
-# within the measurement is spread over every row rather than hitting the last ones.
+# 40 samples per row, as `fcbench record` takes, in `fcbench compare`'s 5 rounds over every
+# (variant, shape) of 8 samples each, so drift within the measurement is spread over every row
+# rather than hitting the last ones.
 ROUNDS, SAMPLES = 5, 8
 
 
@@ -51,7 +52,7 @@ def measure_commit(_suite=None):
         (measured,) = history.measure_commits(
             {os.environ.get("ASV_COMMIT", "checkout"): registry.SOURCE_ROOT}, measure.tracked_variants(),
             measure.tracked_shapes(), rounds=ROUNDS, samples=SAMPLES, log_dir=Path(logs),
-            env=dict(os.environ), progress=open(os.devnull, "w")).values()
+            env=dict(os.environ), progress=None).values()
     return measured.metrics
 
 

@@ -19,8 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gate, registry
-from .bench import parse_shape
+from . import gate, measure, registry
 from .config import GateConfig
 from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark, read_failures
 
@@ -130,7 +129,7 @@ def load_history(results_dir: Path, machine: str, repo: Path | None = None) -> H
     # TFLOP/s at each commit's median latency: derived here, not stored (asv reads every stored
     # metric as lower-is-better, and would call a faster kernel's higher TFLOP/s a regression).
     for (variant, shape), points in list(hist.series["latency"].items()):
-        flops = parse_shape(shape.strip("()")).flops
+        flops = measure.shape_from_label(shape).flops
         hist.series["tflops"][(variant, shape)] = [Point(flops / (p.value * 1e-6) / 1e12 if p.value else None)
                                                    for p in points]
     return hist
