@@ -31,6 +31,13 @@ INPUTS = ("normal", "scaled", "uniform", "creeping", "offset")
 # tests/test_reference.py).
 CREEP_PER_64_KEYS = 0.006
 V_OFFSET = 32.0  # offset: V + 32, so an unnormalised or mis-normalised sum shows 32x larger
+# Wide grids: B x H = 160 heads, more than any current GPU has SMs (L4 58, H100/H200 132, B200
+# 148). Launchers that pick their tiles by grid size (mma_fused: large row blocks only where
+# the grid fills the GPU) take their large-block kernels only here; the other cases, at
+# 2 x 3 or 1 x 2 heads, leave them to the small-grid kernels (on the H200 the full check
+# never ran mma_fused's 128-row blocks before these were added).
+WIDE_BATCH, WIDE_HEADS = 4, 40
+WIDE_SEQLENS = (257,)  # 2 full 128-row blocks and a 1-row one; 64-key tiles: 4 full and 1 key
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,9 @@ def cases(quick: bool = False) -> list[CheckCase]:
     # Strided views and FlashCore's headline shape.
     out += [CheckCase(s, d, c, "normal", 0, layout="bshd") for d in (64, 128) for c in (False, True) for s in (97, 512)]
     out.append(CheckCase(512, 64, False, "normal", 0, batch=1, heads=8))
+    wide_inputs = ("normal",) if quick else INPUTS
+    out += [CheckCase(s, d, c, i, 0, batch=WIDE_BATCH, heads=WIDE_HEADS) for d in (64, 128) for c in (False, True)
+            for s in WIDE_SEQLENS for i in wide_inputs]
     if not quick:
         out += [CheckCase(s, d, c, i, 0, batch=1, heads=2) for d in (64, 128) for c in (False, True)
                 for s in LONG_SEQLENS for i in ("normal", "creeping")]

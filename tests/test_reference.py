@@ -68,6 +68,11 @@ def test_check_cases_cover_the_required_grid():
     assert {c.inputs for c in cases} == {"normal", "scaled", "uniform", "creeping", "offset"}
     assert {4096, 4100} <= {c.seqlen for c in cases} and max(c.seqlen for c in check.cases(quick=True)) == 512
     assert {c.seed for c in cases} == {0, 1} and "bshd" in {c.layout for c in cases}
+    # Grids wider than any GPU's SM count (B200: 148), at both head dims, causal and not, in the
+    # quick check too: mma_fused's large-block kernels run only there.
+    for subset in (cases, check.cases(quick=True)):
+        wide = {(c.head_dim, c.causal) for c in subset if c.batch * c.heads > 148}
+        assert wide == {(64, False), (64, True), (128, False), (128, True)}
 
 
 def test_check_passes_sdpa_math_on_cpu_and_skips_kernels_with_a_reason():
