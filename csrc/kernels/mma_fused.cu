@@ -16,26 +16,41 @@
 
 namespace fcbench {
 
-// Tiles per head dim: warps per block, m16 row tiles per warp (the block has
-// kWarps * 16 * kRowTiles query rows) and keys per K/V tile. Shared memory is one Q tile
-// plus one K and one V tile (see the pipeline below), nothing else:
+// Three tile configurations per head dim; the launcher (mma_fused_forward) picks one per call.
+//
+// Full (non-causal, grids that fill the GPU): kWarps warps x kRowTiles m16 row tiles, one K
+// and one V tile of kBlockN keys. Shared memory is one Q tile plus one K and one V tile:
 //   D=64:  4 warps x 32 rows, 64-key tiles: Q 16 KB + K 8 KB + V 8 KB = 32 KB
 //   D=128: 4 warps x 32 rows, 64-key tiles: Q 32 KB + K 16 KB + V 16 KB = 64 KB (one block
 //          per L4 SM: 100 KB of shared memory per SM, 99 KB per block)
 // FlashAttention-2's 128-row blocks: each K/V fragment that ldmatrix reads feeds two row
 // tiles' MMAs. Measured on the H200 (scripts/tune_tiles.py, 2026-12-01, docs/RESULTS.md),
-// us at (4,16,2048,64) / (4,16,2048,128) / (4,16,2048,64,causal) / (1,8,512,64):
-//   these defaults                                    268 / 415 / 182 / 16.9
+// us at (4,16,2048,64) / (4,16,2048,128) / (4,16,2048,64,causal) / (1,8,512,64), each
+// configuration used for every shape:
+//   4 warps x 32 rows, 64-key tiles (Full)            268 / 415 / 182 / 16.9
 //   16 rows per warp, 128-key tiles at D=64 (v9.0)    304 / 516 / 182 / 14.9
 //   D=64 as v9.0 but 3 blocks per SM (168 regs)       278 /   - / 165 / 15.0
 //   8 warps x 16 rows, 64-key tiles                   405 / 582 / 241 / 15.6
 //   32-key tiles at D=128                               - / 473 /   - /    -
 // With 16 rows per warp the kernels were latency-bound at 8 resident warps per SM (ncu: 42%
-// SM throughput, 12% achieved occupancy). No single tile wins every shape: causal and
-// small grids did better with 64-row blocks, which the launcher does not choose per case
-// yet (docs/RESULTS.md). FCBENCH_MMA_MIN_BLOCKS_D* is
-// __launch_bounds__' resident blocks: at 2 ptxas may take up to 255 registers (D=64: 219,
-// D=128: 255, no spills); 32 rows per warp with 128-key tiles at D=64 spilled on sm_90.
+// SM throughput, 12% achieved occupancy); 32 rows per warp with 128-key tiles at D=64
+// spilled on sm_90. No single tile won every shape, hence:
+//
+// Causal: 64-row blocks (4 warps x 16 rows), 128-key tiles, 3 blocks per SM at D=64 (the
+// third line above: 165 us against Full's 182): a causal row block's work grows with its
+// index, and smaller blocks leave a shorter tail. Blocks run longest first (the launch
+// order is reversed), so the last wave holds the shortest blocks. D=128 keeps Full's tiles
+// (no causal D=128 alternative was measured).
+//
+// Split (grids that would not fill the GPU with the above, e.g. (1,8,512,64): 32 Full
+// blocks for 132 SMs): 16-row blocks whose kSplits warps share the rows and split every K/V
+// tile's keys (kWarpN each), then combine their partial softmax states (max, sum, output)
+// through shared memory. Every block's time is its K/V loop, so splitting the keys over
+// warps shortens it kSplits-fold where a one-warp block of 16 rows (v9.0/v9.1's fallback)
+// walked all of them: 256 blocks of 4 warps at (1,8,512,64).
+//
+// FCBENCH_MMA_*MIN_BLOCKS* is __launch_bounds__' resident blocks: at 2 blocks of 4 warps
+// ptxas may take up to 255 registers (D=64: 219, D=128: 255, no spills), at 3 up to 168.
 #ifndef FCBENCH_MMA_WARPS_D64
 #define FCBENCH_MMA_WARPS_D64 4
 #endif
@@ -60,42 +75,84 @@ namespace fcbench {
 #ifndef FCBENCH_MMA_MIN_BLOCKS_D128
 #define FCBENCH_MMA_MIN_BLOCKS_D128 2
 #endif
+#ifndef FCBENCH_MMA_CAUSAL_ROW_TILES_D64
+#define FCBENCH_MMA_CAUSAL_ROW_TILES_D64 1
+#endif
+#ifndef FCBENCH_MMA_CAUSAL_BLOCK_N_D64
+#define FCBENCH_MMA_CAUSAL_BLOCK_N_D64 128
+#endif
+#ifndef FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D64
+#define FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D64 3
+#endif
+#ifndef FCBENCH_MMA_CAUSAL_ROW_TILES_D128
+#define FCBENCH_MMA_CAUSAL_ROW_TILES_D128 FCBENCH_MMA_ROW_TILES_D128
+#endif
+#ifndef FCBENCH_MMA_CAUSAL_BLOCK_N_D128
+#define FCBENCH_MMA_CAUSAL_BLOCK_N_D128 FCBENCH_MMA_BLOCK_N_D128
+#endif
+#ifndef FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D128
+#define FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D128 FCBENCH_MMA_MIN_BLOCKS_D128
+#endif
+#ifndef FCBENCH_MMA_SPLITS
+#define FCBENCH_MMA_SPLITS 4
+#endif
+#ifndef FCBENCH_MMA_SPLIT_KEYS_D64
+#define FCBENCH_MMA_SPLIT_KEYS_D64 64
+#endif
+#ifndef FCBENCH_MMA_SPLIT_KEYS_D128
+#define FCBENCH_MMA_SPLIT_KEYS_D128 32
+#endif
+#ifndef FCBENCH_MMA_SPLIT_MIN_BLOCKS
+#define FCBENCH_MMA_SPLIT_MIN_BLOCKS 3
+#endif
 
-template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
+// kRowWarps x kSplits warps: each group of kSplits warps owns kRowTiles m16 row tiles (the
+// block has kRowWarps * 16 * kRowTiles query rows) and splits every K/V tile of
+// kSplits * kWarpN keys, kWarpN keys per warp.
+template <int kHeadDim, int kRowWarps, int kRowTiles, int kSplits, int kWarpN, int kMinResidentBlocks>
 struct MmaFusedConfig {
+  static constexpr int kHeadDimV = kHeadDim;
+  static constexpr int kSplitsV = kSplits;
+  static constexpr int kWarpNV = kWarpN;
+  static constexpr int kWarps = kRowWarps * kSplits;
   static constexpr int kThreads = kWarps * 32;
   static constexpr int kWarpRows = 16 * kRowTiles;
-  static constexpr int kBlockM = kWarps * kWarpRows;
+  static constexpr int kBlockM = kRowWarps * kWarpRows;
+  static constexpr int kBlockN = kSplits * kWarpN;
+  static constexpr int kMinBlocks = kMinResidentBlocks;
   static constexpr size_t kQBytes = sizeof(__half) * kBlockM * kHeadDim;
   static constexpr size_t kTileBytes = sizeof(__half) * kBlockN * kHeadDim;
   static constexpr size_t kSmemBytes = kQBytes + 2 * kTileBytes;
+  // The split warps' partial outputs (fp32 rows padded by 8 floats against bank conflicts)
+  // and their (max, sum) per row, in the K/V tiles' space once the loop is done.
+  static constexpr int kPartialLd = kHeadDim + 8;
+  static constexpr size_t kPartialBytes = sizeof(float) * kSplits * kBlockM * (kPartialLd + 2);
   // One m16 row tile keeps Q's fragments in registers for the whole K/V loop (D/4 registers).
   // Two row tiles read them again from shared memory at every k step, as FlashAttention-2
   // does: two tiles' O and S accumulators need the registers (D=128: O alone is 128), and
   // keeping Q too spilled (scripts/tune_tiles.py, H200, 2026-12-01: 2840-5180 bytes).
   static constexpr bool kQInRegs = kRowTiles == 1;
-  // Two resident blocks of up to 4 warps leave ptxas the whole 255 registers per thread; an
-  // 8-warp block gets the whole register file.
-  static constexpr int kMinBlocks =
-      kWarps >= 8 ? 1 : kHeadDim == 64 ? FCBENCH_MMA_MIN_BLOCKS_D64 : FCBENCH_MMA_MIN_BLOCKS_D128;
   static_assert(kHeadDim % 64 == 0, "the swizzle permutes groups of eight 16-byte chunks of a row");
-  static_assert(kBlockN % 16 == 0, "P.V consumes keys 16 at a time");
+  static_assert(kWarpN % 16 == 0, "P.V consumes keys 16 at a time");
   static_assert(kSmemBytes <= 99 * 1024, "over the L4's (sm_89) 99 KB of shared memory per block");
+  static_assert(kSplits == 1 || kPartialBytes <= 2 * kTileBytes, "the partial states fit in the K/V tiles");
 };
 
-// The tiles a launcher picks from: the configured block, then blocks of half and a quarter
-// of its warps with one row tile per warp, for grids too small to fill the GPU (see
-// mma_fused_forward).
+// The three configurations a launcher picks from (see the comment at the top).
 template <int kHeadDim>
 struct MmaFusedTiles {
-  static constexpr int kWarps = kHeadDim == 64 ? FCBENCH_MMA_WARPS_D64 : FCBENCH_MMA_WARPS_D128;
-  static constexpr int kRowTiles = kHeadDim == 64 ? FCBENCH_MMA_ROW_TILES_D64 : FCBENCH_MMA_ROW_TILES_D128;
-  static constexpr int kBlockN = kHeadDim == 64 ? FCBENCH_MMA_BLOCK_N_D64 : FCBENCH_MMA_BLOCK_N_D128;
-  static constexpr int kHalfWarps = kWarps / 2 > 0 ? kWarps / 2 : 1;
-  static constexpr int kQuarterWarps = kWarps / 4 > 0 ? kWarps / 4 : 1;
-  using Full = MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>;
-  using Half = MmaFusedConfig<kHeadDim, kHalfWarps, 1, kBlockN>;
-  using Quarter = MmaFusedConfig<kHeadDim, kQuarterWarps, 1, kBlockN>;
+  static constexpr bool k64 = kHeadDim == 64;
+  using Full = MmaFusedConfig<kHeadDim, k64 ? FCBENCH_MMA_WARPS_D64 : FCBENCH_MMA_WARPS_D128,
+                              k64 ? FCBENCH_MMA_ROW_TILES_D64 : FCBENCH_MMA_ROW_TILES_D128, 1,
+                              k64 ? FCBENCH_MMA_BLOCK_N_D64 : FCBENCH_MMA_BLOCK_N_D128,
+                              k64 ? FCBENCH_MMA_MIN_BLOCKS_D64 : FCBENCH_MMA_MIN_BLOCKS_D128>;
+  using Causal = MmaFusedConfig<kHeadDim, k64 ? FCBENCH_MMA_WARPS_D64 : FCBENCH_MMA_WARPS_D128,
+                                k64 ? FCBENCH_MMA_CAUSAL_ROW_TILES_D64 : FCBENCH_MMA_CAUSAL_ROW_TILES_D128, 1,
+                                k64 ? FCBENCH_MMA_CAUSAL_BLOCK_N_D64 : FCBENCH_MMA_CAUSAL_BLOCK_N_D128,
+                                k64 ? FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D64 : FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D128>;
+  using Split = MmaFusedConfig<kHeadDim, 1, 1, FCBENCH_MMA_SPLITS,
+                               k64 ? FCBENCH_MMA_SPLIT_KEYS_D64 : FCBENCH_MMA_SPLIT_KEYS_D128,
+                               FCBENCH_MMA_SPLIT_MIN_BLOCKS>;
 };
 
 __device__ __forceinline__ unsigned shared_address(const void* p) {
@@ -258,13 +315,16 @@ __device__ __forceinline__ void online_softmax(float (&s)[kRowTiles][kNTiles][4]
   }
 }
 
-template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
-__global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>::kMinBlocks)
-    mma_fused_kernel(const AttentionParams p) {
-  using Cfg = MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>;
+template <typename Cfg>
+__global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mma_fused_kernel(const AttentionParams p) {
+  constexpr int kHeadDim = Cfg::kHeadDimV;
+  constexpr int kRowTiles = Cfg::kWarpRows / 16;
+  constexpr int kSplits = Cfg::kSplitsV;
+  constexpr int kBlockN = Cfg::kBlockN;   // keys per K/V tile
+  constexpr int kWarpN = Cfg::kWarpNV;    // of which this warp's
   constexpr int kKSteps = kHeadDim / 16;  // k16 steps of Q.K^T
   constexpr int kDTiles = kHeadDim / 8;   // n8 column tiles of O
-  constexpr int kNTiles = kBlockN / 8;    // n8 key tiles of S
+  constexpr int kNTiles = kWarpN / 8;     // n8 key tiles of this warp's S
   constexpr int kChunks = kHeadDim / 8;   // 16-byte chunks per row
   extern __shared__ __align__(128) unsigned char smem[];
   const unsigned q_smem = shared_address(smem);
@@ -277,8 +337,11 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
   const int t = lane % 4;
   const int b = blockIdx.z;
   const int h = blockIdx.y;
-  const int block_row0 = blockIdx.x * Cfg::kBlockM;
-  const int warp_local_row0 = warp * Cfg::kWarpRows;
+  // Causal blocks run longest first: the block scheduler starts blocks in blockIdx order, and
+  // the last row block of a head has the most K/V tiles.
+  const int block_row0 = (p.causal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * Cfg::kBlockM;
+  const int warp_local_row0 = warp / kSplits * Cfg::kWarpRows;
+  const int warp_key0 = warp % kSplits * kWarpN;  // this warp's keys in every K/V tile
   const int warp_row0 = block_row0 + warp_local_row0;
   const int warp_row_last = warp_row0 + Cfg::kWarpRows - 1;
   const bool warp_has_rows = warp_row0 < p.seqlen;  // the last block's padding warps only keep the barriers
@@ -323,11 +386,11 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
   // K rows are keys with d contiguous: read untransposed they are the column-major B operand
   // K^T. Lanes 0-7 / 8-15 address keys 0-7 at d chunks 2kk / 2kk+1 (b0, b1 of the first n8
   // key tile), lanes 16-31 the same for keys 8-15 (the second tile).
-  const SwizzledLane<kHeadDim> k_lane(k_smem, lane % 8 + 8 * (lane / 16), (lane / 8) % 2);
+  const SwizzledLane<kHeadDim> k_lane(k_smem, warp_key0 + lane % 8 + 8 * (lane / 16), (lane / 8) % 2);
   // V rows are keys with d contiguous, the row-major B operand: ldmatrix.trans turns each 8x8
   // block into b fragments. Lanes 0-15 address keys 0-15 at d chunk 2dt2 (b0, b1 of the
   // first n8 column tile), lanes 16-31 keys 0-15 at chunk 2dt2+1 (the second tile).
-  const SwizzledLane<kHeadDim> v_lane(v_smem, lane % 16, lane / 16);
+  const SwizzledLane<kHeadDim> v_lane(v_smem, warp_key0 + lane % 16, lane / 16);
 
   // One K and one V buffer, staggered as in FlashAttention-2: V(j) streams in while the
   // warps compute S = Q K(j)^T and its softmax, K(j+1) while they compute P V(j). Every
@@ -335,12 +398,13 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
   // both (D=128: 48 KB instead of 80 KB, two blocks per L4 SM instead of one).
   for (int tile = 0; tile < num_tiles; ++tile) {
     const int n0 = tile * kBlockN;
+    const int warp_n0 = n0 + warp_key0;
     // V's buffer was released by the barrier that ended the last step.
     cp_async_tile<kBlockN, kHeadDim, Cfg::kThreads>(v_smem, v_base, p.v_stride[2], n0, p.seqlen);
     cp_async_commit();
-    // Warp-uniform: a tile entirely above this warp's diagonal, or a warp with no row below
-    // seqlen, does no math.
-    const bool active = warp_has_rows && !(p.causal && n0 > warp_row_last);
+    // Warp-uniform: keys entirely above this warp's diagonal or past seqlen, or a warp with no
+    // row below seqlen, do no math.
+    const bool active = warp_has_rows && warp_n0 < p.seqlen && !(p.causal && warp_n0 > warp_row_last);
     uint32_t prob[kRowTiles][kNTiles / 2][4];
     if (active) {
       float s[kRowTiles][kNTiles][4];
@@ -374,11 +438,13 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
         }
       }
       // Masks only where a key can be masked: past seqlen, or above this warp's first row.
-      const bool mask = n0 + kBlockN > p.seqlen || (p.causal && n0 + kBlockN - 1 > warp_row0);
+      const bool mask = warp_n0 + kWarpN > p.seqlen || (p.causal && warp_n0 + kWarpN - 1 > warp_row0);
       if (mask)
-        online_softmax<true>(s, prob, o, row_max, row_sum, scale_log2, warp_row0 + g, n0 + 2 * t, p.seqlen, p.causal);
+        online_softmax<true>(s, prob, o, row_max, row_sum, scale_log2, warp_row0 + g, warp_n0 + 2 * t, p.seqlen,
+                             p.causal);
       else
-        online_softmax<false>(s, prob, o, row_max, row_sum, scale_log2, warp_row0 + g, n0 + 2 * t, p.seqlen, p.causal);
+        online_softmax<false>(s, prob, o, row_max, row_sum, scale_log2, warp_row0 + g, warp_n0 + 2 * t, p.seqlen,
+                              p.causal);
     }
     cp_async_wait<0>();
     __syncthreads();  // V(j) is visible to every warp, and every warp is done reading K(j)
@@ -405,35 +471,90 @@ __global__ void __launch_bounds__(kWarps * 32, MmaFusedConfig<kHeadDim, kWarps, 
     __syncthreads();  // K(j+1) is visible, and every warp is done reading V(j)
   }
 
-  // O / l as fp16, staged through this warp's own rows of the Q tile (no other warp reads
-  // them after the Q fragments were loaded) so that global stores are 16 bytes per row chunk.
-#pragma unroll
-  for (int mt = 0; mt < kRowTiles; ++mt) {
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      float l = row_sum[mt][half];
-      l += __shfl_xor_sync(0xffffffffu, l, 1);
-      l += __shfl_xor_sync(0xffffffffu, l, 2);
-      // l >= 1 wherever the warp did math (the max key contributes exp2(0)); 0 only in a warp
-      // whose rows are all past seqlen, which stores nothing.
-      const float inv_l = l > 0.f ? 1.f / l : 0.f;
-      const int row = warp_local_row0 + mt * 16 + g + 8 * half;
-#pragma unroll
-      for (int dt = 0; dt < kDTiles; ++dt)
-        *reinterpret_cast<uint32_t*>(smem + swizzled_offset<kHeadDim>(row, dt) + 4 * t) =
-            pack_half2(o[mt][dt][2 * half] * inv_l, o[mt][dt][2 * half + 1] * inv_l);
-    }
-  }
-  __syncwarp();
   __half* o_base = p.o + b * p.o_stride[0] + h * p.o_stride[1];
-  static_assert(Cfg::kWarpRows * kChunks % 32 == 0, "whole passes of the warp");
+  if constexpr (kSplits == 1) {
+    // O / l as fp16, staged through this warp's own rows of the Q tile (no other warp reads
+    // them after the Q fragments were loaded) so that global stores are 16 bytes per row chunk.
 #pragma unroll
-  for (int pass = 0; pass < Cfg::kWarpRows * kChunks / 32; ++pass) {
-    const int r = (pass * 32 + lane) / kChunks;
-    const int chunk = lane % kChunks;
-    if (warp_row0 + r < p.seqlen)
-      *reinterpret_cast<uint4*>(o_base + static_cast<int64_t>(warp_row0 + r) * p.o_stride[2] + chunk * 8) =
-          *reinterpret_cast<const uint4*>(smem + swizzled_offset<kHeadDim>(warp_local_row0 + r, chunk));
+    for (int mt = 0; mt < kRowTiles; ++mt) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        float l = row_sum[mt][half];
+        l += __shfl_xor_sync(0xffffffffu, l, 1);
+        l += __shfl_xor_sync(0xffffffffu, l, 2);
+        // l >= 1 wherever the warp did math (the max key contributes exp2(0)); 0 only in a warp
+        // whose rows are all past seqlen, which stores nothing.
+        const float inv_l = l > 0.f ? 1.f / l : 0.f;
+        const int row = warp_local_row0 + mt * 16 + g + 8 * half;
+#pragma unroll
+        for (int dt = 0; dt < kDTiles; ++dt)
+          *reinterpret_cast<uint32_t*>(smem + swizzled_offset<kHeadDim>(row, dt) + 4 * t) =
+              pack_half2(o[mt][dt][2 * half] * inv_l, o[mt][dt][2 * half + 1] * inv_l);
+      }
+    }
+    __syncwarp();
+    static_assert(Cfg::kWarpRows * kChunks % 32 == 0, "whole passes of the warp");
+#pragma unroll
+    for (int pass = 0; pass < Cfg::kWarpRows * kChunks / 32; ++pass) {
+      const int r = (pass * 32 + lane) / kChunks;
+      const int chunk = lane % kChunks;
+      if (warp_row0 + r < p.seqlen)
+        *reinterpret_cast<uint4*>(o_base + static_cast<int64_t>(warp_row0 + r) * p.o_stride[2] + chunk * 8) =
+            *reinterpret_cast<const uint4*>(smem + swizzled_offset<kHeadDim>(warp_local_row0 + r, chunk));
+    }
+  } else {
+    // Each split warp holds (max, partial sum, unnormalised output) of its keys for the same
+    // rows. They go to the K/V tiles' space (free: the loop's last barrier ended every read),
+    // then every thread combines 8 columns of a row: O = sum_w 2^(m_w - M) O_w / sum_w
+    // 2^(m_w - M) l_w with M = max_w m_w. A split whose keys were all masked has m = -inf,
+    // l = 0 and O = 0, and weighs 2^-inf = 0.
+    float* partial_o = reinterpret_cast<float*>(smem + Cfg::kQBytes);
+    float* partial_ml = partial_o + kSplits * Cfg::kBlockM * Cfg::kPartialLd;
+    const int split = warp % kSplits;
+#pragma unroll
+    for (int mt = 0; mt < kRowTiles; ++mt) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        float l = row_sum[mt][half];
+        l += __shfl_xor_sync(0xffffffffu, l, 1);
+        l += __shfl_xor_sync(0xffffffffu, l, 2);
+        const int slot = split * Cfg::kBlockM + warp_local_row0 + mt * 16 + g + 8 * half;
+        if (t == 0) {
+          partial_ml[2 * slot] = row_max[mt][half];
+          partial_ml[2 * slot + 1] = l;
+        }
+#pragma unroll
+        for (int dt = 0; dt < kDTiles; ++dt)
+          *reinterpret_cast<float2*>(partial_o + slot * Cfg::kPartialLd + dt * 8 + 2 * t) =
+              make_float2(o[mt][dt][2 * half], o[mt][dt][2 * half + 1]);
+      }
+    }
+    __syncthreads();
+    for (int item = threadIdx.x; item < Cfg::kBlockM * kChunks; item += Cfg::kThreads) {
+      const int r = item / kChunks;
+      const int chunk = item % kChunks;
+      if (block_row0 + r >= p.seqlen) continue;
+      float m = -INFINITY;
+#pragma unroll
+      for (int w = 0; w < kSplits; ++w) m = fmaxf(m, partial_ml[2 * (w * Cfg::kBlockM + r)]);
+      const float shift = m == -INFINITY ? 0.f : m;
+      float l = 0.f;
+      float acc[8] = {};
+#pragma unroll
+      for (int w = 0; w < kSplits; ++w) {
+        const int slot = w * Cfg::kBlockM + r;
+        const float weight = fast_exp2(partial_ml[2 * slot] - shift);
+        l += weight * partial_ml[2 * slot + 1];
+        const float4* src = reinterpret_cast<const float4*>(partial_o + slot * Cfg::kPartialLd + chunk * 8);
+        const float4 lo = src[0], hi = src[1];
+        acc[0] += weight * lo.x, acc[1] += weight * lo.y, acc[2] += weight * lo.z, acc[3] += weight * lo.w;
+        acc[4] += weight * hi.x, acc[5] += weight * hi.y, acc[6] += weight * hi.z, acc[7] += weight * hi.w;
+      }
+      const float inv_l = l > 0.f ? 1.f / l : 0.f;
+      const uint4 packed = make_uint4(pack_half2(acc[0] * inv_l, acc[1] * inv_l), pack_half2(acc[2] * inv_l, acc[3] * inv_l),
+                                      pack_half2(acc[4] * inv_l, acc[5] * inv_l), pack_half2(acc[6] * inv_l, acc[7] * inv_l));
+      *reinterpret_cast<uint4*>(o_base + static_cast<int64_t>(block_row0 + r) * p.o_stride[2] + chunk * 8) = packed;
+    }
   }
 }
 
@@ -452,18 +573,17 @@ cudaError_t multiprocessor_count(int* count) {
   return cudaSuccess;
 }
 
-template <int kHeadDim, int kWarps, int kRowTiles, int kBlockN>
-constexpr auto kernel_of(MmaFusedConfig<kHeadDim, kWarps, kRowTiles, kBlockN>) {
-  return mma_fused_kernel<kHeadDim, kWarps, kRowTiles, kBlockN>;
+template <typename Cfg>
+constexpr auto kernel_of() {
+  return mma_fused_kernel<Cfg>;
 }
 
 }  // namespace
 
-// A block per kBlockM query rows of one (batch, head). Short sequences with few heads give
-// too few blocks to occupy every SM (the configured 64 rows at (1,8,512,64): 64 blocks for
-// the H100's 132 SMs), and each block's time is the whole K/V loop however few blocks
-// there are, so the launcher takes the largest block whose grid still covers every SM, down
-// to a quarter of the configured warps (256 blocks of 16 rows there).
+// A block per kBlockM query rows of one (batch, head): the causal or the full configuration,
+// unless its grid would leave SMs idle (each block's time is its whole K/V loop however few
+// blocks there are: (1,8,512,64) gives 32 full blocks for the H100's 132 SMs); then 16-row
+// blocks whose warps split the keys (256 blocks of 4 warps there).
 cudaError_t mma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
   return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
     constexpr int D = decltype(d)::value;
@@ -472,12 +592,11 @@ cudaError_t mma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
     if (cudaError_t err = multiprocessor_count(&sms); err != cudaSuccess) return err;
     const int64_t heads = static_cast<int64_t>(p.batch) * p.heads;
     auto fills = [&](int block_m) { return ceil_div(p.seqlen, block_m) * heads >= sms; };
-    if (fills(Tiles::Full::kBlockM))
-      return launch_row_blocks<typename Tiles::Full>(kernel_of(typename Tiles::Full{}), p, stream);
-    if (fills(Tiles::Half::kBlockM))
-      return launch_row_blocks<typename Tiles::Half>(kernel_of(typename Tiles::Half{}), p, stream);
-    return launch_row_blocks<typename Tiles::Quarter>(kernel_of(typename Tiles::Quarter{}), p,
-                                                       stream);
+    if (p.causal && fills(Tiles::Causal::kBlockM))
+      return launch_row_blocks<typename Tiles::Causal>(kernel_of<typename Tiles::Causal>(), p, stream);
+    if (!p.causal && fills(Tiles::Full::kBlockM))
+      return launch_row_blocks<typename Tiles::Full>(kernel_of<typename Tiles::Full>(), p, stream);
+    return launch_row_blocks<typename Tiles::Split>(kernel_of<typename Tiles::Split>(), p, stream);
   });
 }
 
@@ -489,14 +608,14 @@ extern "C" int fcbench_mma_fused_launch_info(int head_dim, fcbench::KernelLaunch
     constexpr int D = decltype(d)::value;
     using Tiles = MmaFusedTiles<D>;
     const KernelLaunchInfo candidates[] = {
-        {reinterpret_cast<const void*>(kernel_of(typename Tiles::Full{})),
-         unsigned{Tiles::Full::kThreads}, Tiles::Full::kSmemBytes},
-        {reinterpret_cast<const void*>(kernel_of(typename Tiles::Half{})),
-         unsigned{Tiles::Half::kThreads}, Tiles::Half::kSmemBytes},
-        {reinterpret_cast<const void*>(kernel_of(typename Tiles::Quarter{})),
-         unsigned{Tiles::Quarter::kThreads}, Tiles::Quarter::kSmemBytes},
+        {reinterpret_cast<const void*>(kernel_of<typename Tiles::Full>()), unsigned{Tiles::Full::kThreads},
+         Tiles::Full::kSmemBytes},
+        {reinterpret_cast<const void*>(kernel_of<typename Tiles::Causal>()), unsigned{Tiles::Causal::kThreads},
+         Tiles::Causal::kSmemBytes},
+        {reinterpret_cast<const void*>(kernel_of<typename Tiles::Split>()), unsigned{Tiles::Split::kThreads},
+         Tiles::Split::kSmemBytes},
     };
-    // A configuration of one or two warps makes some of the three the same kernel: list each once.
+    // Configurations set equal (D=128's causal tiles are the full ones) are one kernel: list each once.
     int count = 0;
     for (const KernelLaunchInfo& c : candidates) {
       bool listed = false;
