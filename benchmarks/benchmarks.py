@@ -1,5 +1,6 @@
 """The asv suite: every registry variant x the tracked shapes (fcbench.measure; FCBENCH_VARIANTS and
-FCBENCH_SHAPES narrow them, e.g. to bisect one row with `asv find`).
+FCBENCH_SHAPES narrow them, e.g. to bisect one row with `asv find`; FCBENCH_VARIANTS=flashcore
+measures the kernels without the SDPA peers, so `asv continuous`'s exit code is about kernels alone).
 
 Shaped for asv's own commands (`asv continuous`, `asv run A..B`, `asv run NEW`, `asv find`),
 which start a process per benchmark and parameter combination (7 x 40 on a GPU): those

@@ -290,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                "(wrong, crashed, hung, missing variant), 7 sanitizer, 5 resources, 6 latency",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    variant_help = "variant name(s), comma-separated or repeated; default: every registered variant"
+    variant_help = ("variant name(s) or kind(s) (flashcore: every kernel, sdpa: every peer), comma-separated "
+                    "or repeated; default: every registered variant")
 
     p = sub.add_parser("run", help="the main job: resources, then build, check and bench on a GPU "
                                    "(without one: resources and the CPU-capable check)")

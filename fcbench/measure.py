@@ -43,9 +43,12 @@ def tracked_shapes() -> tuple[Shape, ...]:
 
 
 def tracked_variants() -> tuple[registry.Variant, ...]:
-    """FCBENCH_VARIANTS ("name,name,...") if set, else every registry variant: what the asv suite
-    measures per commit. Narrowing it makes a bisection cheap: each `asv find` step then measures
-    only the rows asked about (with FCBENCH_SHAPES, one row)."""
+    """FCBENCH_VARIANTS ("name,name,...", where a kind, `flashcore` or `sdpa`, stands for every
+    variant of it) if set, else every registry variant: what the asv suite measures per commit.
+    Narrowing it makes a bisection cheap: each `asv find` step then measures only the rows asked
+    about (with FCBENCH_SHAPES, one row); `flashcore` leaves out the SDPA peers, so `asv
+    continuous`'s exit code speaks for the kernels alone (a PR never changes a peer, yet asv flags
+    one when it moves between two measuring processes)."""
     names = [n.strip() for n in os.environ.get("FCBENCH_VARIANTS", "").split(",") if n.strip()]
     try:
         return registry.select(names)

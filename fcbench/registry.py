@@ -117,9 +117,22 @@ def is_kernel_name(name: str) -> bool:
         return True
 
 
+# What select() also takes in place of names: every variant of that kind.
+KINDS = {"flashcore": "every FlashCore kernel", "sdpa": "every SDPA peer"}
+
+
 def select(names: list[str] | None) -> tuple[Variant, ...]:
-    """The variants named (in registry order), or all of them when names is empty/None."""
+    """The variants named (in registry order), or all of them when names is empty/None. A kind
+    (`flashcore`, `sdpa`) stands for every variant of it, mixable with names: `flashcore,sdpa_flash`."""
     if not names:
         return VARIANTS
-    wanted = {get(n).name for n in names}
+    wanted = set()
+    for n in names:
+        if n in KINDS:
+            wanted.update(v.name for v in VARIANTS if v.kind == n)
+            continue
+        try:
+            wanted.add(get(n).name)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; or a kind: {', '.join(f'{k} ({what})' for k, what in KINDS.items())}") from None
     return tuple(v for v in VARIANTS if v.name in wanted)

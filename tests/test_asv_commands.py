@@ -153,6 +153,34 @@ def test_fcbench_variants_narrows_the_suite_and_names_itself_when_wrong(monkeypa
     assert measure.tracked_variants() == registry.VARIANTS
 
 
+def test_fcbench_variants_takes_a_kind_so_asv_continuous_can_leave_the_peers_out(monkeypatch):
+    # asv continuous exits 1 on any row that moved, peers included (a PR never changes torch, yet
+    # sdpa_flash moved up to 10% between two processes on the H200): FCBENCH_VARIANTS=flashcore
+    # measures the kernels alone, so that exit code speaks for them.
+    from fcbench import measure
+
+    kernels = [v.name for v in registry.kernel_variants()]
+    monkeypatch.setenv("FCBENCH_VARIANTS", "flashcore")
+    assert [v.name for v in measure.tracked_variants()] == kernels and kernels
+    monkeypatch.setenv("FCBENCH_VARIANTS", "sdpa_flash, flashcore")  # mixed with a name, registry order
+    assert [v.name for v in measure.tracked_variants()] == [*kernels, "sdpa_flash"]
+    monkeypatch.setenv("FCBENCH_VARIANTS", "sdpa")
+    assert [v.name for v in measure.tracked_variants()] == ["sdpa_flash", "sdpa_cudnn", "sdpa_efficient", "sdpa_math"]
+    monkeypatch.setenv("FCBENCH_VARIANTS", "flashcore,peers")
+    with pytest.raises(ValueError, match=r"FCBENCH_VARIANTS='flashcore,peers': .*unknown variant 'peers'; "
+                                         r"known: scalar_tiled, .*, sdpa_math; or a kind: flashcore \(every FlashCore "
+                                         r"kernel\), sdpa \(every SDPA peer\)$"):
+        measure.tracked_variants()
+
+
+def test_the_suite_reads_a_kind_from_fcbench_variants():
+    # What asv's processes see: the suite's variant parameter, from a fresh import under that setting.
+    program = "import sys; sys.path.insert(0, 'benchmarks'); import benchmarks; print(','.join(benchmarks.VARIANTS))"
+    out = subprocess.run([sys.executable, "-c", program], cwd=registry.REPO_ROOT, capture_output=True, text=True,
+                         env={**os.environ, "FCBENCH_VARIANTS": "flashcore"}, timeout=300)
+    assert out.stdout.split() == [",".join(v.name for v in registry.kernel_variants())], out.stderr[-2000:]
+
+
 def test_a_bisection_measures_only_the_rows_asked_about(two_commits):
     # What `FCBENCH_VARIANTS=... FCBENCH_SHAPES=... asv find` does at each step: one commit's
     # measurement of those rows alone.

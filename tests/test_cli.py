@@ -1,3 +1,4 @@
+import argparse
 import json
 import subprocess
 import sys
@@ -5,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from fcbench import bench
+from fcbench import bench, registry
 from fcbench.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_USAGE, main
 
 
@@ -25,6 +26,15 @@ def test_list_json(capsys):
 def test_unknown_variant_is_a_usage_error(capsys):
     assert main(["check", "--variant", "nope"]) == EXIT_USAGE
     assert "unknown variant 'nope'" in capsys.readouterr().err
+
+
+def test_variant_takes_a_kind_and_a_bad_one_lists_the_kinds(capsys):
+    from fcbench.cli import _variants
+
+    assert _variants(argparse.Namespace(variant=["sdpa_math", "flashcore"])) == (
+        *registry.kernel_variants(), registry.get("sdpa_math"))
+    assert main(["check", "--variant", "flashcore,kernel"]) == EXIT_USAGE
+    assert "unknown variant 'kernel'" in (err := capsys.readouterr().err) and "or a kind: flashcore" in err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU path")

@@ -42,6 +42,25 @@ def test_unknown_variant_names_the_known_ones():
         registry.get("nope")
 
 
+def test_select_takes_a_kind_for_every_variant_of_it_mixed_with_names():
+    assert registry.select(["flashcore"]) == registry.kernel_variants()
+    assert {v.kind for v in registry.select(["sdpa"])} == {"sdpa"} and len(registry.select(["sdpa"])) == 4
+    assert registry.select(["sdpa_math", "flashcore", "wmma_qk"]) == (*registry.kernel_variants(), registry.get("sdpa_math"))
+    assert registry.select(["sdpa", "flashcore"]) == registry.VARIANTS
+    assert registry.select(None) == registry.select([]) == registry.VARIANTS
+
+
+def test_the_kinds_are_the_registry_kinds_and_no_variant_is_named_like_one():
+    assert set(registry.KINDS) == {v.kind for v in registry.VARIANTS}
+    assert not set(registry.KINDS) & {v.name for v in registry.VARIANTS}
+
+
+def test_select_names_the_known_variants_and_kinds():
+    with pytest.raises(ValueError, match=r"^variant: unknown variant 'kernels'; known: scalar_tiled, .*, sdpa_math; "
+                                         r"or a kind: flashcore \(every FlashCore kernel\), sdpa \(every SDPA peer\)$"):
+        registry.select(["flashcore", "kernels"])
+
+
 def test_unsupported_reason():
     v = registry.get("wmma_fused")
     assert v.unsupported_reason(head_dim=64, causal=True, device="cuda") is None
