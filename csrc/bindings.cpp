@@ -6,6 +6,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
+#include <cmath>
 #include <string>
 
 #include "kernels/attention_params.h"
@@ -72,6 +73,8 @@ void forward(const std::string& variant, const at::Tensor& q, const at::Tensor& 
   TORCH_CHECK(q.size(3) == 64 || q.size(3) == 128, "q: head_dim ", q.size(3), " is not supported; supported: 64, 128");
   TORCH_CHECK(q.size(0) <= 65535 && q.size(1) <= 65535, "q: batch and heads must each be at most 65535 (grid limit)");
   TORCH_CHECK(q.size(2) <= (1 << 30), "q: seqlen ", q.size(2), " is over the supported 2^30");
+  // Kernels take the row max of the unscaled scores (mma_fused): that is the scaled max only for scale > 0.
+  TORCH_CHECK(std::isfinite(scale) && scale > 0, "scale: expected a finite positive value, got ", scale);
 
   const c10::cuda::CUDAGuard guard(q.device());
   AttentionParams p{};

@@ -49,6 +49,9 @@ def test_cpp_boundary_validates_on_its_own():
         torch.ops.fcbench.forward("nope", q, k, v, out, False, 0.125, 0)
     with pytest.raises(RuntimeError, match="wmma_unfused: this shape needs 196608 bytes of scratch .* limit of 1024 bytes"):
         torch.ops.fcbench.forward("wmma_unfused", q, k, v, out, False, 0.125, 1024)
+    for scale in (0.0, -0.125, float("nan")):
+        with pytest.raises(RuntimeError, match="scale: expected a finite positive value"):
+            torch.ops.fcbench.forward("mma_fused", q, k, v, out, False, scale, 0)
 
 
 def test_extension_links_the_shared_libstdcxx():

@@ -258,6 +258,9 @@ __device__ __forceinline__ float fast_exp2(float x) {
 // the fp16 probabilities as P.V's A fragments (p[mt][kk]: keys n0 + 16kk ..), o and row_sum
 // are rescaled to the new row max, and row_sum has this thread's columns added (the quad's
 // partial sums share one max, so they are added up once, at the end).
+// row_max is the max of the unscaled scores: with scale > 0 (bindings.cpp checks it) that is
+// the scaled max too, and each probability is then one FFMA and one ex2, exp2(s * scale_log2 -
+// max * scale_log2), as FlashAttention-2 computes it.
 template <bool kMask, int kRowTiles, int kNTiles, int kDTiles>
 __device__ __forceinline__ void online_softmax(float (&s)[kRowTiles][kNTiles][4], uint32_t (&p)[kRowTiles][kNTiles / 2][4],
                                                float (&o)[kRowTiles][kDTiles][4], float (&row_max)[kRowTiles][2],
@@ -270,36 +273,47 @@ __device__ __forceinline__ void online_softmax(float (&s)[kRowTiles][kNTiles][4]
     for (int nt = 0; nt < kNTiles; ++nt) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        float x = s[mt][nt][e] * scale_log2;  // base 2: exp(x) = exp2(x * log2 e)
-        if (kMask && key_masked(key0 + nt * 8 + e % 2, row0 + mt * 16 + (e / 2) * 8, seqlen, causal)) x = -INFINITY;
-        s[mt][nt][e] = x;
-        tile_max[e / 2] = fmaxf(tile_max[e / 2], x);
+        if (kMask && key_masked(key0 + nt * 8 + e % 2, row0 + mt * 16 + (e / 2) * 8, seqlen, causal))
+          s[mt][nt][e] = -INFINITY;
+        tile_max[e / 2] = fmaxf(tile_max[e / 2], s[mt][nt][e]);
       }
     }
-    float shift[2];
+    float shift[2];  // the new row max, scaled to base 2
+    float alpha[2];  // the rescale factor of the row's running output and sum
+    bool moved = false;
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       float m = tile_max[half];
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-      const float new_max = fmaxf(row_max[mt][half], m);
+      const float old_max = row_max[mt][half];
+      const float new_max = fmaxf(old_max, m);
       // A row whose keys so far are all masked keeps max -inf; shifting by 0 instead makes its
       // exponentials exp2(-inf) = 0 and never computes -inf - -inf (FlashAttention-2's rule).
-      shift[half] = new_max == -INFINITY ? 0.f : new_max;
-      const float alpha = fast_exp2(row_max[mt][half] - shift[half]);  // 0 while the old max is -inf
+      shift[half] = new_max == -INFINITY ? 0.f : new_max * scale_log2;
+      alpha[half] = fast_exp2(old_max * scale_log2 - shift[half]);  // 0 while the old max is -inf
+      moved = moved || new_max != old_max;
       row_max[mt][half] = new_max;
-      row_sum[mt][half] *= alpha;
+    }
+    // Once the rows' max stops moving (most tiles after the first few) every factor is exactly
+    // 1, and the warp skips the D/2 multiplies per row tile and thread; any moved max in the
+    // warp rescales the tile's rows as always.
+    if (__any_sync(0xffffffffu, moved)) {
 #pragma unroll
-      for (int dt = 0; dt < kDTiles; ++dt) {
-        o[mt][dt][2 * half] *= alpha;
-        o[mt][dt][2 * half + 1] *= alpha;
+      for (int half = 0; half < 2; ++half) {
+        row_sum[mt][half] *= alpha[half];
+#pragma unroll
+        for (int dt = 0; dt < kDTiles; ++dt) {
+          o[mt][dt][2 * half] *= alpha[half];
+          o[mt][dt][2 * half + 1] *= alpha[half];
+        }
       }
     }
 #pragma unroll
     for (int nt = 0; nt < kNTiles; ++nt) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        s[mt][nt][e] = fast_exp2(s[mt][nt][e] - shift[e / 2]);
+        s[mt][nt][e] = fast_exp2(fmaf(s[mt][nt][e], scale_log2, -shift[e / 2]));
         row_sum[mt][e / 2] += s[mt][nt][e];
       }
     }
@@ -505,8 +519,8 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mma_fused_kern
   } else {
     // Each split warp holds (max, partial sum, unnormalised output) of its keys for the same
     // rows. They go to the K/V tiles' space (free: the loop's last barrier ended every read),
-    // then every thread combines 8 columns of a row: O = sum_w 2^(m_w - M) O_w / sum_w
-    // 2^(m_w - M) l_w with M = max_w m_w. A split whose keys were all masked has m = -inf,
+    // then every thread combines 8 columns of a row: O = sum_w c_w O_w / sum_w c_w l_w with
+    // c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w. A split whose keys were all masked has m = -inf,
     // l = 0 and O = 0, and weighs 2^-inf = 0.
     float* partial_o = reinterpret_cast<float*>(smem + Cfg::kQBytes);
     float* partial_ml = partial_o + kSplits * Cfg::kBlockM * Cfg::kPartialLd;
@@ -534,16 +548,16 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mma_fused_kern
       const int r = item / kChunks;
       const int chunk = item % kChunks;
       if (block_row0 + r >= p.seqlen) continue;
-      float m = -INFINITY;
+      float m = -INFINITY;  // of the unscaled scores, as online_softmax keeps it
 #pragma unroll
       for (int w = 0; w < kSplits; ++w) m = fmaxf(m, partial_ml[2 * (w * Cfg::kBlockM + r)]);
-      const float shift = m == -INFINITY ? 0.f : m;
+      const float shift = m == -INFINITY ? 0.f : m * scale_log2;
       float l = 0.f;
       float acc[8] = {};
 #pragma unroll
       for (int w = 0; w < kSplits; ++w) {
         const int slot = w * Cfg::kBlockM + r;
-        const float weight = fast_exp2(partial_ml[2 * slot] - shift);
+        const float weight = fast_exp2(partial_ml[2 * slot] * scale_log2 - shift);
         l += weight * partial_ml[2 * slot + 1];
         const float4* src = reinterpret_cast<const float4*>(partial_o + slot * Cfg::kPartialLd + chunk * 8);
         const float4 lo = src[0], hi = src[1];
