@@ -25,7 +25,7 @@ step pytest python3 -m pytest -q -rs tests
 step bench-json sh -c 'fcbench bench --json > "$0"' "$LOGS/bench.json"
 step resources-json sh -c 'fcbench resources --json > "$0"' "$LOGS/resources.json"
 step sanitize fcbench sanitize
-step tune timeout 300 python3 scripts/tune_tiles.py mma_fused "" "-DFCBENCH_MMA_ROW_TILES_D64=2 -DFCBENCH_MMA_BLOCK_N_D64=64 -DFCBENCH_MMA_ROW_TILES_D128=2"
+step tune timeout 300 python3 scripts/tune_tiles.py mma_fused "" "-DFCBENCH_MMA_BLOCK_N_D64=128"
 step ncu ncu --clock-control none -k regex:wmma_fused_cpasync --section SpeedOfLight --section Occupancy \
   python3 scripts/profile_call.py wmma_fused_cpasync 4,16,2048,64 1
 tar czf "$OUT/logs.tgz" -C "$LOGS" .

@@ -10,6 +10,8 @@ OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 LOGS=$(mktemp -d)/kernel-$VARIANT; mkdir -p "$LOGS"
 export PYTHONUNBUFFERED=1
 FCBENCH=${FCBENCH:-fcbench}
+# scripts/profile_call.py (ncu's target) imports fcbench: from this checkout where it is not installed.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 trap 'tar czf "$OUT/kernel-$VARIANT.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"' EXIT
 summary=()
 step() {  # step NAME CMD...: CMD's output in NAME.log, its exit code and wall time in the summary
