@@ -20,14 +20,15 @@ namespace fcbench {
 //
 // Full (non-causal, grids that fill the GPU): kWarps warps x kRowTiles m16 row tiles, one K
 // and one V tile of kBlockN keys. Shared memory is one Q tile plus one K and one V tile:
-//   D=64:  4 warps x 32 rows, 64-key tiles: Q 16 KB + K 8 KB + V 8 KB = 32 KB
+//   D=64:  4 warps x 32 rows, 128-key tiles on sm_90 (below): Q 16 KB + K 16 KB + V 16 KB = 48 KB;
+//          64-key tiles on sm_89: Q 16 KB + K 8 KB + V 8 KB = 32 KB
 //   D=128: 4 warps x 32 rows, 64-key tiles: Q 32 KB + K 16 KB + V 16 KB = 64 KB (one block
 //          per L4 SM: 100 KB of shared memory per SM, 99 KB per block)
 // FlashAttention-2's 128-row blocks: each K/V fragment that ldmatrix reads feeds two row
 // tiles' MMAs. Measured on the H200 (scripts/tune_tiles.py, 2026-12-01, docs/RESULTS.md),
 // us at (4,16,2048,64) / (4,16,2048,128) / (4,16,2048,64,causal) / (1,8,512,64), each
 // configuration used for every shape:
-//   4 warps x 32 rows, 64-key tiles (Full)            268 / 415 / 182 / 16.9
+//   4 warps x 32 rows, 64-key tiles (v9.1)            268 / 415 / 182 / 16.9
 //   16 rows per warp, 128-key tiles at D=64 (v9.0)    304 / 516 / 182 / 14.9
 //   D=64 as v9.0 but 3 blocks per SM (168 regs)       278 /   - / 165 / 15.0
 //   8 warps x 16 rows, 64-key tiles                   405 / 582 / 241 / 15.6
@@ -57,8 +58,17 @@ namespace fcbench {
 #ifndef FCBENCH_MMA_ROW_TILES_D64
 #define FCBENCH_MMA_ROW_TILES_D64 2
 #endif
+// 128-key tiles at D=64 where they fit in registers: on sm_90 (255 registers, no spills) they
+// took (4,16,2048,64) from 271 to 233 us (H200, scripts/tune_tiles.py, 2026-12-03: half the
+// barriers, row-max reductions and rescales per key); on sm_89 ptxas spills 12 bytes with them,
+// so the L4 keeps 64-key tiles. __CUDA_ARCH_LIST__ names the one arch fcbench builds for (one
+// gencode per build), on the host pass too, so the launcher and the kernel agree.
 #ifndef FCBENCH_MMA_BLOCK_N_D64
+#if defined(__CUDA_ARCH_LIST__) && __CUDA_ARCH_LIST__ >= 900
+#define FCBENCH_MMA_BLOCK_N_D64 128
+#else
 #define FCBENCH_MMA_BLOCK_N_D64 64
+#endif
 #endif
 #ifndef FCBENCH_MMA_MIN_BLOCKS_D64
 #define FCBENCH_MMA_MIN_BLOCKS_D64 2
