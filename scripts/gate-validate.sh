@@ -51,4 +51,4 @@ while fits && (( i < PAIRS )); do  # every second pair with the head's side firs
   timed "aa-$i$sfx" "$A" "$B" "${order[@]}"
   fits && timed "reg-$i$sfx" "$A" "$C" "${order[@]}"
 done
-python3 "$SRC/scripts/gate_validation_summary.py" "$LOGS"
+PYTHONPATH="$SRC${PYTHONPATH:+:$PYTHONPATH}" python3 "$SRC/scripts/gate_validation_summary.py" "$LOGS"
