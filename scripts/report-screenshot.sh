@@ -6,8 +6,8 @@
 # docs/validation/2026-11-23-h100-spinfix/ci-example (its commits' subjects, authors and dates from
 # the scratch repository's bundle there, the PR gate's JSON as --gate-json) and writes
 # docs/report-h100.png (the machine's front page) and docs/report-h100-variant.png (wmma_fused_cpasync);
-# then over mma_fused's climb recorded on the H200 (docs/validation/2026-12-01-h200/climb: three
-# commits of this repository, its step gates as --gate-json), docs/report-h200-climb.png and
+# then over mma_fused's climb recorded on the H200 (docs/validation/2026-12-03-h200/climb-history:
+# six commits of this repository, each step's gate as --gate-json), docs/report-h200-climb.png and
 # docs/report-h200-mma_fused.png.
 set -euo pipefail
 shot() {  # shot SITE OUT PAGE SIZE
@@ -34,9 +34,13 @@ git clone -q "$example/repo.bundle" "$work/repo"
   --gate-json "$example/pr-gate.json" --commit-url 'https://github.com/OWNER/REPO/commit/{sha}')
 shot "$work/site" "$here/docs/report-h100.png" h100-80gb-hbm3/index.html 1400,3300
 shot "$work/site" "$here/docs/report-h100-variant.png" h100-80gb-hbm3/variant-wmma_fused_cpasync.html 1400,2300
-climb=$here/docs/validation/2026-12-01-h200/climb
-(cd "$here" && "${FCBENCH:-fcbench}" report --results-dir "$climb/results" --out "$work/climb-site" \
-  --gate-json "$climb/gate-01c8146d-3d64da92.json" --gate-json "$climb/gate-3d64da92-cf8d05ff.json" \
-  --commit-url 'https://github.com/OWNER/REPO/commit/{sha}')
+v=$here/docs/validation
+(cd "$here" && "${FCBENCH:-fcbench}" report --results-dir "$v/2026-12-03-h200/climb-history/results" \
+  --out "$work/climb-site" --commit-url 'https://github.com/OWNER/REPO/commit/{sha}' \
+  --gate-json "$v/2026-12-01-h200/climb/gate-01c8146d-3d64da92.json" \
+  --gate-json "$v/2026-12-01-h200/climb/gate-3d64da92-cf8d05ff.json" \
+  --gate-json "$v/2026-12-03-h200/call1-v9.2/climb/gate-cf8d05ff-5cd165cf.json" \
+  --gate-json "$v/2026-12-03-h200/call2-v9.3/climb/gate-5cd165cf-6e5bdb65.json" \
+  --gate-json "$v/2026-12-03-h200/call3-v9.4/climb/gate-6e5bdb65-5ad7054a.json")
 shot "$work/climb-site" "$here/docs/report-h200-climb.png" h200/index.html 1400,2600
 shot "$work/climb-site" "$here/docs/report-h200-mma_fused.png" h200/variant-mma_fused.html 1400,2300
