@@ -35,10 +35,12 @@ namespace fcbench {
 //   32-key tiles at D=128                               - / 473 /   - /    -
 // With 16 rows per warp the kernels were latency-bound at 8 resident warps per SM (ncu: 42%
 // SM throughput, 12% achieved occupancy); 32 rows per warp with 128-key tiles at D=64
-// spilled on sm_90. No single tile won every shape, hence:
+// spilled until v9.3 freed registers (now on sm_90 only, below). No single tile won every
+// shape, hence:
 //
 // Causal: 64-row blocks (4 warps x 16 rows), 128-key tiles, 3 blocks per SM at D=64 (the
-// third line above: 165 us against Full's 182): a causal row block's work grows with its
+// third line above: 165 us against Full's 182; as committed in v9.2, 167 us, H200
+// 2026-12-03, docs/RESULTS.md): a causal row block's work grows with its
 // index, and smaller blocks leave a shorter tail. Blocks run longest first (the launch
 // order is reversed), so the last wave holds the shortest blocks. D=128 keeps Full's tiles
 // (no causal D=128 alternative was measured).
@@ -48,10 +50,13 @@ namespace fcbench {
 // tile's keys (kWarpN each), then combine their partial softmax states (max, sum, output)
 // through shared memory. Every block's time is its K/V loop, so splitting the keys over
 // warps shortens it kSplits-fold where a one-warp block of 16 rows (v9.0/v9.1's fallback)
-// walked all of them: 256 blocks of 4 warps at (1,8,512,64).
+// walked all of them: 256 blocks of 4 warps at (1,8,512,64), 8.8 us there against v9.1's
+// 16.9 and sdpa_flash's 14.1 (H200, 2026-12-03; ncu: 7.7 us of kernel time, the DRAM latency
+// of four K/V tiles' loads after the timer's L2 flush).
 //
 // FCBENCH_MMA_*MIN_BLOCKS* is __launch_bounds__' resident blocks: at 2 blocks of 4 warps
-// ptxas may take up to 255 registers (D=64: 219, D=128: 255, no spills), at 3 up to 168.
+// ptxas may take up to 255 registers (full kernels: 255 on sm_90, D=64 215 on sm_89; no
+// spills), at 3 up to 168 (causal and split kernels: 154-168).
 #ifndef FCBENCH_MMA_WARPS_D64
 #define FCBENCH_MMA_WARPS_D64 4
 #endif
