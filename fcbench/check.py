@@ -37,7 +37,7 @@ V_OFFSET = 32.0  # offset: V + 32, so an unnormalised or mis-normalised sum show
 # 2 x 3 or 1 x 2 heads, leave them to the small-grid kernels (on the H200 the full check
 # never ran mma_fused's 128-row blocks before these were added).
 WIDE_BATCH, WIDE_HEADS = 4, 40
-WIDE_SEQLENS = (257,)  # 2 full 128-row blocks and a 1-row one; 64-key tiles: 4 full and 1 key
+WIDE_SEQLENS = (257,)  # 2 full 128-row blocks and a 1-row one; K/V tiles of 64 or 128 keys end on a 1-key one
 
 
 @dataclass(frozen=True)
