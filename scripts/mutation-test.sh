@@ -26,6 +26,7 @@ PLANTS=(
   "local-memory|dynamically indexed local array (stack frame)|scalar_tiled|$K/scalar_tiled.cu|5|FAIL-RESOURCES|s@^  float acc\[kPerLane\] = {};@&\n  float planted[64];\n  for (int t = 0; t < 64; ++t) planted[t] = p.softmax_scale * t;\n  acc[0] += planted[p.seqlen \& 63] * 0.f;@"
   "spill|__launch_bounds__ asking for 8 blocks per SM (spills)|wmma_qk|$K/wmma_qk.cu|5|FAIL-RESOURCES|s@WmmaQkConfig<kHeadDim>::kThreads, 2)@WmmaQkConfig<kHeadDim>::kThreads, 8)@"
   "slowdown|__nanosleep(370) per K/V tile (~5%)|wmma_fused_cpasync|$K/wmma_fused_cpasync.cu|6|FAIL-LATENCY|s@      state.accumulate_pv(v_tiles + buf \* kTileN \* kLd, kLd);@&\n      __nanosleep(370);  // planted@"
+  "wide-only|second row tile reads the first one's Q (128-row blocks only: the check's wide grids)|mma_fused|$K/mma_fused.cu|4|FAIL-CORRECTNESS|s@ldmatrix_x4(qa\[mt\], q_lane.at(16 \* mt, kk));@ldmatrix_x4(qa[mt], q_lane.at(0, kk));@"
   "missing|a variant's kernel unit deleted|wmma_unfused|$K/wmma_unfused.cu|4|MISSING|rm"
   "comment|a comment-only kernel change (must pass)|wmma_fused|$K/wmma_fused.cu|0||\$a // A comment: nothing to see."
 )
