@@ -1,4 +1,4 @@
-"""The one reference and the one pass rule (DESIGN.md, "Measurement methodology").
+"""The one reference and the one pass rule (docs/design.md, "Reference and error bound").
 
 Reference: the same fp16 inputs upcast to fp64 (fp32 for large problems), plain math
 attention. Error: max |out - ref|. Pass rule, FlashAttention's own test rule:
