@@ -112,7 +112,8 @@ def run(variants, *, root: Path | None = None, tools=TOOLS, timeout_s: float = T
     far more than the GPU, and each waits mostly on its own instrumentation)."""
     root = Path(root or registry.SOURCE_ROOT)
     jobs = [(v.name, t) for v in variants if v.is_kernel for t in tools]
-    compute_sanitizer()  # fail before starting anything when it is missing
+    if jobs:
+        compute_sanitizer()  # fail before starting anything when it is missing (and only then: no kernel changed, no tool needed)
     findings = []
     with ThreadPoolExecutor(max_workers=max(parallel, 1)) as pool:
         for finding in pool.map(lambda job: run_one(*job, root=root, timeout_s=timeout_s), jobs):
