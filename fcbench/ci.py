@@ -4,6 +4,9 @@ checkout, and one verdict table.
   1. check --quick of every variant (the reference, poisoned outputs, determinism);
   2. compute-sanitizer (memcheck, racecheck, synccheck) on the kernels the change touched;
   3. base vs head measured interleaved, then the gate.
+The bar (budgets, ceilings, the check's error floor, the watchdog's bound) is the base commit's
+[tool.fcbench]: a head that changes it is told so at the top of the comment, and gated by the
+base's values.
 A stage's failures become gate rows of their own (`findings`), so the PR comment names each
 failing variant with the stage, the case and the evidence; every stage runs whatever an earlier
 one found, so one broken kernel never hides what the change did to the others.
@@ -42,6 +45,19 @@ def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, resu
     base_sha, head_sha = history.resolve(repo, base), history.resolve(repo, head)
     if base_sha == head_sha:
         raise ValueError(f"--base {base} and --head {head} are the same commit ({base_sha[:8]}): nothing to compare")
+    with config.bar_of(repo, base_sha) as (cfg, changed):
+        return _pr(repo, base_sha, head_sha, cfg, changed, markdown=markdown, json_out=json_out,
+                   results_dir=results_dir, sanitize_changed=sanitize_changed, progress=progress)
+
+
+def _pr(repo, base_sha, head_sha, cfg, changed, *, markdown, json_out, results_dir, sanitize_changed, progress) -> int:
+    notes = []
+    if changed:
+        # Shown first, never applied: a PR cannot lower its own bar. Its changes take effect once
+        # merged, after the review CODEOWNERS asks for (docs/runner.md).
+        notes.append(f"This pull request changes `[tool.fcbench]` ({'; '.join(changed)}). The gate holds it to the "
+                     f"base's values; the change applies once merged.")
+        print(f"fcbench ci pr: {notes[0]}", flush=True)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     with history.Checkouts(repo, [base_sha, head_sha]) as roots:
@@ -66,8 +82,8 @@ def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, resu
     results = Path(results_dir) if results_dir else history.default_results_dir("compare")
     out = history.run([base_sha, head_sha], rounds=5, samples=8, append=False, results_dir=results, repo=repo)
     timings["compare"] = time.perf_counter() - clock
-    code, text = gate.run(base_sha, head_sha, results_dir=results, machine=out["machine"], cfg=config.load().gate,
-                          markdown_path=markdown, json_path=json_out, findings=findings)
+    code, text = gate.run(base_sha, head_sha, results_dir=results, machine=out["machine"], cfg=cfg.gate,
+                          markdown_path=markdown, json_path=json_out, findings=findings, notes=notes)
     print(text)
     timings["total"] = time.perf_counter() - started
     print("fcbench ci pr: took " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))

@@ -211,11 +211,15 @@ def _phases(out: dict) -> str:
 
 
 def _gate(base: str, head: str, machine: str, results_dir, args) -> int:
-    from . import config, gate
+    from . import config, gate, history
 
-    code, text = gate.run(base, head, results_dir=results_dir, machine=machine, cfg=config.load().gate,
-                          markdown_path=args.markdown, json_path=args.json_out)
-    print(text)
+    # The bar is the base's: its [tool.fcbench], whatever this checkout's says (shown when they differ).
+    with config.bar_of(history.current_repo(), base) as (cfg, changed):
+        notes = [f"The checkout's `[tool.fcbench]` differs from the base's ({'; '.join(changed)}); the gate used the "
+                 "base's."] if changed else []
+        code, text = gate.run(base, head, results_dir=results_dir, machine=machine, cfg=cfg.gate,
+                              markdown_path=args.markdown, json_path=args.json_out, notes=notes)
+    print("\n".join(notes + [text]))
     return code
 
 

@@ -3,8 +3,12 @@ the key and what is allowed."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
+import os
+import subprocess
+import tempfile
 import tomllib
 import warnings
 from dataclasses import dataclass, field
@@ -150,8 +154,14 @@ def parse(data: dict) -> Config:
     return Config(floor, GateConfig(budget, significance, overrides, ceilings, per_variant), hang_timeout_s)
 
 
+# `fcbench ci pr` points this at the base commit's pyproject.toml, so that every reader of the
+# configuration in that run and its measuring processes (the gate's budgets and ceilings, the
+# check's error floor, the watchdog's bound) holds the head to the base's bar.
+CONFIG_ENV = "FCBENCH_CONFIG"
+
+
 def load(pyproject: Path | None = None) -> Config:
-    path = pyproject or registry.REPO_ROOT / "pyproject.toml"
+    path = pyproject or Path(os.environ.get(CONFIG_ENV) or registry.REPO_ROOT / "pyproject.toml")
     if not path.exists():
         return Config()
     try:
@@ -163,3 +173,39 @@ def load(pyproject: Path | None = None) -> Config:
         if name != "fcbench" and difflib.get_close_matches(name, ["fcbench"], n=1, cutoff=0.7):
             warnings.warn(f"{path}: [tool.{name}] is not read by fcbench; did you mean [tool.fcbench]?", stacklevel=2)
     return parse(_table(tool, "fcbench", "tool"))
+
+
+def changes(base: Config, head: Config) -> list[str]:
+    """What a head's [tool.fcbench] changes from the base's, one 'key: base -> head' each."""
+    def flat(value, prefix=""):
+        if hasattr(value, "__dataclass_fields__"):
+            value = {k: getattr(value, k) for k in value.__dataclass_fields__}
+        if isinstance(value, dict):
+            return {k2: v2 for k, v in value.items() for k2, v2 in flat(v, f"{prefix}{k}.").items()}
+        return {prefix.rstrip("."): value}
+
+    old, new = flat(base), flat(head)
+    return [f"{key}: {old.get(key, '(unset)')} -> {new.get(key, '(unset)')}"
+            for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
+
+
+@contextlib.contextmanager
+def bar_of(repo: Path, base_sha: str):
+    """Within: config.load() reads the base commit's [tool.fcbench] (the bar is the base's), here
+    and in the measuring processes started here. Yields (base config, the head checkout's
+    changes to it, one line each)."""
+    shown = subprocess.run(["git", "-C", str(repo), "show", f"{base_sha}:pyproject.toml"], capture_output=True, text=True)
+    head = load()
+    with tempfile.TemporaryDirectory(prefix="fcbench-bar-") as tmp:
+        path = Path(tmp) / "pyproject.toml"
+        path.write_text(shown.stdout if shown.returncode == 0 else "")  # no pyproject at the base: the defaults
+        base = load(path)
+        before = os.environ.get(CONFIG_ENV)
+        os.environ[CONFIG_ENV] = str(path)
+        try:
+            yield base, changes(base, head)
+        finally:
+            if before is None:
+                os.environ.pop(CONFIG_ENV, None)
+            else:
+                os.environ[CONFIG_ENV] = before

@@ -211,12 +211,14 @@ def _reason(r: Row) -> str:
     return r.note
 
 
-def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, significance: float) -> str:
-    """The PR comment / job summary: what fails first, every row folded below it."""
+def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, significance: float,
+             notes: list[str] = ()) -> str:
+    """The PR comment / job summary: what fails first, every row folded below it; `notes` (what
+    the reader must know before the verdicts, such as a change to the bar) under the heading."""
     status = {EXIT_PASS: "pass", EXIT_CORRECTNESS: "FAIL: correctness", EXIT_SANITIZER: "FAIL: sanitizer",
               EXIT_RESOURCES: "FAIL: resources", EXIT_LATENCY: "FAIL: latency"}[code]
     failing = [r for r in rows if r.verdict in FAILING]
-    lines = [f"### fcbench gate: {status}", "",
+    lines = [f"### fcbench gate: {status}", "", *(f"> {note}" for note in notes), *([""] if notes else []),
              f"base `{base[:8]}` -> head `{head[:8]}` on `{machine}`: {len(failing)} of {len(rows)} "
              f"(variant, shape) rows failing. Latency is the median time per call (GPU time on a GPU); FAIL-LATENCY needs "
              f"head/base over the variant's budget and a difference significant at p < {significance:g} "
@@ -231,8 +233,9 @@ def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, sig
 
 def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: GateConfig,
         markdown_path: Path | None = None, json_path: Path | None = None,
-        findings: list[Row] | None = None) -> tuple[int, str]:
-    """findings: rows from the stages before the comparison (ci pr's check and sanitizer), first."""
+        findings: list[Row] | None = None, notes: list[str] = ()) -> tuple[int, str]:
+    """findings: rows from the stages before the comparison (ci pr's check and sanitizer), first;
+    notes: lines shown above the verdicts (markdown)."""
     from .history import read_failures
 
     try:
@@ -244,7 +247,7 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
     rows = [*(findings or []), *evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))]
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
-    md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance)
+    md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, notes)
     for path in filter(None, [markdown_path, os.environ.get("GITHUB_STEP_SUMMARY")]):
         with open(path, "a") as f:
             f.write(md)
