@@ -5,7 +5,11 @@ the way a broken kernel's do on a GPU:
   "segfault": the process dies by SIGSEGV (a crash in the extension);
   "cuda_fault": the reply the real worker gives after a sticky CUDA error, then exit;
   "hang": the call never returns;
-  "raise": a Python error (the process carries on).
+  "raise": a Python error (the process carries on);
+  "stand-in": the kernel runs on the CPU as sdpa_math does (its check, quality and timing), so
+    that a kernel row is measured and gated on a machine without a GPU;
+  "slow": a stand-in that does its work twice per latency sample (a planted ~2x slowdown).
+A compute-sanitizer stand-in that reads the same file is tests/fake_bin/compute-sanitizer.
 Run as `python -m tests.fake_worker` (fcbench.supervise.WORKER_MODULE)."""
 
 import json
@@ -37,6 +41,14 @@ def main():
                 time.sleep(3600)
             if how == "raise":
                 raise RuntimeError("planted Python error")
+            if how in ("stand-in", "slow"):
+                request = {**request, "variant": "sdpa_math"}
+            if how == "slow" and request["op"] == "latency":
+                from fcbench import measure
+
+                ready = worker._prepare_once(prepared, "sdpa_math", measure.shape_from_label(request["shape"]))
+                return {"samples_s": [measure.latency_sample_s(ready) + measure.latency_sample_s(ready)
+                                      for _ in range(request["samples"])]}
         return real_handle(request, prepared)
 
     worker.handle = handle
