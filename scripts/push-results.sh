@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Adds this machine's new asv result files to the results branch without losing anyone's:
-# result files are one per (machine, commit), so concurrent runners only ever add files; the
-# push is a fast-forward, retried on top of the latest branch when another runner got there first.
+# Puts this machine's result files on the results branch without losing anyone's: result files are
+# one per (machine, commit), so runners of different GPU kinds never write the same file; a file
+# that is already there comes back from the recording merged with it (scripts/record-main.sh
+# starts from the branch's files, and fcbench's store appends), so it replaces the branch's copy,
+# whose earlier version stays in the branch's history. main.yml runs one workflow at a time
+# (concurrency: main-gpu), so a recording always starts from the branch as the last push left it.
+# The push is a fast-forward, retried on top of the latest branch when another runner got there
+# first; nothing is ever force-pushed. Only regular files are taken.
 # Usage: scripts/push-results.sh RESULTS_DIR [BRANCH=asv-results] [REMOTE=origin]
 set -euo pipefail
 results=$(realpath "$1"); branch=${2:-asv-results}; remote=${3:-origin}
+odd=$(cd "$results" && find . ! -type f ! -type d)
+if [ -n "$odd" ]; then echo "push-results: not a regular file, nothing pushed: $odd" >&2; exit 3; fi
 work=$(mktemp -d)
 trap 'git worktree remove --force "$work" >/dev/null 2>&1 || true' EXIT
 for attempt in 1 2 3 4 5; do
@@ -14,12 +21,9 @@ for attempt in 1 2 3 4 5; do
     git worktree add -q --detach "$work" HEAD && git -C "$work" checkout -q --orphan "$branch" && git -C "$work" rm -rqf .
   fi
   mkdir -p "$work/results"
-  # cp -n: a result file already on the branch is never overwritten. benchmarks.json is the
-  # suite's current metadata and is replaced; *.failures say why a kernel crashed or hung; the
-  # workers' logs stay behind.
-  (cd "$results" && find . \( -name '*.json' -o -name '*.failures' \) ! -name benchmarks.json \
-    -exec cp -n --parents {} "$work/results/" \;)
-  if [ -f "$results/benchmarks.json" ]; then cp "$results/benchmarks.json" "$work/results/"; fi
+  # Result files, *.failures (why a kernel crashed or hung) and benchmarks.json (the suite's
+  # current metadata); the workers' logs stay behind.
+  (cd "$results" && find . -type f \( -name '*.json' -o -name '*.failures' \) -exec cp --parents {} "$work/results/" \;)
   git -C "$work" add -A results
   if git -C "$work" diff --cached --quiet; then echo "push-results: nothing new"; exit 0; fi
   git -C "$work" -c user.name=fcbench-ci -c user.email=fcbench-ci@users.noreply.github.com \

@@ -106,7 +106,7 @@ def test_fork_runs_need_approval_every_time():
                                    "&& 'gpu-pr' || 'gpu-pr-fork' }}")
     assert "run-gpu" not in (registry.REPO_ROOT / ".github/workflows/pr.yml").read_text()
     assert pr["concurrency"] == {"group": "pr-gpu-${{ github.event.pull_request.number }}", "cancel-in-progress": True}
-    text = (registry.REPO_ROOT / ".github/workflows/pr.yml").read_text()
+    text = (registry.REPO_ROOT / ".github/workflows/pr-comment.yml").read_text()
     assert "<!-- fcbench-gate -->" in text and "updateComment" in text  # one comment, updated in place
 
 
@@ -190,10 +190,22 @@ def test_push_results_never_loses_results(tmp_path):
     files = branch_files(remote)
     assert files["results/l4/aaaa1111-fcbench.json"] == "L4 run"
     assert files["results/h100/aaaa1111-fcbench.json"] == "H100 run"
-    # A later run never overwrites a recorded file.
-    write_result(l4, "l4", "aaaa1111-fcbench.json", "rewritten")
-    subprocess.run(["bash", str(PUSH), str(l4 / ".asv" / "results")], cwd=l4, capture_output=True, env=_git_env())
-    assert branch_files(remote)["results/l4/aaaa1111-fcbench.json"] == "L4 run"
+    # A commit recorded again comes back merged with the branch's file (scripts/record-main.sh starts
+    # from it): it replaces the branch's copy, and the earlier version stays in the branch's history.
+    write_result(l4, "l4", "aaaa1111-fcbench.json", "L4 run, merged with a second")
+    out = subprocess.run(["bash", str(PUSH), str(l4 / ".asv" / "results")], cwd=l4, capture_output=True, text=True,
+                         env=_git_env())
+    assert out.returncode == 0, out.stderr
+    assert branch_files(remote)["results/l4/aaaa1111-fcbench.json"] == "L4 run, merged with a second"
+    earlier = subprocess.run(["git", "-C", str(remote), "show", "asv-results~1:results/l4/aaaa1111-fcbench.json"],
+                             capture_output=True, text=True, check=True).stdout
+    assert earlier == "L4 run"
+    # Only regular files reach the branch: a link (to a credential, say) stops the push.
+    (l4 / ".asv" / "results" / "l4" / "zz-fcbench.json").symlink_to("/etc/passwd")
+    out = subprocess.run(["bash", str(PUSH), str(l4 / ".asv" / "results")], cwd=l4, capture_output=True, text=True,
+                         env=_git_env())
+    assert out.returncode == 3 and "not a regular file" in out.stderr and "zz-fcbench.json" in out.stderr
+    assert "results/l4/zz-fcbench.json" not in branch_files(remote)
 
 
 def _git_env():
