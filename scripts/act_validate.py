@@ -1,0 +1,71 @@
+"""scripts/act-validate.sh's driver: pr.yml then pr-comment.yml under act (tests/act.py) for each
+planted pull request of the scratch repository; prints one row per plant, exits 1 on any mismatch.
+Usage: python3 scripts/act_validate.py OUT_DIR PLANT..."""
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.act import World  # noqa: E402
+
+EXPECTED = {"B": (0, "pass"), "C": (6, "FAIL-LATENCY"), "D": (4, "FAIL-CORRECTNESS"), "E": (5, "FAIL-RESOURCES")}
+
+
+def main(out: Path, plants: list[str]) -> int:
+    work = Path(tempfile.mkdtemp(prefix="act-validate-"))
+    shas = subprocess.run(["bash", "-c", f'source scripts/scratch-repo.sh "{work}/repo" >&2 && echo $A $B $C $D $E'],
+                          cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    sha = dict(zip("ABCDE", shas, strict=True))
+    subprocess.run(["git", "-C", str(work / "repo"), "branch", "-f", "base-a", sha["A"]], check=True)
+    world = World(work / "world", work / "repo")
+    node = shutil.which("node")
+    rows, ok = [], True
+    for number, plant in enumerate(plants, start=1):
+        want_code, want_verdict = EXPECTED[plant]
+        pr = {"number": number, "state": "open", "head": {"sha": sha[plant], "ref": f"plant-{plant}",
+                                                          "repo": {"full_name": world.full_name}},
+              "base": {"sha": sha["A"], "ref": "base-a", "repo": {"full_name": world.full_name}}}
+        started = time.monotonic()
+        run = world.run("pull_request", {"action": "synchronize", "number": number, "pull_request": pr},
+                        workflow="pr.yml", sha=sha[plant])
+        took = time.monotonic() - started
+        gate_json = run.artifacts / "fcbench-pr-l4" / "gate.json"
+        code = json.loads(gate_json.read_text())["exit_code"] if gate_json.exists() else None
+        comment = "(no node: not run)"
+        if node:
+            world.set_api(pulls=[pr], comments=[], calls=[])
+            event = {"action": "completed", "workflow_run": {
+                "id": number, "event": "pull_request", "head_sha": sha[plant],
+                "conclusion": "success" if run.returncode == 0 else "failure",
+                "head_repository": {"full_name": world.full_name}, "html_url": f"run/{number}", "pull_requests": []}}
+            posted = world.run("workflow_run", event, workflow="pr-comment.yml", sha=sha["A"], artifacts=run.artifacts)
+            bodies = [c["body"] for c in world.api["comments"]]
+            lines = bodies[0].splitlines() if posted.jobs == {"comment": "success"} and bodies else []
+            comment = next((line for line in lines if line.startswith("### fcbench gate")), "(no comment)")
+            (out / f"comment-{plant}.md").write_text(bodies[0] if bodies else posted.output[-3000:])
+        job = run.jobs.get("gate")
+        good = code == want_code and job == ("success" if want_code == 0 else "failure") and \
+            (not node or want_verdict in comment or want_verdict == "pass" and "gate: pass" in comment)
+        ok &= good
+        rows.append(f"{plant:5} {want_code:4} {str(code):4} {str(job):8} {took:6.0f} s  {'ok' if good else 'MISMATCH'}  {comment}")
+        for name in ("gate.md", "gate.json", "fcbench-ci.log"):
+            if (run.artifacts / "fcbench-pr-l4" / name).exists():
+                shutil.copy(run.artifacts / "fcbench-pr-l4" / name, out / f"{plant}-{name}")
+    with tarfile.open(out / "act-logs.tgz", "w:gz") as tar:
+        for log in sorted((work / "world").glob("run-*/act.log")):
+            tar.add(log, arcname=f"act-logs/{log.parent.name}.log")
+    print("plant want got  job        wall    verdict   comment")
+    print("\n".join(rows))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2:]))
