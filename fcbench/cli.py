@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
+import threading
 
 from . import registry
 
@@ -399,15 +401,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .build import BuildError
     from .config import ConfigError
-    from .history import CouldNotRun
+    from .history import CouldNotRun, Terminated, raise_on_sigterm
     from .store import DamagedResults, StoreBusy
     from .supervise import WorkerFailed
 
+    if threading.current_thread() is threading.main_thread():  # a cancelled CI job: unwind as on Ctrl-C
+        signal.signal(signal.SIGTERM, raise_on_sigterm)
     try:
         return args.func(args)
-    except (BuildError, CouldNotRun, ConfigError, FileNotFoundError, WorkerFailed, DamagedResults, StoreBusy) as exc:
+    except (BuildError, CouldNotRun, ConfigError, WorkerFailed, DamagedResults, StoreBusy) as exc:
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except OSError as exc:  # a read-only or full disk, a path that is a file: the machine's, not the kernel's
+        print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt as exc:
+        code = 143 if isinstance(exc, Terminated) else 130  # the shell's 128 + SIGTERM / SIGINT
+        print(f"fcbench {args.command}: {'terminated (SIGTERM)' if code == 143 else 'interrupted (SIGINT)'}",
+              file=sys.stderr)
+        return code
     except ValueError as exc:  # bad --variant / --shape / --arch values
         print(f"fcbench {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -376,7 +376,7 @@ class Checkouts:
         store.prune_worktrees(self.repo, git)
         if threading.current_thread() is threading.main_thread():
             # SIGTERM's default ends the process without running __exit__: make it an exit that does.
-            self._previous_sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+            self._previous_sigterm = signal.signal(signal.SIGTERM, raise_on_sigterm)
         self.tmp = store.worktree_dir()
         roots = {}
         try:
@@ -399,8 +399,13 @@ class Checkouts:
             self._previous_sigterm = None
 
 
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled CI job), raised where the process is, so that it unwinds as on Ctrl-C:
+    measuring processes killed, worktrees removed; the CLI exits 143 with one line."""
+
+
+def raise_on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def runnable_shapes(variants, shapes) -> None:

@@ -1,7 +1,10 @@
 import argparse
 import json
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -71,3 +74,36 @@ def test_flops_and_stats():
     assert (s.median, s.q25, s.q75, s.iqr, s.n, s.min, s.max) == (3.0, 2.0, 4.0, 2.0, 5, 1.0, 100.0)
     with pytest.raises(ValueError, match="samples: need at least one"):
         summarize([])
+
+
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_a_signal_stops_a_measurement_with_one_line(repo, sig, code, word):
+    # Ctrl-C or a cancelled job during `fcbench record`: one line, the shell's code, no traceback,
+    # and no measuring process left behind.
+    proc = subprocess.Popen([sys.executable, "-m", "fcbench", "record", "HEAD", "--variant", "sdpa_math",
+                             "--machine", "ci-cpu", "--samples", "200"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    log = repo / ".asv" / "results"
+    while time.monotonic() < deadline and not list(log.glob("worker-*.log")):  # the measuring process is up
+        time.sleep(0.2)
+    time.sleep(2)
+    proc.send_signal(sig)
+    sent = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err[-2000:]
+    assert time.monotonic() - sent < 30  # a multiple of what unwinding takes on a loaded 2-core machine
+    assert "Traceback" not in err and f"fcbench record: {word} ({sig.name})\n" in err, err[-2000:]
+    assert not _processes_measuring(repo)
+
+
+def _processes_measuring(repo: Path) -> list[int]:
+    """Measuring processes (fcbench.worker) whose environment names a checkout of `repo`."""
+    found = []
+    for pid in subprocess.run(["pgrep", "-f", "fcbench.worker"], capture_output=True, text=True).stdout.split():
+        try:
+            if str(repo).encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(int(pid))
+        except OSError:  # gone meanwhile
+            pass
+    return found
