@@ -9,6 +9,17 @@ the way a broken kernel's do on a GPU:
   "stand-in": the kernel runs on the CPU as sdpa_math does (its check, quality and timing), so
     that a kernel row is measured and gated on a machine without a GPU;
   "slow": a stand-in that does its work twice per latency sample (a planted ~2x slowdown).
+Wrong answers for the check (fcbench.check's FAIL paths on a machine without a GPU): the
+planted kernel variant's check runs on the CPU through the real fcbench.check.check_case
+(its poisoned output buffer, its bound, its second run for the race comparison decide the
+verdict); only the kernel's call (check.attention) is replaced by sdpa_math's output, then:
+  "wrong": every element off by 1.0 (hundreds of times the bound);
+  "nan": one element NaN;
+  "unwritten": the last query row of every head is left as it was given (the poison shows);
+  "flaky": every second call with the same inputs differs in one element by one fp16 step;
+  "hair": one element's error is the bound plus under one fp16 step (just over: FAIL);
+  "under-hair": the same element one fp16 step lower, at or just under the bound (PASS).
+These plants' other kernel runs (quality, latency, bench) are stand-ins.
 A compute-sanitizer stand-in that reads the same file is tests/fake_bin/compute-sanitizer.
 Run as `python -m tests.fake_worker` (fcbench.supervise.WORKER_MODULE)."""
 
@@ -23,10 +34,93 @@ from fcbench import worker
 
 PLANT = Path(os.environ.get("FCBENCH_PLANT") or Path(os.environ.get("FCBENCH_SOURCE_ROOT", ".")) / "fcbench-plant.json")
 KERNEL_RUNS = {"check", "quality", "latency", "bench"}
+CHECK_PLANTS = {"wrong", "nan", "unwritten", "flaky", "hair", "under-hair"}
+
+
+def _fp16_up(x: float) -> float:
+    """The next fp16 value above x (an fp16 value), by its bits."""
+    import torch
+
+    bits = torch.tensor([x], dtype=torch.float16).view(torch.int16).item()
+    bits = 1 if bits == -32768 else bits + 1 if bits >= 0 else bits - 1  # -0 -> the smallest subnormal
+    return torch.tensor([bits], dtype=torch.int16).view(torch.float16).item()
+
+
+def _fp16_down(x: float) -> float:
+    return -_fp16_up(-x)
+
+
+def _at_the_bound(ref, bound: float, over: bool) -> tuple[tuple, float]:
+    """An element and an fp16 value for it whose error against ref is just over the bound (the
+    smallest such fp16 value) or, not over, the next fp16 value below it. The element is the
+    one where ref + bound is nearest zero, where fp16 steps are finest."""
+    import torch
+
+    target = ref + bound
+    where = tuple(int(i) for i in torch.unravel_index(target.abs().argmin(), ref.shape))
+
+    def error(value: float) -> float:  # as fcbench.reference.max_abs_error computes it, in ref's dtype
+        return (torch.tensor(value, dtype=torch.float16).to(ref.dtype) - ref[where]).abs().item()
+
+    value = torch.tensor(target[where].item(), dtype=torch.float16).item()
+    while error(value) > bound:
+        value = _fp16_down(value)
+    while error(value) <= bound:
+        value = _fp16_up(value)
+    return where, value if over else _fp16_down(value)
+
+
+def _plant_wrong_answers(plant: dict) -> None:
+    """check.check_case and check.attention (what check.run_poisoned calls) replaced for the
+    variants planted with a CHECK_PLANTS wrong answer; the check's own logic is untouched."""
+    import dataclasses
+
+    import torch
+
+    from fcbench import api, check
+
+    planted = {name: how for name, how in plant.items() if how in CHECK_PLANTS}
+    if not planted:
+        return
+    real_check_case, real_attention = check.check_case, check.attention
+    current: dict = {}  # the case being checked: its reference and bound
+    calls: dict = {}
+
+    def check_case(variant, case, q, k, v, ref, bound):
+        if variant.name in planted and q.device.type not in variant.devices:
+            variant = dataclasses.replace(variant, devices=(*variant.devices, q.device.type))
+        current.update(ref=ref, bound=bound)
+        return real_check_case(variant, case, q, k, v, ref, bound)
+
+    def attention(q, k, v, *, variant, causal=False, scale=None, out=None):
+        how = planted.get(variant)
+        if how is None:
+            return real_attention(q, k, v, variant=variant, causal=causal, scale=scale, out=out)
+        result = api.attention(q, k, v, variant="sdpa_math", causal=causal, scale=scale).contiguous()
+        calls[variant] = calls.get(variant, 0) + 1
+        if how == "wrong":
+            result += 1.0
+        elif how == "nan":
+            result.view(-1)[result.numel() // 2] = float("nan")
+        elif how == "flaky" and calls[variant] % 2 == 0:
+            result.view(-1).view(torch.int16)[0] += 1  # one fp16 step in one element
+        elif how in ("hair", "under-hair"):
+            where, value = _at_the_bound(current["ref"], current["bound"].bound, over=how == "hair")
+            result[where] = value
+        if out is None:
+            return result
+        if how == "unwritten":
+            out[:, :, :-1] = result[:, :, :-1]
+        else:
+            out.copy_(result)
+        return out
+
+    check.check_case, check.attention = check_case, attention
 
 
 def main():
     plant = json.loads(PLANT.read_text()) if PLANT.exists() else {}
+    _plant_wrong_answers(plant)
     real_handle = worker.handle
 
     def handle(request, prepared):
@@ -41,7 +135,7 @@ def main():
                 time.sleep(3600)
             if how == "raise":
                 raise RuntimeError("planted Python error")
-            if how in ("stand-in", "slow"):
+            if how in ("stand-in", "slow") or (how in CHECK_PLANTS and request["op"] != "check"):
                 request = {**request, "variant": "sdpa_math"}
             if how == "slow" and request["op"] == "latency":
                 from fcbench import measure
