@@ -217,7 +217,7 @@ def _plant(compared, head, benchmark, variant, change):
             samples = row[names.index("samples")][i] if has_samples else None
             value, samples = change(value, samples)
             row[names.index("result")][i] = value
-            if samples is not None:
+            if has_samples:  # a skipped (NaN) or failed (None) result has no samples, as asv writes it
                 row[names.index("samples")][i] = samples
     backup = path.read_text()
     path.write_text(json.dumps(data))
