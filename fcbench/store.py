@@ -107,6 +107,15 @@ def save_results(results, results_dir: Path) -> Path:
     return target
 
 
+def save_failures(path: Path, failures: dict) -> None:
+    """A commit's failure evidence ("variant shape" -> the failing reply), written atomically
+    after the same check its readers make."""
+    why = check_failures(failures)
+    if why:
+        raise DamagedResults(f"{path}: not storing it: {why}")
+    write_atomic(path, json.dumps(failures, indent=1).encode())
+
+
 def _is_number_or_none(x) -> bool:
     return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
 
@@ -199,19 +208,46 @@ def check_result_file(path: Path) -> str | None:
     return None
 
 
+def check_failures(failures) -> str | None:
+    """Why a commit's failure evidence doesn't have the shape history.write_failures gives it
+    (None if it does): {"variant shape": {"crashed"|"hung"|"error": why}}."""
+    if not isinstance(failures, dict):
+        return f"not a failures file (a JSON {type(failures).__name__}, not an object)"
+    for key, reply in failures.items():
+        if len(key.split(" ")) != 2 or "" in key.split(" "):
+            return f"{key!r} is not 'variant shape'"
+        if not isinstance(reply, dict) or not any(isinstance(reply.get(k), str) for k in ("crashed", "hung", "error")):
+            return f"{key}: {reply!r} is not a failing reply (crashed, hung or error, and why)"
+    return None
+
+
+def check_failures_file(path: Path) -> str | None:
+    try:
+        return check_failures(json.loads(Path(path).read_text()))
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"unreadable ({exc})"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
+
+
+def check_file(path: Path) -> str | None:
+    """Why a file of the store can't be trusted: a commit's asv results or its failures."""
+    return check_failures_file(path) if Path(path).suffix == ".failures" else check_result_file(path)
+
+
 def damaged_files(results_dir: Path, machine: str | None = None, sha: str | None = None) -> list[tuple[Path, str]]:
-    """(file, why) for every damaged result file (of one machine, of one commit)."""
+    """(file, why) for every damaged result or failures file (of one machine, of one commit)."""
     root = Path(results_dir)
     dirs = [root / machine] if machine else [d for d in root.iterdir() if d.is_dir()] if root.is_dir() else []
     found = []
     for d in dirs:
         if not d.is_dir():
             continue
-        pattern = f"{sha[:8]}-*.json" if sha else "*.json"
-        for path in sorted(d.glob(pattern)):
+        prefix = f"{sha[:8]}-" if sha else ""  # asv reads every *.json but machine.json and benchmarks.json
+        for path in sorted([*d.glob(f"{prefix}*.json"), *d.glob(f"{prefix}*.failures")]):
             if path.name in ("machine.json", "benchmarks.json"):
                 continue
-            why = check_result_file(path)
+            why = check_file(path)
             if why:
                 found.append((path, why))
     return found
