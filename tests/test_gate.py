@@ -250,6 +250,23 @@ def test_verdicts_on_real_result_files(compared, bench_name, change, verdict, co
         restore()
 
 
+def test_a_damaged_file_stops_only_the_gate_of_its_commit(in_repo, capsys):
+    # NaN samples at the spill head: gated, "could not run" naming the file and the sample; the
+    # gate of the docs head goes on beside it. (Before, the gate compared NaN samples as times.)
+    compared = in_repo
+    restore = _plant(compared, compared["spill"], "benchmarks.Latency.time_attention", "sdpa_math",
+                     lambda v, s: (v, [float("nan")] * len(s)))
+    path = Path(compared["results"]) / "ci-cpu" / f"{compared['spill'][:8]}-{history.ENV_NAME}.json"
+    try:
+        args = ["--results-dir", str(compared["results"]), "--machine", "ci-cpu"]
+        assert main(["gate", compared["base"], compared["spill"], *args]) == gate.EXIT_CANNOT_RUN
+        assert (f"could not run: damaged result file(s): {path}: benchmarks.Latency.time_attention('sdpa_math', "
+                "'(1,2,128,64)'): sample nan is not a time") in capsys.readouterr().out
+        assert main(["gate", compared["base"], compared["docs"], *args]) == gate.EXIT_PASS
+    finally:
+        restore()
+
+
 def latency_row(compared, base_samples, head_samples, variant="sdpa_math"):
     """The gate's row for `variant` at (1,2,128,64) from the real results of base and the docs
     head, with the latency samples replaced by fixed ones (stats by asv's own compute_stats):
