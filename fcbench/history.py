@@ -297,17 +297,18 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
 
 
 def _earlier_results(results_dir: Path, machine: str, sha: str):
-    """The commit's recorded asv Results on this machine, or None; a damaged file is an error
-    (merging into it, or starting over, would lose what it held)."""
+    """The commit's recorded asv Results on this machine, or None; a damaged result or failures
+    file is an error (merging into it, or starting over, would lose what it held), raised before
+    anything is written."""
     from asv.results import Results
 
     path = Path(results_dir) / machine / f"{sha[:8]}-{ENV_NAME}.json"
-    if not path.exists():
-        return None
-    why = store.check_result_file(path)
-    if why:
-        raise store.DamagedResults(f"{path}: {why}; not recording into it (move it aside to start this commit over)")
-    return Results.load(str(path), machine)
+    for existing in (p for p in (path, failures_path(results_dir, machine, sha)) if p.exists()):
+        why = store.check_file(existing)
+        if why:
+            raise store.DamagedResults(f"{existing}: {why}; not recording into it (move it aside to start this "
+                                       "commit over)")
+    return Results.load(str(path), machine) if path.exists() else None
 
 
 def _grid_with_earlier(bench: dict, results, name: str) -> dict:
@@ -330,6 +331,9 @@ def read_failures(results_dir: Path, machine: str, sha: str) -> dict[tuple[str, 
     path = failures_path(results_dir, machine, sha)
     if not path.exists():
         return {}
+    why = store.check_failures_file(path)
+    if why:  # the gate and the report leave damaged files out before they get here (store.damaged_files)
+        raise store.DamagedResults(f"{path}: {why}")
     return {tuple(key.split(" ", 1)): reply for key, reply in json.loads(path.read_text()).items()}
 
 
@@ -343,7 +347,7 @@ def write_failures(results_dir: Path, machine: str, sha: str, failures: dict, *,
     if not merged:
         path.unlink(missing_ok=True)
         return
-    store.write_atomic(path, json.dumps({f"{v} {s}": reply for (v, s), reply in merged.items()}, indent=1).encode())
+    store.save_failures(path, {f"{v} {s}": reply for (v, s), reply in merged.items()})
 
 
 def ran(value) -> bool:

@@ -1,7 +1,7 @@
 """The results store's rules, in one place: the asv results directory is the product's memory,
 so nothing written there is ever half-written, two writers never lose each other's samples, a
 damaged file is named (never skipped, never blamed on a kernel), and names that become paths
-stay inside it.
+stay inside it, and no number is stored or read that could not be a measurement.
 
 - Writes go to a temporary file in the target's own directory, are flushed to disk and renamed
   into place (a rename is atomic): a writer killed at any moment leaves the old file or the new
@@ -13,8 +13,10 @@ stay inside it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
+import itertools
 import json
 import math
 import os
@@ -26,6 +28,7 @@ from pathlib import Path
 
 LOCK_NAME = ".fcbench.lock"
 _MACHINE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 class DamagedResults(RuntimeError):
@@ -90,22 +93,63 @@ def remove_stale_temporaries(directory: Path) -> None:
 
 
 def save_results(results, results_dir: Path) -> Path:
-    """asv's Results.save, made atomic: asv writes into a scratch tree, the file is renamed in."""
+    """asv's Results.save, made atomic: asv writes into a scratch tree, the file is renamed in.
+    What the readers would call damaged is refused here (DamagedResults names the value), so a
+    NaN or negative sample never becomes a median."""
     with tempfile.TemporaryDirectory(prefix="fcbench-save-") as scratch:
         results.save(scratch)
         written = Path(scratch) / results._filename
         target = Path(results_dir) / results._filename
+        why = check_result_file(written)
+        if why:
+            raise DamagedResults(f"{target}: not storing it: {why}")
         write_atomic(target, written.read_bytes())
     return target
+
+
+def save_failures(path: Path, failures: dict) -> None:
+    """A commit's failure evidence ("variant shape" -> the failing reply), written atomically
+    after the same check its readers make."""
+    why = check_failures(failures)
+    if why:
+        raise DamagedResults(f"{path}: not storing it: {why}")
+    write_atomic(path, json.dumps(failures, indent=1).encode())
 
 
 def _is_number_or_none(x) -> bool:
     return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
 
 
+def _is_literal(p) -> bool:
+    """asv stores each parameter as its repr, and the readers ast.literal_eval it back."""
+    try:
+        ast.literal_eval(p)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return isinstance(p, str)
+
+
+def _bad_measurement(name: str, value, samples) -> str | None:
+    """Why a result (and its samples) can't be a measurement; None if it can. asv writes None
+    for a failed benchmark and NaN for a skipped one (which has no samples). A time is finite
+    and > 0. Any other metric is >= 0, and may be +inf: a kernel's error is recorded as inf
+    when its output holds NaN or Inf (reference.max_abs_error), which the gate fails."""
+    if value is None or (math.isnan(value) and not samples):
+        return None
+    if name.rsplit(".", 1)[-1].startswith(("time_", "timeraw_")):
+        bad = [x for x in samples or [] if x is None or not (math.isfinite(x) and x > 0)]
+        if bad:  # named first: a bad sample is what makes a bad median
+            return f"sample {bad[0]!r} is not a time (finite, > 0 s)"
+        return None if math.isfinite(value) and value > 0 else f"result {value!r} is not a time (finite, > 0 s)"
+    bad = [x for x in [value, *(samples or [])] if x is None or not x >= 0]
+    return f"{bad[0]!r} is not a measurement (>= 0)" if bad else None
+
+
 def check_result_file(path: Path) -> str | None:
-    """Why an asv result file can't be trusted (None if it can): unreadable JSON, missing keys,
-    rows whose values, samples or stats don't match their parameter grid, non-numbers."""
+    """Why an asv result file can't be trusted (None if it can): unreadable JSON, missing keys, a
+    commit hash that is not the file's 40-hex commit, parameters that are not Python literals,
+    rows whose values, samples or stats don't match their parameter grid, non-numbers, and
+    numbers that can't be measurements (NaN, inf or <= 0 times, negative counts and errors)."""
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError) as exc:
@@ -117,6 +161,11 @@ def check_result_file(path: Path) -> str | None:
     missing = [k for k in ("commit_hash", "params", "results", "result_columns") if k not in data]
     if missing:
         return f"not an asv result file (no {', '.join(missing)})"
+    sha = data["commit_hash"]
+    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        return f"commit_hash {sha!r} is not a commit (40 lowercase hex digits)"
+    if not Path(path).name.startswith(f"{sha[:8]}-"):  # asv finds a commit's results by file name
+        return f"commit_hash {sha[:8]}... is not the commit the file name says"
     columns = data["result_columns"]
     if not isinstance(data["results"], dict) or not isinstance(columns, list) or "result" not in columns:
         return "malformed: 'results' or 'result_columns'"
@@ -127,6 +176,9 @@ def check_result_file(path: Path) -> str | None:
         params = entry.get("params") or []
         if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
             return f"{name}: malformed params"
+        bad = next((p for p in itertools.chain(*params) if not _is_literal(p)), None)
+        if bad is not None:
+            return f"{name}: parameter {bad!r} is not a Python literal"
         size = math.prod(len(p) for p in params) if params else 1
         values = entry.get("result")
         if values is None:
@@ -143,27 +195,59 @@ def check_result_file(path: Path) -> str | None:
             for s in samples:
                 if s is not None and (not isinstance(s, list) or not all(_is_number_or_none(x) for x in s)):
                     return f"{name}: samples that are not numbers"
+        # The stats are not checked for range: asv's 99% interval of one sample is (-inf, inf).
         for key in ("stats_q_25", "stats_q_75", "stats_ci_99_a", "stats_ci_99_b"):
             stats = entry.get(key)
             if stats is not None and (not isinstance(stats, list) or len(stats) != size
                                       or not all(_is_number_or_none(x) for x in stats)):
                 return f"{name}: {key} does not match the results"
+        for combo, value, s in zip(itertools.product(*params), values, samples or [None] * size, strict=True):
+            why = _bad_measurement(name, value, s)
+            if why:
+                return f"{name}({', '.join(combo)}): {why}"
     return None
 
 
+def check_failures(failures) -> str | None:
+    """Why a commit's failure evidence doesn't have the shape history.write_failures gives it
+    (None if it does): {"variant shape": {"crashed"|"hung"|"error": why}}."""
+    if not isinstance(failures, dict):
+        return f"not a failures file (a JSON {type(failures).__name__}, not an object)"
+    for key, reply in failures.items():
+        if len(key.split(" ")) != 2 or "" in key.split(" "):
+            return f"{key!r} is not 'variant shape'"
+        if not isinstance(reply, dict) or not any(isinstance(reply.get(k), str) for k in ("crashed", "hung", "error")):
+            return f"{key}: {reply!r} is not a failing reply (crashed, hung or error, and why)"
+    return None
+
+
+def check_failures_file(path: Path) -> str | None:
+    try:
+        return check_failures(json.loads(Path(path).read_text()))
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"unreadable ({exc})"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
+
+
+def check_file(path: Path) -> str | None:
+    """Why a file of the store can't be trusted: a commit's asv results or its failures."""
+    return check_failures_file(path) if Path(path).suffix == ".failures" else check_result_file(path)
+
+
 def damaged_files(results_dir: Path, machine: str | None = None, sha: str | None = None) -> list[tuple[Path, str]]:
-    """(file, why) for every damaged result file (of one machine, of one commit)."""
+    """(file, why) for every damaged result or failures file (of one machine, of one commit)."""
     root = Path(results_dir)
     dirs = [root / machine] if machine else [d for d in root.iterdir() if d.is_dir()] if root.is_dir() else []
     found = []
     for d in dirs:
         if not d.is_dir():
             continue
-        pattern = f"{sha[:8]}-*.json" if sha else "*.json"
-        for path in sorted(d.glob(pattern)):
+        prefix = f"{sha[:8]}-" if sha else ""  # asv reads every *.json but machine.json and benchmarks.json
+        for path in sorted([*d.glob(f"{prefix}*.json"), *d.glob(f"{prefix}*.failures")]):
             if path.name in ("machine.json", "benchmarks.json"):
                 continue
-            why = check_result_file(path)
+            why = check_file(path)
             if why:
                 found.append((path, why))
     return found

@@ -217,7 +217,7 @@ def _plant(compared, head, benchmark, variant, change):
             samples = row[names.index("samples")][i] if has_samples else None
             value, samples = change(value, samples)
             row[names.index("result")][i] = value
-            if samples is not None:
+            if has_samples:  # a skipped (NaN) or failed (None) result has no samples, as asv writes it
                 row[names.index("samples")][i] = samples
     backup = path.read_text()
     path.write_text(json.dumps(data))
@@ -246,6 +246,23 @@ def test_verdicts_on_real_result_files(compared, bench_name, change, verdict, co
                 r()
         assert got.verdict == verdict, got
         assert gate.exit_code([got]) == code
+    finally:
+        restore()
+
+
+def test_a_damaged_file_stops_only_the_gate_of_its_commit(in_repo, capsys):
+    # NaN samples at the spill head: gated, "could not run" naming the file and the sample; the
+    # gate of the docs head goes on beside it. (Before, the gate compared NaN samples as times.)
+    compared = in_repo
+    restore = _plant(compared, compared["spill"], "benchmarks.Latency.time_attention", "sdpa_math",
+                     lambda v, s: (v, [float("nan")] * len(s)))
+    path = Path(compared["results"]) / "ci-cpu" / f"{compared['spill'][:8]}-{history.ENV_NAME}.json"
+    try:
+        args = ["--results-dir", str(compared["results"]), "--machine", "ci-cpu"]
+        assert main(["gate", compared["base"], compared["spill"], *args]) == gate.EXIT_CANNOT_RUN
+        assert (f"could not run: damaged result file(s): {path}: benchmarks.Latency.time_attention('sdpa_math', "
+                "'(1,2,128,64)'): sample nan is not a time") in capsys.readouterr().out
+        assert main(["gate", compared["base"], compared["docs"], *args]) == gate.EXIT_PASS
     finally:
         restore()
 

@@ -2,8 +2,10 @@
 commits: records that merge, writes that are atomic and locked, damaged files named, worktrees
 cleaned up after killed runs, arguments and config refused before anything runs."""
 
+import html
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -179,19 +181,40 @@ def test_refused_before_anything_runs(repo, monkeypatch, capsys, args, message):
     assert not (repo / ".asv" / "escaped").exists() and not (repo.parent / "escaped").exists()
 
 
-def _corrupt(path: Path, how: str) -> None:
+LATENCY = "benchmarks.Latency.time_attention"
+
+
+def _corrupt(path: Path, how: str) -> Path:
+    """Damages the commit's result file (or writes its failures file) `how`; returns the damaged file."""
     data = path.read_text()
     if how == "truncated":
         path.write_text(data[: len(data) // 2])
-        return
+        return path
+    if how.startswith("failures"):  # the failures file beside it, not what write_failures writes
+        failures = history.failures_path(path.parent.parent, path.parent.name, path.name[:8])
+        failures.write_text(json.dumps(["x"] if how == "failures as a list" else {f"sdpa_math ({SHAPE})": {"x": 1}}))
+        return failures
     doc = json.loads(data)
     cols = doc["result_columns"]
-    row = doc["results"]["benchmarks.Latency.time_attention"]
+    row = doc["results"][LATENCY]
+    ran = [i for i, s in enumerate(row[cols.index("samples")]) if s]  # sdpa_math, which ran on this CPU
     if how == "samples as strings":
         row[cols.index("samples")] = [["fast"] if s else s for s in row[cols.index("samples")]]
+    elif how.startswith("sample "):  # "sample nan", "sample inf", "sample -1.0"
+        row[cols.index("samples")][ran[0]][0] = float(how.removeprefix("sample "))
+    elif how == "NaN latency with samples":
+        row[cols.index("result")][ran[0]] = float("nan")
+    elif how == "negative registers":
+        doc["results"]["benchmarks.Resources.track_registers"][0] = [-1 if isinstance(v, int) else v for v in
+                                                                     doc["results"]["benchmarks.Resources.track_registers"][0]]
+    elif how == "short commit hash":
+        doc["commit_hash"] = doc["commit_hash"][:12]
+    elif how == "parameter not a literal":
+        row[cols.index("params")][0][0] = "__import__('os').system('id')"
     else:  # a cut result list
         row[cols.index("result")] = row[cols.index("result")][:3]
     path.write_text(json.dumps(doc))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -204,22 +227,85 @@ def second(repo, head):
     return sha
 
 
-@pytest.mark.parametrize("how", ["truncated", "samples as strings", "cut result list"])
-def test_damaged_results_are_named_by_gate_and_report(repo, head, second, tmp_path, capsys, how):
+SAMPLE = f"{LATENCY}('sdpa_math', '({SHAPE})')"
+
+
+@pytest.mark.parametrize("how, why", [
+    ("truncated", "not valid JSON ("),
+    ("samples as strings", f"{LATENCY}: samples that are not numbers"),
+    ("cut result list", f"{LATENCY}: 3 results for "),
+    # Numbers no measurement gives (issue 23): the gate passed these, and record made a NaN median.
+    ("sample nan", f"{SAMPLE}: sample nan is not a time (finite, > 0 s)"),
+    ("sample inf", f"{SAMPLE}: sample inf is not a time (finite, > 0 s)"),
+    ("sample -1.0", f"{SAMPLE}: sample -1.0 is not a time (finite, > 0 s)"),
+    ("NaN latency with samples", f"{SAMPLE}: result nan is not a time (finite, > 0 s)"),
+    ("negative registers", "benchmarks.Resources.track_registers('wmma_qk', "),
+    ("short commit hash", "commit_hash '"),
+    # Passed the check, then failed every `fcbench report`; never evaluated (ast.literal_eval).
+    ("parameter not a literal", f"{LATENCY}: parameter \"__import__('os').system('id')\" is not a Python literal"),
+    # read_failures raised AttributeError on these, or the gate read them as no failure.
+    ("failures as a list", "not a failures file (a JSON list, not an object)"),
+    ("failures without a reason", f"sdpa_math ({SHAPE}): {{'x': 1}} is not a failing reply"),
+])
+def test_damaged_results_are_named_by_gate_and_report(repo, head, second, tmp_path, capsys, how, why):
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(_results(repo), results)
+    path = _corrupt(results / MACHINE / f"{head[:8]}-{history.ENV_NAME}.json", how)
+    reason = store.check_file(path)
+    assert reason.startswith(why), reason
+    if how == "negative registers":
+        assert reason.endswith("): -1 is not a measurement (>= 0)")
+    if how == "short commit hash":
+        assert reason.endswith("is not a commit (40 lowercase hex digits)")
+    assert store.damaged_files(results) == [(path, reason)]
+    with pytest.raises(gate.DamagedResults, match=re.escape(f"{path}: {reason}")):
+        gate.load(results, MACHINE, head)
+    code, text = gate.run(head, second, results_dir=results, machine=MACHINE, cfg=config.GateConfig())
+    assert code == gate.EXIT_CANNOT_RUN and "damaged result file(s)" in text and f"{path}: {reason}" in text
+    # The report leaves the damaged file out, names it and why, and shows the rest.
+    index = report.build(results, tmp_path / "site", repo=repo, cfg=config.GateConfig())
+    page = index.read_text()
+    assert "Damaged result files (1)" in page and str(path) in page and second[:8] in page
+    assert html.escape(reason) in page
+    assert f"skipping damaged result file {path}: {reason}" in capsys.readouterr().err
+
+
+def test_record_refuses_a_sample_that_is_not_a_time(repo, head, tmp_path):
     import shutil
 
     results = tmp_path / "results"
     shutil.copytree(_results(repo), results)
     path = results / MACHINE / f"{head[:8]}-{history.ENV_NAME}.json"
-    _corrupt(path, how)
-    with pytest.raises(gate.DamagedResults, match=str(path)):
-        gate.load(results, MACHINE, head)
-    code, text = gate.run(head, second, results_dir=results, machine=MACHINE, cfg=config.GateConfig())
-    assert code == gate.EXIT_CANNOT_RUN and "damaged result file(s)" in text and str(path) in text
-    index = report.build(results, tmp_path / "site", repo=repo, cfg=config.GateConfig())
-    page = index.read_text()
-    assert "Damaged result files (1)" in page and str(path) in page and second[:8] in page
-    assert f"skipping damaged result file {path}" in capsys.readouterr().err
+    before = path.read_bytes()
+    # A measurement that returns a NaN sample: the write is refused, the file stays as it was.
+    nan_sample = SLOW_SAVE.replace("store.save_results = slow", """import fcbench.history as h
+measure = h.measure_commits
+def nan_sample(*a, **k):
+    out = measure(*a, **k)
+    for m in out.values():
+        m.metrics["latency"][("sdpa_math", "(SHAPE)")][0] = float("nan")
+    return out
+h.measure_commits = nan_sample""".replace("SHAPE", SHAPE)).replace('"record",', f'"record", "{head}", "--results-dir", "{results}",')
+    out = subprocess.run([sys.executable, "-c", nan_sample, "0"], cwd=repo, env={**os.environ, "FCBENCH_MACHINE": MACHINE},
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 3, out.stderr[-2000:]
+    assert f"{path}: not storing it: {SAMPLE}: sample nan is not a time" in out.stderr
+    assert path.read_bytes() == before
+    # A file that holds one already is not recorded into (its median would be NaN).
+    _corrupt(path, "sample nan")
+    damaged = path.read_bytes()
+    out = record(repo, head, "--results-dir", str(results), "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "2")
+    assert out.returncode == 3 and f"{SAMPLE}: sample nan is not a time" in out.stderr
+    assert "not recording into it" in out.stderr and path.read_bytes() == damaged
+
+
+def test_failures_that_are_not_failing_replies_are_not_written(tmp_path):
+    sha = "0" * 40
+    with pytest.raises(store.DamagedResults, match=r"not storing it: sdpa_math \(1,2,16,64\): \{'verdict': 'x'\} is not"):
+        history.write_failures(tmp_path, MACHINE, sha, {("sdpa_math", "(1,2,16,64)"): {"verdict": "x"}}, replaces=None)
+    assert not history.failures_path(tmp_path, MACHINE, sha).exists()
 
 
 @pytest.mark.parametrize("out", ["site", "absolute"])
