@@ -187,6 +187,12 @@ def cmd_record(args) -> int:
     out = history.run([args.ref], rounds=1, samples=args.samples, append=True,
                       **_history_args(args, history.default_results_dir("record")))
     print(f"recorded {out['shas'][0][:8]} on machine {out['machine']!r} ({_phases(out)})")
+    failures = out["measured"][out["shas"][0]].failures
+    if failures:  # kept in the history (the gate fails them) and said here: "recorded" alone would read as success
+        print(f"fcbench record: {len(failures)} (variant, shape) row(s) did not measure: "
+              + "; ".join(f"{v} {s}: {next(iter(r))} ({next(iter(r.values()))})" for (v, s), r in failures.items()),
+              file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -212,7 +218,7 @@ def _phases(out: dict) -> str:
     return f"took {total:.1f} s: " + ", ".join(f"{name} {s:.1f} s" for name, s in phases.items())
 
 
-def _gate(base: str, head: str, machine: str, results_dir, args) -> int:
+def _gate(base: str, head: str, machine: str, results_dir, args, variants=None, shapes=None) -> int:
     from . import config, gate, history
 
     # The bar is the base's: its [tool.fcbench], whatever this checkout's says (shown when they differ).
@@ -220,7 +226,8 @@ def _gate(base: str, head: str, machine: str, results_dir, args) -> int:
         notes = [f"The checkout's `[tool.fcbench]` differs from the base's ({'; '.join(changed)}); the gate used the "
                  "base's."] if changed else []
         code, text = gate.run(base, head, results_dir=results_dir, machine=machine, cfg=cfg.gate,
-                              markdown_path=args.markdown, json_path=args.json_out, notes=notes)
+                              markdown_path=args.markdown, json_path=args.json_out, notes=notes,
+                              variants=variants, shapes=shapes)
     print("\n".join(notes + [text]))
     return code
 
@@ -233,7 +240,12 @@ def cmd_gate(args) -> int:
     base, head = history.resolve(repo, args.base), history.resolve(repo, args.head)
     if base == head:
         raise ValueError(f"{args.base} and {args.head} are the same commit ({base[:8]}): nothing to compare")
-    return _gate(base, head, kw["machine"], kw["results_dir"], args)
+    # --variant / --shape: only those rows are gated (a row absent from the results is simply not shown).
+    from .measure import shape_label
+
+    return _gate(base, head, kw["machine"], kw["results_dir"], args,
+                 variants={v.name for v in kw["variants"]} if args.variant else None,
+                 shapes={shape_label(s) for s in kw["shapes"]} if kw["shapes"] else None)
 
 
 def cmd_report(args) -> int:

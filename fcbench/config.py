@@ -10,7 +10,6 @@ import os
 import subprocess
 import tempfile
 import tomllib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,9 +168,9 @@ def load(pyproject: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     tool = data.get("tool", {})
-    for name in tool:  # a misspelt table would be ignored silently: say so
+    for name in tool:  # a misspelt table would leave its budgets unread, the defaults in force: refuse it
         if name != "fcbench" and difflib.get_close_matches(name, ["fcbench"], n=1, cutoff=0.7):
-            warnings.warn(f"{path}: [tool.{name}] is not read by fcbench; did you mean [tool.fcbench]?", stacklevel=2)
+            raise ConfigError(f"{path}: [tool.{name}] is not read by fcbench; did you mean [tool.fcbench]?")
     return parse(_table(tool, "fcbench", "tool"))
 
 

@@ -233,9 +233,11 @@ def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, sig
 
 def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: GateConfig,
         markdown_path: Path | None = None, json_path: Path | None = None,
-        findings: list[Row] | None = None, notes: list[str] = ()) -> tuple[int, str]:
+        findings: list[Row] | None = None, notes: list[str] = (), variants: set[str] | None = None,
+        shapes: set[str] | None = None) -> tuple[int, str]:
     """findings: rows from the stages before the comparison (ci pr's check and sanitizer), first;
-    notes: lines shown above the verdicts (markdown)."""
+    notes: lines shown above the verdicts (markdown); variants / shapes (labels as in the table):
+    gate only those rows (None: every row)."""
     from .history import read_failures
 
     try:
@@ -244,7 +246,8 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: {exc}"
     except DamagedResults as exc:
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: damaged result file(s): {exc}"
-    rows = [*(findings or []), *evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))]
+    rows = [*(findings or []), *(r for r in evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))
+                                 if (variants is None or r.variant in variants) and (shapes is None or r.shape in shapes))]
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
     md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, notes)

@@ -353,3 +353,15 @@ def test_head_first_swaps_the_order_not_the_sides(in_repo, tmp_path, monkeypatch
     rows = {(r.variant, r.shape): r for r in gate.evaluate(gate.load(tmp_path, "ci-cpu", base),
                                                            gate.load(tmp_path, "ci-cpu", head), config.load().gate)}
     assert rows["wmma_qk", "(1,2,128,64)"].registers[0] > rows["wmma_qk", "(1,2,128,64)"].registers[1]  # the head spills
+
+
+def test_gate_variant_and_shape_narrow_the_rows(in_repo, tmp_path):
+    compared = in_repo
+    out = tmp_path / "gate.json"
+    common = ["gate", compared["base"], compared["spill"], "--results-dir", str(compared["results"]),
+              "--machine", "ci-cpu", "--json", str(out)]
+    assert main([*common, "--variant", "wmma_fused"]) == gate.EXIT_PASS  # wmma_qk's blow-up is not gated
+    assert {r["variant"] for r in json.loads(out.read_text())["rows"]} == {"wmma_fused"}
+    assert main([*common, "--variant", "wmma_qk", "--shape", "1,2,128,64"]) == gate.EXIT_RESOURCES
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["variant"], r["shape"]) for r in rows] == [("wmma_qk", "(1,2,128,64)")]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fcbench import config, gate, history, report, report_pages, store
+from fcbench import config, gate, history, registry, report, report_pages, store
 from fcbench.cli import main
 
 SHAPE, OTHER_SHAPE = "1,2,32,64", "1,2,16,64"
@@ -369,10 +369,28 @@ def test_a_wrong_type_in_pyproject_exits_3_naming_the_key(tmp_path, monkeypatch,
     assert "wmma_qk = 5: expected a table" in capsys.readouterr().err
 
 
-def test_defaults_are_the_documented_ones_and_a_misspelt_table_warns(tmp_path):
+def test_defaults_are_the_documented_ones_and_a_misspelt_table_is_refused(tmp_path, monkeypatch, capsys):
     assert config.parse({}).gate.latency_budget == 0.03  # README: default 3%
     assert config.Config().hang_timeout_s == 60
     misspelt = tmp_path / "pyproject.toml"
-    misspelt.write_text("[tool.fcbenchx.gate]\nlatency_budget = 0.5\n")
-    with pytest.warns(UserWarning, match=r"\[tool.fcbenchx\] is not read by fcbench; did you mean \[tool.fcbench\]"):
-        assert config.load(misspelt).gate.latency_budget == 0.03
+    misspelt.write_text("[tool.fcbnech.gate]\nlatency_budget = 0.5\n")
+    with pytest.raises(config.ConfigError, match=r"\[tool.fcbnech\] is not read by fcbench; did you mean \[tool.fcbench\]"):
+        config.load(misspelt)
+    monkeypatch.setenv(config.CONFIG_ENV, str(misspelt))  # as a command meets it: exit 3, one line naming it
+    assert main(["check", "--variant", "sdpa_math", "--quick"]) == 3
+    assert "[tool.fcbnech] is not read by fcbench" in capsys.readouterr().err
+
+
+def test_record_says_which_rows_failed_and_exits_1(repo, tmp_path):
+    # Every measurement of the row raised: the failure is kept (the gate fails it), and record says
+    # so with exit 1 instead of "recorded" and 0.
+    plant = tmp_path / "plant.json"
+    plant.write_text('{"sdpa_math": "raise"}')
+    env = {**os.environ, "FCBENCH_MACHINE": MACHINE, "FCBENCH_WORKER_MODULE": "tests.fake_worker",
+           "FCBENCH_PLANT": str(plant), "PYTHONPATH": str(registry.REPO_ROOT)}
+    out = subprocess.run([sys.executable, "-m", "fcbench.cli", "record", "--variant", "sdpa_math", "--shape", SHAPE,
+                          "--samples", "2", "--results-dir", str(tmp_path / "results")], cwd=repo, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert f"fcbench record: 1 (variant, shape) row(s) did not measure: sdpa_math ({SHAPE}): error " in out.stderr
+    assert "planted Python error" in out.stderr
