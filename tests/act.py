@@ -45,7 +45,6 @@ class Run:
     jobs: dict[str, str]  # job id -> "success" | "failure"
     api: dict  # the github-script stand-in's state after the run
     artifacts: Path
-    summary: str  # what the jobs wrote to $GITHUB_STEP_SUMMARY, the run's page on GitHub
 
 
 class World:
@@ -101,8 +100,7 @@ class World:
         (here / "act.log").write_text(output)
         jobs = {m[0]: "success" if m[1] == "succeeded" else "failure"
                 for m in re.findall(r"^\[([\w-]+)\]\s+🏁\s+Job (succeeded|failed)", output, re.M)}
-        summary = "".join(p.read_text() for p in sorted((here / "cache").glob("act/*/act/workflow/SUMMARY.md")))
-        return Run(proc.returncode, output, jobs, self.api, artifacts, summary)
+        return Run(proc.returncode, output, jobs, self.api, artifacts)
 
 
 def job_ids(workflow: str) -> list[str]:

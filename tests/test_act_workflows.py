@@ -150,9 +150,6 @@ def test_a_failing_verdict_turns_the_gate_job_red(world, name):
     assert {pair[0] for pair in failing(run)} == {pair[0] for pair in pairs} and pairs <= failing(run), failing(run)
     files = {p.relative_to(run.artifacts).as_posix() for p in run.artifacts.rglob("*") if p.is_file()}
     assert {"fcbench-pr-l4/gate.md", "fcbench-pr-l4/gate.json", "fcbench-pr-l4/fcbench-ci.log"} <= files
-    # The job summary (what a fork's author sees on the run's page) says the same.
-    assert run.summary == (run.artifacts / "fcbench-pr-l4" / "gate.md").read_text()
-    assert run.summary.startswith("### fcbench gate: FAIL: ")
     # The cleanup step ran after the failure (if: always()).
     assert "job-cleanup: done" in run.output
 
