@@ -449,6 +449,13 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
     shas = [resolve(repo, r) for r in refs]
     if len(set(shas)) < len(shas):
         raise ValueError(f"{' and '.join(refs)} are the same commit ({shas[0][:8]}): nothing to compare")
+    for ref, sha in zip(refs, shas, strict=True):  # an unrelated repository would record the SDPA peers alone
+        if subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{sha}:csrc/kernels"], capture_output=True).returncode:
+            raise CouldNotRun(f"{ref} ({sha[:8]}) has no csrc/kernels/: not a FlashCore repository, nothing to measure")
+    dirty = git(repo, "status", "--porcelain", "--", "csrc").splitlines()
+    if dirty and git(repo, "rev-parse", "HEAD") in shas:
+        print(f"fcbench: uncommitted changes in csrc/ are not measured (the commit is): "
+              f"{', '.join(line.split(maxsplit=1)[1] for line in dirty)}", file=progress or sys.stderr, flush=True)
     phases: dict[str, float] = {}
     started = time.perf_counter()
     # asv's discovery imports the suite in its own processes (CPU only): it runs while the

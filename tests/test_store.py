@@ -394,3 +394,24 @@ def test_record_says_which_rows_failed_and_exits_1(repo, tmp_path):
     assert out.returncode == 1, out.stderr[-2000:]
     assert f"fcbench record: 1 (variant, shape) row(s) did not measure: sdpa_math ({SHAPE}): error " in out.stderr
     assert "planted Python error" in out.stderr
+
+
+def test_record_refuses_a_repository_without_kernels_and_warns_of_uncommitted_ones(repo, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    subprocess.run(["git", "init", "-qb", "main", str(other)], check=True)
+    (other / "README").write_text("not fcbench\n")
+    subprocess.run(["git", "-C", str(other), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(other), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], check=True)
+    out = record(other, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "2")
+    assert out.returncode == 3 and "has no csrc/kernels/: not a FlashCore repository" in out.stderr
+    unit = repo / "csrc" / "kernels" / "wmma_qk.cu"
+    before = unit.read_text()
+    unit.write_text(before + "// an edit not committed\n")
+    try:
+        out = record(repo, "--variant", "sdpa_math", "--shape", SHAPE, "--samples", "2",
+                     "--results-dir", str(tmp_path / "results"))
+    finally:
+        unit.write_text(before)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "uncommitted changes in csrc/ are not measured (the commit is): csrc/kernels/wmma_qk.cu" in out.stderr
