@@ -37,7 +37,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def csp_meta(policy: str = CSP) -> str:
-    return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy)}">'
+    assert '"' not in policy
+    return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False)}">'
 
 
 def variant_file(name: str) -> str:
