@@ -11,6 +11,11 @@
   IQR band and regression markers, relative to the baseline and to the fastest peer, TFLOP/s,
   error / bound, registers, shared memory, spills, stack).
 - `asv/`: asv's own published site (`asv publish`), its CDN assets served from asv_vendor/.
+  asv's pages put benchmarks.json's and machine.json's strings (a pretty_name, a benchmark's
+  code, a machine's fields) and git's tag names into the page as markup: asv publishes from a
+  copy of the results with the markup taken out of every string (`asv_inputs`; the results
+  themselves are never changed), its index.json's tags are cleaned the same way, and its pages
+  get a Content-Security-Policy (`harden_asv_site`).
 Commits are shown as people know them (subject, author, date, links from --commit-url), read
 from the git repository of the results. Interactive charts (uPlot, vendored in report_assets/);
 nothing is fetched at view time, so the site opens from file:// and from GitHub Pages.
@@ -21,6 +26,7 @@ What is computed lives in report_data, how it is laid out in report_pages and re
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import shutil
@@ -77,6 +83,72 @@ def localize_asv_site(site: Path) -> None:
         raise RuntimeError(f"asv's site loads assets fcbench does not vendor: {', '.join(sorted(unknown))}")
 
 
+# What asv's pages may hold where its JavaScript builds markup from strings ('<a href="#' + name
+# + '">' + pretty_name, tooltips with html: true): no tag, no end of a double-quoted attribute.
+# Look-alikes keep the text readable.
+_DEFANG = str.maketrans({"<": "\u2039", ">": "\u203a", '"': "'"})
+
+
+def defang(value, *, code_key: str | None = "code"):
+    """value with every string in it (keys too) made markup-free: a benchmark's `code` (shown by
+    asv only inside HTML, as its tooltip) is HTML-escaped, so it reads as written; any other
+    string has its < > " replaced by look-alikes, as asv shows some of them as text too."""
+    if isinstance(value, str):
+        return value.translate(_DEFANG)
+    if isinstance(value, list):
+        return [defang(v, code_key=code_key) for v in value]
+    if isinstance(value, dict):
+        return {defang(k): html.escape(v) if k == code_key and isinstance(v, str) else defang(v, code_key=code_key)
+                for k, v in value.items()}
+    return value
+
+
+def asv_inputs(results_dir: Path, dest: Path) -> Path:
+    """The copy of results_dir that asv publishes from: each JSON file (benchmarks.json, a
+    machine.json, a result file) with every string defanged; a file that is not valid JSON is
+    left out (asv reads nothing else, and the damaged ones are left out already)."""
+    for path in sorted(Path(results_dir).rglob("*.json")):
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            continue
+        target = dest / path.relative_to(results_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(defang(data)))
+    return dest
+
+
+# asv's pages: only their own script files run (no inline script, no event-handler attribute, no
+# eval); their JSON comes from the site; styles may be inline (asv and flot write style attributes).
+ASV_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+           "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
+# index.html's one inline script and the onerror attributes that call it: they send a reader to
+# error.html when a CDN script fails to load; the vendored scripts are the site's own files.
+_ASV_LOAD_FAILURE = re.compile(r'<script type="text/javascript">\s*function js_load_failure\(\) \{[^}]*\}\s*</script>\s*')
+_ASV_ONERROR = re.compile(r'\s+onerror="js_load_failure\(\)"')
+
+
+def harden_asv_site(site: Path) -> None:
+    """After asv publish: a Content-Security-Policy in each page (no inline script left for it
+    to refuse), and the tags of index.json (git's names, which asv writes into its charts as
+    markup) defanged like asv_inputs' strings."""
+    for page in site.glob("*.html"):
+        text = _ASV_ONERROR.sub("", _ASV_LOAD_FAILURE.sub("", page.read_text()))
+        if re.search(r"<script\b(?![^>]*\bsrc=)|\son[a-z]+=", text):
+            raise RuntimeError(f"asv's {page.name} has an inline script or event handler fcbench does not know")
+        text, found = re.subn(r"<head>", f"<head>\n    {report_pages.csp_meta(ASV_CSP)}", text, count=1)
+        if not found:
+            raise RuntimeError(f"asv's {page.name} has no <head> for its Content-Security-Policy")
+        page.write_text(text)
+    index = site / "index.json"
+    if index.exists():
+        data = json.loads(index.read_text())
+        data["tags"] = {defang(tag): rev for tag, rev in data.get("tags", {}).items()}
+        index.write_text(json.dumps(data, separators=(",", ":")))
+
+
 def build(results_dir: Path, out: Path, *, repo: Path, cfg: config.GateConfig | None = None,
           gate_json: list[Path] = (), commit_url: str | None = None, run_asv_publish: bool = True) -> Path:
     """Writes the site into `out`; returns the path of index.html. `cfg`: the gate's budgets
@@ -98,12 +170,14 @@ def build(results_dir: Path, out: Path, *, repo: Path, cfg: config.GateConfig | 
     report_pages.write_assets(out)
     with _readable_view(results_dir, {p for p, _ in damaged}) as readable:
         if run_asv_publish:
-            with asv_config(readable, repo, html_dir=out / "asv") as conf:
+            with tempfile.TemporaryDirectory(prefix="fcbench-report-asv-") as tmp, \
+                    asv_config(asv_inputs(readable, Path(tmp)), repo, html_dir=out / "asv") as conf:
                 proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--config", str(conf)],
                                       capture_output=True, text=True)
             if proc.returncode != 0:
                 raise CouldNotRun(f"asv publish failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
             localize_asv_site(out / "asv")
+            harden_asv_site(out / "asv")
         shown = []
         for machine in names:
             hist = report_data.load_history(readable, machine, repo)

@@ -1,7 +1,14 @@
 """The report's HTML: a page listing the machines (and any damaged result file), and per machine
 a front page and one page per variant. The pages are skeletons; report_assets/report.js draws
 them from the machine's data.js (report_data.payload), loaded as a plain script so that they work
-from file:// (where a page may not fetch JSON) as from GitHub Pages."""
+from file:// (where a page may not fetch JSON) as from GitHub Pages.
+
+Everything a page shows comes from the results branch (result files, benchmarks.json,
+machine.json) or from git (subjects, authors, tags), and anyone who can push a result can write
+it: Python escapes every value it puts in HTML, data.js is a script file of its own (no value
+reaches the page's markup as script), report.js puts values in the page as text, never as
+markup, and every page carries a Content-Security-Policy that runs the site's own script files
+only (no inline script, no event-handler attribute), the second line of defence."""
 
 from __future__ import annotations
 
@@ -23,19 +30,47 @@ def machine_slug(name: str) -> str:
     return slug if slug == name else f"{slug}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
-def _page(title: str, body: str, *, depth: int, script: str = "") -> str:
+# The site's own script and style files only: no inline script or event handler, no eval, nothing
+# from the network. Chromium matches 'self' against file:// URLs, so the pages work from disk.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "base-uri 'none'; form-action 'none'")
+
+
+def csp_meta(policy: str = CSP) -> str:
+    assert '"' not in policy
+    return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False)}">'
+
+
+def variant_file(name: str) -> str:
+    """The page of a variant: variant-<name>.html, a slug where the name (from a result file) is
+    not a plain file name."""
+    slug = re.sub(r"[^a-zA-Z0-9_.-]+", "-", name).strip("-.") or "x"
+    return f"variant-{slug if slug == name else slug + '-' + hashlib.sha1(name.encode()).hexdigest()[:8]}.html"
+
+
+def js_data(name: str, data) -> str:
+    """A script file setting window.<name> to the JSON of data. No '<' is left in it (each is
+    \\u003c in its strings), so even where the text ends up inside a <script> element, no
+    '</script>' or '<!--' in the data can end it."""
+    text = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    return f"window.{name} = {text};\n"
+
+
+def _page(title: str, body: str, *, depth: int, scripts: bool = False) -> str:
     up = "../" * depth
-    scripts = (f'<script src="{up}assets/uplot/uPlot.iife.min.js"></script>\n<script src="data.js"></script>\n'
-               f'<script src="{up}assets/report.js"></script>\n<script>{script}</script>') if script else ""
+    tags = (f'<script src="{up}assets/uplot/uPlot.iife.min.js"></script>\n<script src="data.js"></script>\n'
+            f'<script src="{up}assets/report.js"></script>') if scripts else ""
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8">
+{csp_meta()}
+<title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="{up}assets/uplot/uPlot.min.css">
 <link rel="stylesheet" href="{up}assets/report.css">
 </head><body>
 {body}
 <noscript>These pages draw their tables and charts with JavaScript (nothing is fetched from the network).</noscript>
-{scripts}
+{tags}
 </body></html>
 """
 
@@ -45,26 +80,33 @@ def write_assets(out: Path) -> None:
 
 
 def write_machine(out: Path, data: dict) -> Path:
-    """data.js, the front page and a page per variant; returns the front page."""
+    """data.js, the front page and a page per variant; returns the front page. report.js draws
+    the page that its <main id="page"> names (data-page, and data-variant's name)."""
     folder = out / machine_slug(data["machine"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "data.js").write_text("window.FCBENCH_DATA = " + json.dumps(data, separators=(",", ":")) + ";\n")
-    front = folder / "index.html"
-    front.write_text(_page(f"fcbench: {data['machine']}", '<main id="page"></main>', depth=1,
-                           script='FC.frontPage(document.getElementById("page"));'))
     for v in data["variants"]:
-        (folder / f"variant-{v['name']}.html").write_text(
-            _page(f"{v['name']} on {data['machine']}", '<main id="page"></main>', depth=1,
-                  script=f'FC.variantPage(document.getElementById("page"), {json.dumps(v["name"])});'))
+        v["page"] = variant_file(v["name"])
+    (folder / "data.js").write_text(js_data("FCBENCH_DATA", data))
+    front = folder / "index.html"
+    front.write_text(_page(f"fcbench: {data['machine']}", '<main id="page" data-page="front"></main>', depth=1,
+                           scripts=True))
+    for v in data["variants"]:
+        (folder / v["page"]).write_text(
+            _page(f"{v['name']} on {data['machine']}",
+                  f'<main id="page" data-page="variant" data-variant="{html.escape(v["name"])}"></main>', depth=1,
+                  scripts=True))
     return front
 
 
 def write_index(out: Path, results_dir: Path, machines: list[dict], damaged: list[tuple[Path, str]]) -> Path:
     """The site's first page: each machine with its latest commit and what fails there."""
+    def text(value) -> str:
+        return html.escape(str(value))
+
     rows = "".join(
-        f"<tr><td><a href='{machine_slug(m['machine'])}/index.html'>{html.escape(m['machine'])}</a></td>"
-        f"<td>{html.escape(m['info'].get('name', ''))}</td><td class='num'>{len(m['commits'])}</td>"
-        f"<td><code>{m['commits'][-1]['sha'][:8]}</code> {html.escape(m['commits'][-1]['subject'])}</td>"
+        f"<tr><td><a href='{text(machine_slug(m['machine']))}/index.html'>{text(m['machine'])}</a></td>"
+        f"<td>{text(m['info'].get('name', ''))}</td><td class='num'>{len(m['commits'])}</td>"
+        f"<td><code>{text(m['commits'][-1]['sha'][:8])}</code> {text(m['commits'][-1]['subject'])}</td>"
         f"<td class='num'>{sum(r['previous'][-1] in FAILING for r in m['rows'])}</td></tr>"
         for m in machines)
     parts = ["<h1>fcbench report</h1>",

@@ -4,15 +4,17 @@ real recorded history (CPU: sdpa_math timed, wmma_qk resource-counted), opened f
 a real headless Chromium driven through the DevTools protocol (CI installs Debian's)."""
 
 import functools
+import html
 import http.server
 import json
+import random
 import re
 import subprocess
 import threading
 
 import pytest
 
-from fcbench import config, gate, report_data
+from fcbench import config, gate, history, report_data
 from fcbench.cli import main
 from fcbench.history import BENCHMARKS
 
@@ -285,7 +287,196 @@ def test_asv_site_renders_offline_when_served(site, browser):
                      ready="document.body.innerText.includes('time_attention')")
         dom = browser.eval("document.body.innerText")
     finally:
+        browser.goto("about:blank")  # before the server goes: asv's page may still be loading graphs
         server.shutdown()
     # asv's page fills its benchmark list from the JSON; its failure page says "Failed to load".
     assert "Failed to load" not in dom
     assert not [e for e in browser.errors if e.startswith("uncaught")]
+
+
+# ---- crafted results: nothing from the results branch or git runs in a page (issue 23) --------
+
+# Payloads as a results branch could carry them: markup that runs script where a value is put in
+# a page as HTML, and an end of <script> for values put in script.
+IMG = """<img src=x onerror="document.title='pwned'">"""
+END = """</script><script>document.title='pwned'</script>"""
+SHA = "<b id=p>" + END  # the index shows a commit's first 8 characters: an element of its own
+TAG = "<img/src='x'/onerror=document.title='pwned'>"  # a valid git tag name (no space)
+DAMAGED = "<b id=d>.json"
+
+
+def _synthetic():
+    import importlib.util
+
+    from fcbench import registry
+
+    spec = importlib.util.spec_from_file_location("synthetic_history",
+                                                  registry.REPO_ROOT / "scripts" / "synthetic_history.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    """fcbench's pages and asv's site built from a results directory and a git repository whose
+    every string a page shows is a payload: the machine's name and fields, the device's name, a
+    variant's name, benchmarks.json's pretty_name and code, a commit hash, commit subjects and
+    author, a tag, a gate JSON file's note, a damaged file's name."""
+    from fcbench import report
+
+    synthetic = _synthetic()
+    root = tmp_path_factory.mktemp("crafted")
+    repo, results, out = root / "repo", root / "results", root / "site"
+    subprocess.run(["git", "init", "-qb", "main", str(repo)], check=True)
+    shas = []
+    for subject in ("first", IMG, END):
+        subprocess.run(["git", "-C", str(repo), "-c", f"user.name={IMG}", "-c", "user.email=x@example.invalid",
+                        "commit", "-q", "--allow-empty", "-m", subject], check=True)
+        shas.append(subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                   check=True).stdout.strip())
+    subprocess.run(["git", "-C", str(repo), "tag", TAG, shas[1]], check=True)
+
+    machine = IMG
+    (results / machine).mkdir(parents=True)
+    (results / machine / "machine.json").write_text(json.dumps(
+        {"machine": machine, "version": 1, "cpu": IMG, "os": END, "arch": "x86_64", "num_cpu": "2", "ram": "1"}))
+    found = synthetic.benchmarks()
+    for name in BENCHMARKS.values():
+        found[name]["params"][0].extend([repr(IMG), repr(END)])  # variants named IMG and END
+    found[BENCHMARKS["latency"]].update(pretty_name=IMG, code=END + IMG)
+    (results / "benchmarks.json").write_text(json.dumps(found, indent=1))
+    base, rng = synthetic.base_values(), random.Random(23)
+    for values in base.values():
+        for (variant, shape), v in list(values.items()):
+            if variant == "sdpa_math":
+                values[(IMG, shape)] = values[(END, shape)] = v
+    for i, sha in enumerate(shas):
+        m = synthetic.measured(sha, i, base, rng)
+        m.info["device"]["name"] = END
+        history.write_results(results, machine, m, found, (1_790_000_000 + 3600 * i) * 1000, append=False)
+    latest = json.loads(next((results / machine).glob(f"{shas[-1][:8]}-*.json")).read_text())
+    latest.update(commit_hash=SHA, date=latest["date"] + 3_600_000)  # a commit git has never seen
+    (results / machine / "crafted-fcbench.json").write_text(json.dumps(latest))
+    (results / machine / DAMAGED).write_text("{")
+    gate_json = root / "gate.json"
+    gate_json.write_text(json.dumps({"base": shas[0], "head": shas[2], "machine": machine, "exit_code": 6, "rows": [
+        {"variant": "sdpa_math", "shape": "(1,8,512,64)", "verdict": "FAIL-LATENCY", "ratio": None, "note": END}]}))
+    before = {p: p.read_bytes() for p in results.rglob("*") if p.is_file()}
+    report.build(results, out, repo=repo, cfg=config.GateConfig(), gate_json=[gate_json])
+    assert {p: p.read_bytes() for p in results.rglob("*") if p.is_file()} == before  # the results are never changed
+    return out
+
+
+NOTHING_RAN = """(() => {
+    const injected = [...document.querySelectorAll('img')].filter(i => !/swallow\\.png$/.test(i.src)).length
+        + document.querySelectorAll('#p, #d, [onerror], [onload]').length
+        + [...document.scripts].filter(s => !s.src).length;
+    return {title: document.title, injected};
+})()"""
+
+
+def _data_of(page) -> dict:
+    return json.loads((page.parent / "data.js").read_text().removeprefix("window.FCBENCH_DATA = ").rstrip()
+                      .removesuffix(";"))
+
+
+def test_crafted_values_are_escaped_in_the_html_fcbench_writes(crafted):
+    [front] = [p for p in crafted.glob("*/index.html") if p.parent.name != "asv"]
+    data = _data_of(front)
+    pages = [crafted / "index.html", front, *front.parent.glob("variant-*.html")]
+    assert len(pages) == 2 + len(data["variants"]) and (front.parent / data["variants"][-1]["page"]).exists()
+    for page in pages:
+        text = page.read_text()
+        assert text.count('<meta http-equiv="Content-Security-Policy"') == 1, page
+        assert "script-src 'self'" in text and not re.search(r"<script(?![^>]*\bsrc=)", text), page
+        assert IMG not in text and END not in text and "<b id=" not in text, page
+    data_js = (front.parent / "data.js").read_text()
+    assert "<" not in data_js and {c["sha"] for c in data["commits"]} >= {SHA}  # \u003c in the file, < in the data
+
+
+@needs_chromium
+def test_crafted_values_run_nothing_and_read_as_written_in_fcbench_pages(crafted, browser):
+    [front] = [p for p in crafted.glob("*/index.html") if p.parent.name != "asv"]
+    data = _data_of(front)
+    browser.goto("about:blank")
+    browser.errors.clear()
+    browser.goto((crafted / "index.html").as_uri(), ready=READY)
+    assert browser.eval(NOTHING_RAN) == {"title": "fcbench report", "injected": 0}
+    text = browser.eval("document.body.innerText")
+    for shown in (IMG, END, SHA[:8], DAMAGED):  # machine, device, the crafted hash, the damaged file
+        assert shown in text, shown
+    browser.goto(front.as_uri(), ready=READY)
+    assert browser.eval(NOTHING_RAN) == {"title": f"fcbench: {IMG}", "injected": 0}
+    assert browser.eval("document.querySelector('h1').textContent") == f"fcbench: {IMG}"
+    text = browser.eval("document.body.textContent")  # option texts too: the commits' subjects
+    for shown in (f"{SHA[:8]}", f"2. {data['commits'][1]['sha'][:8]}", IMG, END, TAG):
+        assert shown in text, shown
+    variant = next(v for v in data["variants"] if v["name"] == IMG)
+    links = browser.eval("[...document.querySelectorAll('a.variant-link')].map(a => [a.textContent, a.href])")
+    assert {href.split("/")[-1].split("#")[0] for text, href in links if text == IMG} == {variant["page"]}
+    browser.goto((front.parent / variant["page"]).as_uri(), ready=READY)
+    assert browser.eval(NOTHING_RAN) == {"title": f"{IMG} on {IMG}", "injected": 0}
+    x, y = browser.eval("""(() => { const u = FC.charts[0]; u.root.scrollIntoView();
+        const r = u.over.getBoundingClientRect();
+        return [r.left + u.valToPos(1, 'x'), r.top + u.valToPos(u.data[3][1], 'y')]; })()""")
+    browser.mouse("mouseMoved", 1, 1)
+    browser.mouse("mouseMoved", x, y)
+    browser.wait_for("document.getElementById('tip') && !document.getElementById('tip').hidden")
+    tip = browser.eval("document.getElementById('tip').innerText")
+    assert IMG in tip and TAG in tip, tip  # the subject, the author, the tag: as text
+    assert browser.eval(NOTHING_RAN)["injected"] == 0
+    other = next(v for v in data["variants"] if v["name"] == END)
+    browser.goto((front.parent / other["page"]).as_uri(), ready=READY)
+    assert browser.eval(NOTHING_RAN) == {"title": f"{END} on {IMG}", "injected": 0}
+    assert browser.eval("FC.charts.length") > 0
+    assert browser.errors == []
+    # The policy itself: a script the page's own code might insert does not run.
+    browser.eval("document.body.append(Object.assign(document.createElement('script'), "
+                 "{textContent: \"document.title = 'pwned'\"}))")
+    assert browser.eval("document.title") == f"{END} on {IMG}"
+    assert any("Content Security Policy" in e for e in browser.errors)
+    browser.errors.clear()
+
+
+def test_asv_publishes_from_a_copy_without_markup(crafted):
+    index = json.loads((crafted / "asv" / "index.json").read_text())
+    latency = index["benchmarks"][BENCHMARKS["latency"]]
+    assert latency["pretty_name"] == "\u2039img src=x onerror='document.title='pwned''\u203a"
+    assert latency["code"] == html.escape(END + IMG)  # asv shows code as HTML only: it reads as written
+    assert not re.search(r"[<>]", json.dumps({k: v for k, v in index.items() if k != "benchmarks"}))
+    assert not re.search(r"[<>]", json.dumps([{k: v for k, v in b.items() if k != "code"}
+                                              for b in index["benchmarks"].values()]))
+    for page in (crafted / "asv").glob("*.html"):
+        text = page.read_text()
+        assert text.count('<meta http-equiv="Content-Security-Policy"') == 1, page.name
+        assert not re.search(r"<script(?![^>]*\bsrc=)|\sonerror=", text), page.name
+
+
+@needs_chromium
+def test_crafted_values_run_nothing_in_asv_site(crafted, browser):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(crafted))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Every tooltip asv made (a benchmark's code, its name, a machine's fields) shown at once.
+    show_tips = """$('*').each(function () { if ($(this).data('bs.tooltip')) $(this).tooltip('show'); });
+                   new Promise(r => setTimeout(r, 300)).then(() => document.querySelectorAll('.tooltip').length)"""
+    try:
+        browser.errors.clear()
+        url = f"http://127.0.0.1:{server.server_address[1]}/asv/index.html"
+        browser.goto(url, ready="document.querySelectorAll('.benchmark-container').length > 0")
+        title = "airspeed velocity of an unladen fcbench"
+        assert browser.eval(show_tips) > 0
+        assert browser.eval(NOTHING_RAN) == {"title": title, "injected": 0}
+        assert "\u2039img src=x onerror='document.title='pwned''\u203a" in browser.eval("document.body.innerText")
+        assert "document.title='pwned'" in browser.eval(
+            "[...document.querySelectorAll('.tooltip')].map(t => t.innerText).join(' ')")  # code, as written
+        browser.goto(url + "#" + BENCHMARKS["latency"], ready="!!document.querySelector('#main-graph canvas')")
+        browser.wait_for("document.querySelectorAll('#main-graph div[style*=\"color:#666\"]').length > 0")  # the tag
+        assert browser.eval(show_tips) > 0
+        assert browser.eval(NOTHING_RAN) == {"title": title, "injected": 0}
+        assert "\u2039img/src='x'/onerror=document.title='pwned'\u203a" in browser.eval("document.body.innerText")
+    finally:
+        browser.goto("about:blank")
+        server.shutdown()
+    assert not [e for e in browser.errors if e.startswith("uncaught") or "Content Security Policy" in e]

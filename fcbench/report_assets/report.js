@@ -2,6 +2,11 @@
 // one machine, drawn from window.FCBENCH_DATA (data.js beside the page, written by
 // fcbench/report_data.py's payload). Charts are uPlot (vendored in assets/uplot/). Nothing is
 // fetched: data.js is a plain <script>, so the pages work from file:// as from a web server.
+// Which page to draw is in <main id="page" data-page="front|variant" data-variant="NAME">: the
+// pages carry no inline script (their Content-Security-Policy runs the site's script files only).
+// Every value from the data (subjects, authors, names, notes: anyone who can push a result can
+// write them) goes into the page as text (el's children, setAttribute, textContent), never as
+// markup: no innerHTML here.
 "use strict";
 
 const FC = (() => {
@@ -15,6 +20,7 @@ const FC = (() => {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
       if (k === "class") e.className = v;
+      else if (k === "style") Object.assign(e.style, v);  // CSSOM: the CSP refuses style attributes
       else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
       else if (v !== undefined && v !== null) e.setAttribute(k, v);
     }
@@ -27,7 +33,7 @@ const FC = (() => {
   const day = ms => new Date(ms).toISOString().slice(0, 10);
   const short = sha => sha.slice(0, 8);
   const verdictClass = v => !v ? "v-none" : FAILING.has(v) ? "v-fail" : "v-" + v.toLowerCase();
-  const variantPage = name => `variant-${name}.html`;
+  const variantPage = name => (D().variants.find(v => v.name === name) || {}).page || "index.html";
   const badge = v => el("span", {class: "verdict " + verdictClass(v)}, v || "-");
   const rowKey = r => `${r.variant} ${r.shape}`;
   const lastValue = xs => { for (let i = xs.length - 1; i >= 0; i--) if (xs[i] !== null) return i; return -1; };
@@ -103,7 +109,7 @@ const FC = (() => {
             el("div", {class: "tip-subject"}, c.subject || "(subject unknown: commit not in this repository)"),
             c.author ? el("div", {class: "tip-author"}, c.author) : null,
             el("table", {}, lines.map(([color, label, value]) => el("tr", {},
-              el("td", {}, el("span", {class: "swatch", style: `background:${color}`})), el("td", {}, label),
+              el("td", {}, el("span", {class: "swatch", style: {background: color}})), el("td", {}, label),
               el("td", {class: "num"}, value)))),
             links.length ? el("div", {class: "tip-links"}, links.flatMap((a, k) => k ? [" | ", a] : [a])) : null];
   }
@@ -457,6 +463,16 @@ const FC = (() => {
       document.body.dataset.ready = "1";
     }
   }
+
+  // Draws the page its <main id="page"> names, once the document is parsed.
+  function boot() {
+    const root = document.getElementById("page");
+    if (!root || !window.FCBENCH_DATA) return;
+    if (root.dataset.page === "front") frontPage(root);
+    else if (root.dataset.page === "variant") variantPage_(root, root.dataset.variant);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
 
   return {frontPage, variantPage: variantPage_, charts};
 })();
