@@ -266,3 +266,28 @@ def _matrix_gpus(workflow):
 
     jobs = yaml.safe_load((registry.REPO_ROOT / ".github/workflows" / workflow).read_text())["jobs"]
     return {g for job in jobs.values() for g in job.get("strategy", {}).get("matrix", {}).get("gpu", [])}
+
+
+def test_job_env_leaves_out_the_user_site(tmp_path):
+    # A .pth file a previous job left in ~/.local ran in the next job's environment when it was
+    # made with --system-site-packages; job-env.sh layers only the image's site directories.
+    import os
+    import sys
+
+    home = tmp_path / "home"
+    user_site = home / ".local" / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    user_site.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (user_site / "zz-planted.pth").write_text(f"import pathlib; pathlib.Path({str(marker)!r}).write_text('x')\n")
+    env = {**os.environ, "HOME": str(home), "FCBENCH_JOB_CPU": "1", "FCBENCH_RUNNER_PYTHON": sys.executable}
+    env.pop("PYTHONNOUSERSITE", None)
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/job-env.sh"), str(tmp_path / "venv")],
+                         cwd=registry.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    check = subprocess.run([str(tmp_path / "venv/bin/python"), "-c", "import torch, fcbench; print(fcbench.__file__)"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and check.stdout.strip() == str(registry.REPO_ROOT / "fcbench" / "__init__.py")
+    assert not marker.exists()
+    # The plant is real: an interpreter that reads its user site (the base one, as --system-site-packages did) runs it.
+    subprocess.run([sys._base_executable, "-c", "pass"], env=env, check=True, timeout=60)
+    assert marker.exists()
