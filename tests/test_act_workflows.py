@@ -248,3 +248,31 @@ def test_main_records_then_a_second_recording_merges_its_samples(world):
     assert second.jobs == {"record": "success", "push": "success"}, second.output[-4000:]
     again_name, merged = _branch_file(world, f"results/l4/{main[:8]}-*.json")
     assert again_name == name and _latency_samples(merged) == 2 * _latency_samples(recorded)
+
+
+def test_nightly_backfills_pushes_and_publishes_the_report(world, tmp_path):
+    # Runs last: it adds a commit to main. The nightly run (schedule): record backfills with
+    # `asv run NEW` from the history on asv-results (at least main's own recording, above), push
+    # adds the new commit's results, report builds the site from the branch into its own
+    # environment (scripts/report-env.sh; torch from pip's configured source here), deploy finds
+    # the Pages artifact's index.html.
+    main = world.shas["main"]
+    if subprocess.run(["git", "-C", str(world.remote), "cat-file", "-e", "asv-results"]).returncode:
+        run = world.run("push", {"ref": "refs/heads/main", "after": main}, workflow="main.yml", sha=main, env=JOB_ENV,
+                        job="push")
+        assert run.jobs == {"record": "success", "push": "success"}, run.output[-4000:]
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "-b", "main", str(world.remote), str(clone)], check=True)
+    new = _commit(clone, "main", "HEAD", "docs: a commit no recording reached", _edit("README.md", "# fcbench", "# fcbench "))
+    subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "main"], check=True)
+    run = world.run("schedule", {"schedule": "17 3 * * *"}, workflow="main.yml", sha=new,
+                    env={**JOB_ENV, "FCBENCH_TORCH_INDEX": ""})
+    assert run.jobs == {"record": "success", "push": "success", "report": "success", "deploy": "success"}, \
+        run.output[-6000:]
+    assert f"For fcbench commit {new[:8]}" in run.output  # asv run NEW measured it
+    name, recorded = _branch_file(world, f"results/l4/{new[:8]}-*.json")
+    latency = recorded["results"]["benchmarks.Latency.time_attention"][recorded["result_columns"].index("result")]
+    assert recorded["commit_hash"] == new and any(isinstance(x, float) and x > 0 for x in latency)
+    pages = run.artifacts / "github-pages"
+    index = (pages / "index.html").read_text()
+    assert "l4" in index and new[:8] in index and (pages / "asv" / "index.html").exists()
