@@ -20,5 +20,7 @@ git worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | grep 'fcb
   git worktree remove --force --force "$wt" 2>/dev/null; echo "job-cleanup: removed worktree $wt"
 done
 git worktree prune 2>/dev/null
-rm -rf "$temp/venv" "$temp/fcbench-cache" "${TMPDIR:-/tmp}"/fcbench-worktrees-* 2>/dev/null
+# This job's own only: a sweep of every fcbench-worktrees-* in /tmp removed the worktrees of a job
+# running beside this one on the same machine (seen with two workflow runs under act at once).
+rm -rf "$temp/venv" "$temp/fcbench-cache" 2>/dev/null
 echo "job-cleanup: done; $(df -h --output=avail "$temp" 2>/dev/null | tail -1 | tr -d ' ') free in $temp"
