@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import signal
 import sys
 import threading
@@ -248,6 +249,57 @@ def cmd_gate(args) -> int:
                  shapes={shape_label(s) for s in kw["shapes"]} if kw["shapes"] else None)
 
 
+def cmd_forget(args) -> int:
+    """Removes what was recorded for one commit on one machine: its recorded failures (all, or
+    the --variant / --shape rows), or with --results the commit's result and failures files.
+    Says what it would remove and does it only with --yes."""
+    from pathlib import Path
+
+    from . import bench, history, store
+    from .measure import shape_label
+
+    results_dir = Path(args.results_dir) if args.results_dir else history.default_results_dir("record")
+    machine = store.validate_machine(args.machine or history.machine_name())
+    try:
+        sha = history.resolve(history.current_repo(), args.ref)
+    except history.CouldNotRun:  # a commit only the results know (a results branch's checkout)
+        if not re.fullmatch(r"[0-9a-f]{8,40}", args.ref):
+            raise ValueError(f"forget: {args.ref!r} is neither a commit here nor a hash (8 to 40 hex digits)") from None
+        sha = args.ref
+    failures_path = history.failures_path(results_dir, machine, sha)
+    if args.results:
+        if args.variant or args.shape:
+            raise ValueError("forget --results removes a commit's whole files: --variant / --shape narrow --failures")
+        doomed = sorted(p for p in (results_dir / machine).glob(f"{sha[:8]}-*") if p.suffix in (".json", ".failures"))
+        what = [str(p) for p in doomed]
+    else:
+        variants = {v.name for v in _variants(args)} if args.variant else None
+        shapes = {shape_label(bench.parse_shape(x)) for x in args.shape} if args.shape else None
+        failures = history.read_failures(results_dir, machine, sha)
+        doomed_rows = [k for k in failures if (variants is None or k[0] in variants) and (shapes is None or k[1] in shapes)]
+        what = [f"{v} {s}: {next(iter(failures[v, s]))} ({next(iter(failures[v, s].values()))})" for v, s in doomed_rows]
+    if not what:
+        print(f"fcbench forget: nothing recorded to remove for {sha[:8]} on {machine!r} in {results_dir}")
+        return EXIT_OK
+    kind = "files" if args.results else "recorded failures"
+    print(f"fcbench forget: {sha[:8]} on {machine!r}, {len(what)} {kind}:\n  " + "\n  ".join(what))
+    if not args.yes:
+        print("fcbench forget: nothing removed; run again with --yes to remove them")
+        return EXIT_OK
+    with store.lock(results_dir):
+        if args.results:
+            for p in doomed:
+                p.unlink()
+        else:
+            kept = {f"{v} {s}": reply for (v, s), reply in failures.items() if (v, s) not in doomed_rows}
+            if kept:
+                store.save_failures(failures_path, kept)
+            else:
+                failures_path.unlink()
+    print(f"fcbench forget: removed {len(what)} {kind}")
+    return EXIT_OK
+
+
 def cmd_report(args) -> int:
     from pathlib import Path
 
@@ -389,6 +441,14 @@ def main(argv: list[str] | None = None) -> int:
     history_options(p)
     gate_options(p)
     p.set_defaults(func=cmd_gate)
+
+    p = sub.add_parser("forget", help="remove a commit's recorded failures (or with --results its result files) "
+                                      "from a results directory; shows what, removes only with --yes")
+    p.add_argument("ref", help="the commit (a ref here, or its hash)")
+    p.add_argument("--results", action="store_true", help="the commit's result and failures files, not only failures")
+    p.add_argument("--yes", action="store_true", help="remove (without it: only say what would be removed)")
+    history_options(p)
+    p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser("report", help="static web report of the asv history: a front page per machine, a page per variant, asv publish")
     p.add_argument("--results-dir", help="asv results directory (default: .asv/results)")

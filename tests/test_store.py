@@ -415,3 +415,30 @@ def test_record_refuses_a_repository_without_kernels_and_warns_of_uncommitted_on
         unit.write_text(before)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "uncommitted changes in csrc/ are not measured (the commit is): csrc/kernels/wmma_qk.cu" in out.stderr
+
+
+def test_forget_removes_recorded_failures_or_a_commits_files_only_with_yes(repo, head, tmp_path, capsys):
+    # A shape that ran out of memory is kept as a failure and fails every later gate against that
+    # commit: `fcbench forget` removes it (or the commit's files), saying what first.
+    results = tmp_path / "results"
+    history.write_failures(results, MACHINE, head, {("sdpa_math", f"({SHAPE})"): {"error": "OutOfMemoryError: CUDA"},
+                                                     ("wmma_qk", f"({SHAPE})"): {"hung": "no reply within 60 s"}},
+                           replaces=set())
+    base = ["forget", head, "--machine", MACHINE, "--results-dir", str(results)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(repo)
+        assert main([*base, "--variant", "sdpa_math"]) == 0  # without --yes: says, removes nothing
+        out = capsys.readouterr().out
+        assert "1 recorded failures:\n  sdpa_math (1,2,32,64): error (OutOfMemoryError: CUDA)" in out
+        assert "nothing removed; run again with --yes" in out
+        assert len(history.read_failures(results, MACHINE, head)) == 2
+        assert main([*base, "--variant", "sdpa_math", "--yes"]) == 0
+        assert set(history.read_failures(results, MACHINE, head)) == {("wmma_qk", f"({SHAPE})")}
+        assert main([*base, "--yes"]) == 0
+        assert not history.failures_path(results, MACHINE, head).exists()
+        assert "nothing recorded to remove" in (main(base), capsys.readouterr().out)[1]
+        (results / MACHINE / f"{head[:8]}-fcbench.json").write_text("{}")
+        assert main([*base, "--results", "--variant", "sdpa_math"]) == 2  # --variant narrows failures only
+        assert main([*base, "--results", "--yes"]) == 0
+        assert not list((results / MACHINE).glob(f"{head[:8]}-*"))
+        assert main(["forget", "zzz", "--machine", MACHINE, "--results-dir", str(results)]) == 2
