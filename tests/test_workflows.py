@@ -5,6 +5,7 @@ a result, also when another runner pushed first."""
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,17 @@ def test_job_env_leaves_out_the_user_site(tmp_path):
     # The plant is real: an interpreter that reads its user site (the base one, as --system-site-packages did) runs it.
     subprocess.run([sys._base_executable, "-c", "pass"], env=env, check=True, timeout=60)
     assert marker.exists()
+
+
+def test_branch_protection_requires_the_jobs_that_exist():
+    out = subprocess.run([sys.executable, "scripts/branch_protection.py", "owner/repo"], cwd=registry.REPO_ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    body = json.loads(out[out.index("{"):out.rindex("}") + 1])
+    checks = {c["context"] for c in body["required_status_checks"]["checks"]}
+    assert checks == {"cpu", *(f"gate ({g})" for g in _matrix_gpus("pr.yml"))}
+    reviews = body["required_pull_request_reviews"]
+    assert reviews["require_code_owner_reviews"] and reviews["require_last_push_approval"] and body["enforce_admins"]
+    assert "repos/owner/repo/branches/main/protection" in out
+    owned = (registry.REPO_ROOT / ".github" / "CODEOWNERS").read_text()
+    for path in ("/.github/", "/scripts/", "/deploy/", "/fcbench/", "/pyproject.toml"):
+        assert re.search(rf"^{re.escape(path)}\s+@", owned, re.M), path
