@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -270,6 +271,8 @@ def test_nightly_backfills_pushes_and_publishes_the_report(world, tmp_path):
     assert run.jobs == {"record": "success", "push": "success", "report": "success", "deploy": "success"}, \
         run.output[-6000:]
     assert f"For fcbench commit {new[:8]}" in run.output  # asv run NEW measured it
+    assert "gpu-tests: no CUDA device (FCBENCH_JOB_CPU=1): the GPU tests skip" in run.output
+    assert re.search(r"\[record\]\s+\|.*?\d+ skipped.*deselected", run.output)  # pytest -m gpu ran, and skipped here
     name, recorded = _branch_file(world, f"results/l4/{new[:8]}-*.json")
     latency = recorded["results"]["benchmarks.Latency.time_attention"][recorded["result_columns"].index("result")]
     assert recorded["commit_hash"] == new and any(isinstance(x, float) and x > 0 for x in latency)
