@@ -107,3 +107,15 @@ def _processes_measuring(repo: Path) -> list[int]:
         except OSError:  # gone meanwhile
             pass
     return found
+
+
+def test_numpy_is_a_dependency_and_torch_imports_without_its_warning():
+    # Issue 26: without numpy, torch's first words on every command were "UserWarning: Failed to
+    # initialize NumPy: No module named 'numpy'"; pytest's summary repeated it.
+    import tomllib
+
+    deps = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert "numpy" in [d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps]
+    proc = subprocess.run([sys.executable, "-W", "default", "-c", "import torch, fcbench.cli"],
+                          capture_output=True, text=True, check=True)
+    assert "NumPy" not in proc.stderr, proc.stderr
