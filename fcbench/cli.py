@@ -52,7 +52,7 @@ def cmd_resources(args) -> int:
     from .table import format_table
 
     archs = tuple(_csv(args.arch)) if args.arch else resources.DEFAULT_ARCHS
-    rows = resources.collect(_variants(args), archs)
+    rows = resources.collect(_variants(args), archs, progress=sys.stderr)
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return EXIT_OK

@@ -119,3 +119,28 @@ def test_numpy_is_a_dependency_and_torch_imports_without_its_warning():
     proc = subprocess.run([sys.executable, "-W", "default", "-c", "import torch, fcbench.cli"],
                           capture_output=True, text=True, check=True)
     assert "NumPy" not in proc.stderr, proc.stderr
+
+
+def test_resources_says_what_it_compiles_before_the_silent_compiles(monkeypatch, capsys):
+    # Issue 26: ~15 s of nothing on 2 cores before the table; now a line on stderr first.
+    from fcbench import resources
+
+    seen_before_compiling = []
+
+    def fake_unit(variant, arch):
+        seen_before_compiling.append(capsys.readouterr().err)
+        return []
+
+    monkeypatch.setattr(resources, "is_cached", lambda variant, arch: variant.name == "scalar_tiled")
+    monkeypatch.setattr(resources, "unit_resources", fake_unit)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 1)  # one compile at a time: the first sees the line
+    assert main(["resources", "--json"]) == EXIT_OK
+    n = len(registry.kernel_variants())
+    assert seen_before_compiling[0] == (f"fcbench resources: compiling {2 * n - 2} kernel unit(s) for sm_89, sm_90 "
+                                        "with nvcc (2 cached) ...\n")
+    assert json.loads(capsys.readouterr().out) == []  # stdout stays machine-readable
+
+    monkeypatch.setattr(resources, "is_cached", lambda variant, arch: True)
+    monkeypatch.setattr(resources, "unit_resources", lambda variant, arch: [])
+    assert main(["resources", "--arch", "90"]) == EXIT_OK
+    assert f"{n} kernel unit(s) for sm_90 already compiled (cache)" in capsys.readouterr().err
