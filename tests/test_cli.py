@@ -144,3 +144,29 @@ def test_resources_says_what_it_compiles_before_the_silent_compiles(monkeypatch,
     monkeypatch.setattr(resources, "unit_resources", lambda variant, arch: [])
     assert main(["resources", "--arch", "90"]) == EXIT_OK
     assert f"{n} kernel unit(s) for sm_90 already compiled (cache)" in capsys.readouterr().err
+
+
+def test_run_without_gpu_closes_with_what_ran_what_was_skipped_and_what_next(monkeypatch, capsys):
+    # Issue 26: `fcbench run` on a CPU machine ended with the check's table; now its last lines say
+    # what ran, what was skipped and why, and the command to run on a GPU machine.
+    import fcbench.cli as cli
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(cli, "cmd_resources", lambda args: EXIT_OK)
+    monkeypatch.setattr(cli, "cmd_check", lambda args: EXIT_OK)
+    monkeypatch.setattr(cli, "cmd_build", lambda args: pytest.fail("built without a GPU"))
+    assert main(["run", "--quick"]) == EXIT_OK
+    tail = capsys.readouterr().out.rstrip().splitlines()[-4:]
+    n = len(registry.kernel_variants())
+    assert tail[0] == "fcbench run without a CUDA GPU:"
+    assert tail[1].startswith(f"  ran:     resources ({n} kernels x sm_89, sm_90") and "sdpa_math: passed" in tail[1]
+    assert tail[2].startswith("  skipped: build") and f"{n} FlashCore kernels" in tail[2] and "bench (timing)" in tail[2]
+    assert "need a CUDA GPU" in tail[2]
+    assert tail[3].startswith("  next:    ") and "CUDA build of torch" in tail[3] and tail[3].endswith("`fcbench run`")
+
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
+    monkeypatch.setattr(cli, "cmd_check", lambda args: 1)
+    assert main(["run"]) == 1
+    tail = capsys.readouterr().out.rstrip().splitlines()[-4:]
+    assert "sdpa_math: FAILED" in tail[1] and "CUDA 12.8" in tail[3] and "install" not in tail[3]
