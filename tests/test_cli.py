@@ -170,3 +170,18 @@ def test_run_without_gpu_closes_with_what_ran_what_was_skipped_and_what_next(mon
     assert main(["run"]) == 1
     tail = capsys.readouterr().out.rstrip().splitlines()[-4:]
     assert "sdpa_math: FAILED" in tail[1] and "CUDA 12.8" in tail[3] and "install" not in tail[3]
+
+
+@pytest.mark.parametrize("setting, bad", [("abc", "'abc'"), ("1,2,32,64;1,2,0,64", "'1,2,0,64'")])
+def test_a_bad_fcbench_shapes_is_named_as_the_variable_not_as_shape(monkeypatch, capsys, tmp_path, setting, bad):
+    # Issue 26: `FCBENCH_SHAPES=abc fcbench record` said "--shape: 'abc' is not B,H,S,D...", an option
+    # the user never passed.
+    from fcbench import measure
+
+    monkeypatch.setenv("FCBENCH_SHAPES", setting)
+    with pytest.raises(ValueError, match=rf"^FCBENCH_SHAPES='{setting}': {bad} is not B,H,S,D\[,causal\]"):
+        measure.tracked_shapes()
+    assert main(["record", "--machine", "ci-cpu", "--results-dir", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"fcbench record: FCBENCH_SHAPES='{setting}': {bad} is not B,H,S,D") and "--shape" not in err
+    assert not list(tmp_path.iterdir())  # refused before anything ran
