@@ -53,7 +53,7 @@ def cmd_resources(args) -> int:
     from .table import format_table
 
     archs = tuple(_csv(args.arch)) if args.arch else resources.DEFAULT_ARCHS
-    rows = resources.collect(_variants(args), archs)
+    rows = resources.collect(_variants(args), archs, progress=sys.stderr)
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return EXIT_OK
@@ -160,13 +160,40 @@ def cmd_run(args) -> int:
     if not torch.cuda.is_available():
         print("\nno CUDA GPU here: kernels compiled and resource-counted above; checking the CPU-capable "
               "variants only. Building the extension, checking the kernels and timing need a CUDA GPU.\n")
-        return cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
+        status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
+        print("\n" + _cpu_run_summary(status, args.quick, torch.__version__, torch.version.cuda))
+        return status
     cmd_build(argparse.Namespace(arch=None))
     status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
     if status != EXIT_OK:
         print("\ncheck failed: not timing kernels that are wrong", file=sys.stderr)
         return status
     return cmd_bench(argparse.Namespace(variant=None, shape=None, json=False, min_samples=20, budget_s=1.0))
+
+
+def _cpu_run_summary(check_status: int, quick: bool, torch_version: str, torch_cuda: str | None) -> str:
+    """The closing lines of `fcbench run` without a GPU: what ran, what was skipped and why, what next (issue 26)."""
+    from . import resources
+
+    kernels = registry.kernel_variants()
+    cpu = [v.name for v in registry.VARIANTS if "cpu" in v.devices]
+    gpu_peers = [v.name for v in registry.VARIANTS if "cpu" not in v.devices and not v.is_kernel]
+    verdict = "passed" if check_status == EXIT_OK else "FAILED (see above)"
+    if torch_cuda is None:
+        next_step = (f"on a machine with a CUDA GPU, install a CUDA build of torch (this one, {torch_version}, is "
+                     "CPU-only), then run `fcbench run`")
+    else:
+        next_step = f"on a machine with a CUDA GPU (this torch, {torch_version}, is built for CUDA {torch_cuda}), run `fcbench run`"
+    lines = [
+        "fcbench run without a CUDA GPU:",
+        f"  ran:     resources ({len(kernels)} kernels x {', '.join(resources.DEFAULT_ARCHS)}, from nvcc); "
+        f"check{' --quick' if quick else ''} of the CPU-capable variant(s) {', '.join(cpu)}: {verdict}",
+        f"  skipped: build (the torch extension), check of the {len(kernels)} FlashCore kernels and "
+        f"{len(gpu_peers)} CUDA-only SDPA peers ({', '.join(gpu_peers)}), and bench (timing): "
+        "they need a CUDA GPU, and torch sees none here (torch.cuda.is_available() is False)",
+        f"  next:    {next_step}",
+    ]
+    return "\n".join(lines)
 
 
 def _history_args(args, default_dir) -> dict:

@@ -37,8 +37,11 @@ def has_gpu() -> bool:
 
 def tracked_shapes() -> tuple[Shape, ...]:
     """FCBENCH_SHAPES ("B,H,S,D[,causal];...") if set, else the GPU or CPU set."""
-    if os.environ.get("FCBENCH_SHAPES"):
-        return tuple(parse_shape(s) for s in os.environ["FCBENCH_SHAPES"].split(";") if s.strip())
+    if setting := os.environ.get("FCBENCH_SHAPES"):
+        try:
+            return tuple(parse_shape(s) for s in setting.split(";") if s.strip())
+        except ValueError as exc:  # named as the variable the user set, not a --shape they did not pass (issue 26)
+            raise ValueError(f"FCBENCH_SHAPES={setting!r}: {str(exc).removeprefix('--shape: ')}") from None
     return GPU_SHAPES if has_gpu() else CPU_SHAPES
 
 

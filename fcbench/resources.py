@@ -17,6 +17,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TextIO
 
 from . import build, ptxas, registry
 
@@ -58,16 +59,27 @@ class _DlInfo(ctypes.Structure):
                 ("dli_saddr", ctypes.c_void_p)]
 
 
-def compile_unit(variant: registry.Variant, arch: str) -> tuple[str, Path]:
-    """Compiles a kernel unit for arch (cached by content); returns (ptxas report, library)."""
+def _unit_paths(variant: registry.Variant, arch: str) -> tuple[str, tuple[str, ...], Path, Path]:
+    """(nvcc, flags, library, ptxas report) of a kernel unit for arch; the names carry its content key."""
     arch = build.normalize_arch(arch)
     flags = (*build.kernel_flags(arch), "-Xptxas", "-v", "-shared")
     nvcc = build.nvcc()
     key = build.kernel_object_key(variant.source, arch, flags, build._tool_version([nvcc, "--version"]))
-    out_dir = build.cache_dir() / "resources"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    library = out_dir / f"{variant.name}-{arch}-{key}.so"
-    report_path = library.with_suffix(".ptxas.txt")
+    library = build.cache_dir() / "resources" / f"{variant.name}-{arch}-{key}.so"
+    return nvcc, flags, library, library.with_suffix(".ptxas.txt")
+
+
+def is_cached(variant: registry.Variant, arch: str) -> bool:
+    """Whether compile_unit would find this unit already compiled."""
+    _, _, library, report_path = _unit_paths(variant, arch)
+    return library.exists() and report_path.exists()
+
+
+def compile_unit(variant: registry.Variant, arch: str) -> tuple[str, Path]:
+    """Compiles a kernel unit for arch (cached by content); returns (ptxas report, library)."""
+    arch = build.normalize_arch(arch)
+    nvcc, flags, library, report_path = _unit_paths(variant, arch)
+    library.parent.mkdir(parents=True, exist_ok=True)
     if library.exists() and report_path.exists():
         return report_path.read_text(), library
     tmp = library.with_suffix(f".{os.getpid()}.tmp")
@@ -126,8 +138,21 @@ def unit_resources(variant: registry.Variant, arch: str) -> list[KernelResources
     return rows
 
 
-def collect(variants: tuple[registry.Variant, ...], archs: tuple[str, ...] = DEFAULT_ARCHS) -> list[KernelResources]:
+def collect(variants: tuple[registry.Variant, ...], archs: tuple[str, ...] = DEFAULT_ARCHS,
+            progress: TextIO | None = None) -> list[KernelResources]:
+    """Resource rows of every kernel variant for every arch. progress (e.g. sys.stderr): a line before
+    the compiles, which take ~15 s on 2 cores uncached and print nothing meanwhile (issue 26)."""
     jobs = [(v, a) for a in archs for v in variants if v.is_kernel]
+    if progress is not None and jobs:
+        to_compile = sum(not is_cached(v, a) for v, a in jobs)
+        archs_text = ", ".join(dict.fromkeys(build.normalize_arch(a) for a in archs))
+        if to_compile:
+            cached = f" ({len(jobs) - to_compile} cached)" if to_compile < len(jobs) else ""
+            print(f"fcbench resources: compiling {to_compile} kernel unit(s) for {archs_text} with nvcc{cached} ...",
+                  file=progress, flush=True)
+        else:
+            print(f"fcbench resources: {len(jobs)} kernel unit(s) for {archs_text} already compiled (cache)",
+                  file=progress, flush=True)
     # Compiles run in parallel; ctypes loading happens in each worker too, which is safe
     # (distinct libraries, RTLD_LOCAL).
     with ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 1)) as pool:

@@ -22,6 +22,7 @@ import math
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -69,12 +70,32 @@ def lock(results_dir: Path, *, wait_s: float = 600.0):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux says it (/proc, since 4.7)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not atomic, but only the main thread writes results)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """path's new content, all or nothing (temporary file in its directory, fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp creates 0600; the file gets the mode a plain open() would give it (issue 26: result
+        # files were 0600 next to asv's 0644): an existing file's, else 0666 less the umask.
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()

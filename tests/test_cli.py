@@ -107,3 +107,81 @@ def _processes_measuring(repo: Path) -> list[int]:
         except OSError:  # gone meanwhile
             pass
     return found
+
+
+def test_numpy_is_a_dependency_and_torch_imports_without_its_warning():
+    # Issue 26: without numpy, torch's first words on every command were "UserWarning: Failed to
+    # initialize NumPy: No module named 'numpy'"; pytest's summary repeated it.
+    import tomllib
+
+    deps = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert "numpy" in [d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps]
+    proc = subprocess.run([sys.executable, "-W", "default", "-c", "import torch, fcbench.cli"],
+                          capture_output=True, text=True, check=True)
+    assert "NumPy" not in proc.stderr, proc.stderr
+
+
+def test_resources_says_what_it_compiles_before_the_silent_compiles(monkeypatch, capsys):
+    # Issue 26: ~15 s of nothing on 2 cores before the table; now a line on stderr first.
+    from fcbench import resources
+
+    seen_before_compiling = []
+
+    def fake_unit(variant, arch):
+        seen_before_compiling.append(capsys.readouterr().err)
+        return []
+
+    monkeypatch.setattr(resources, "is_cached", lambda variant, arch: variant.name == "scalar_tiled")
+    monkeypatch.setattr(resources, "unit_resources", fake_unit)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 1)  # one compile at a time: the first sees the line
+    assert main(["resources", "--json"]) == EXIT_OK
+    n = len(registry.kernel_variants())
+    assert seen_before_compiling[0] == (f"fcbench resources: compiling {2 * n - 2} kernel unit(s) for sm_89, sm_90 "
+                                        "with nvcc (2 cached) ...\n")
+    assert json.loads(capsys.readouterr().out) == []  # stdout stays machine-readable
+
+    monkeypatch.setattr(resources, "is_cached", lambda variant, arch: True)
+    monkeypatch.setattr(resources, "unit_resources", lambda variant, arch: [])
+    assert main(["resources", "--arch", "90"]) == EXIT_OK
+    assert f"{n} kernel unit(s) for sm_90 already compiled (cache)" in capsys.readouterr().err
+
+
+def test_run_without_gpu_closes_with_what_ran_what_was_skipped_and_what_next(monkeypatch, capsys):
+    # Issue 26: `fcbench run` on a CPU machine ended with the check's table; now its last lines say
+    # what ran, what was skipped and why, and the command to run on a GPU machine.
+    import fcbench.cli as cli
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(cli, "cmd_resources", lambda args: EXIT_OK)
+    monkeypatch.setattr(cli, "cmd_check", lambda args: EXIT_OK)
+    monkeypatch.setattr(cli, "cmd_build", lambda args: pytest.fail("built without a GPU"))
+    assert main(["run", "--quick"]) == EXIT_OK
+    tail = capsys.readouterr().out.rstrip().splitlines()[-4:]
+    n = len(registry.kernel_variants())
+    assert tail[0] == "fcbench run without a CUDA GPU:"
+    assert tail[1].startswith(f"  ran:     resources ({n} kernels x sm_89, sm_90") and "sdpa_math: passed" in tail[1]
+    assert tail[2].startswith("  skipped: build") and f"{n} FlashCore kernels" in tail[2] and "bench (timing)" in tail[2]
+    assert "need a CUDA GPU" in tail[2]
+    assert tail[3].startswith("  next:    ") and "CUDA build of torch" in tail[3] and tail[3].endswith("`fcbench run`")
+
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
+    monkeypatch.setattr(cli, "cmd_check", lambda args: 1)
+    assert main(["run"]) == 1
+    tail = capsys.readouterr().out.rstrip().splitlines()[-4:]
+    assert "sdpa_math: FAILED" in tail[1] and "CUDA 12.8" in tail[3] and "install" not in tail[3]
+
+
+@pytest.mark.parametrize("setting, bad", [("abc", "'abc'"), ("1,2,32,64;1,2,0,64", "'1,2,0,64'")])
+def test_a_bad_fcbench_shapes_is_named_as_the_variable_not_as_shape(monkeypatch, capsys, tmp_path, setting, bad):
+    # Issue 26: `FCBENCH_SHAPES=abc fcbench record` said "--shape: 'abc' is not B,H,S,D...", an option
+    # the user never passed.
+    from fcbench import measure
+
+    monkeypatch.setenv("FCBENCH_SHAPES", setting)
+    with pytest.raises(ValueError, match=rf"^FCBENCH_SHAPES='{setting}': {bad} is not B,H,S,D\[,causal\]"):
+        measure.tracked_shapes()
+    assert main(["record", "--machine", "ci-cpu", "--results-dir", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(f"fcbench record: FCBENCH_SHAPES='{setting}': {bad} is not B,H,S,D") and "--shape" not in err
+    assert not list(tmp_path.iterdir())  # refused before anything ran

@@ -442,3 +442,20 @@ def test_forget_removes_recorded_failures_or_a_commits_files_only_with_yes(repo,
         assert main([*base, "--results", "--yes"]) == 0
         assert not list((results / MACHINE).glob(f"{head[:8]}-*"))
         assert main(["forget", "zzz", "--machine", MACHINE, "--results-dir", str(results)]) == 2
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_written_files_get_the_mode_a_plain_open_gives(tmp_path, umask):
+    # Issue 26: write_atomic's mkstemp made every result file 0600, next to asv's own 0644.
+    old = os.umask(umask)
+    try:
+        store.write_atomic(tmp_path / "result.json", b"{}")
+        with open(tmp_path / "plain.json", "wb") as f:
+            f.write(b"{}")
+    finally:
+        os.umask(old)
+    assert oct((tmp_path / "result.json").stat().st_mode & 0o777) == oct((tmp_path / "plain.json").stat().st_mode & 0o777)
+    # Rewriting keeps a file's mode, as open() on an existing file does.
+    os.chmod(tmp_path / "result.json", 0o640)
+    store.write_atomic(tmp_path / "result.json", b"[]")
+    assert (tmp_path / "result.json").stat().st_mode & 0o777 == 0o640 and (tmp_path / "result.json").read_bytes() == b"[]"
