@@ -515,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt as exc:
+        if argv is None:  # the program (not a caller's main([...])): a second Ctrl-C must not cut the cleanup short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         code = 143 if isinstance(exc, Terminated) else 130  # the shell's 128 + SIGTERM / SIGINT
         print(f"fcbench {args.command}: {'terminated (SIGTERM)' if code == 143 else 'interrupted (SIGINT)'}",
               file=sys.stderr)

@@ -80,14 +80,16 @@ def test_flops_and_stats():
 def test_a_signal_stops_a_measurement_with_one_line(repo, sig, code, word):
     # Ctrl-C or a cancelled job during `fcbench record`: one line, the shell's code, no traceback,
     # and no measuring process left behind.
+    log = repo / ".asv" / "results"
+    for old in log.glob("worker-*.log"):  # an earlier run's: this run's measuring process writes its own
+        old.unlink()
     proc = subprocess.Popen([sys.executable, "-m", "fcbench", "record", "HEAD", "--variant", "sdpa_math",
-                             "--machine", "ci-cpu", "--samples", "200"], cwd=repo, stdout=subprocess.PIPE,
+                             "--machine", "ci-cpu", "--samples", "2000"], cwd=repo, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
-    log = repo / ".asv" / "results"
     while time.monotonic() < deadline and not list(log.glob("worker-*.log")):  # the measuring process is up
-        time.sleep(0.2)
-    time.sleep(2)
+        time.sleep(0.1)
+    time.sleep(0.5)  # mid-measurement (2000 samples per shape); a signal after the run ends is ignored (exit 0)
     proc.send_signal(sig)
     sent = time.monotonic()
     out, err = proc.communicate(timeout=60)
