@@ -514,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a read-only or full disk, a path that is a file: the machine's, not the kernel's
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, Terminated) as exc:
         if argv is None:  # the program (not a caller's main([...])): a second Ctrl-C must not cut the cleanup short
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         code = 143 if isinstance(exc, Terminated) else 130  # the shell's 128 + SIGTERM / SIGINT

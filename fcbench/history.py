@@ -403,13 +403,13 @@ class Checkouts:
             self._previous_sigterm = None
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a cancelled CI job), raised where the process is, so that it unwinds as on Ctrl-C:
-    measuring processes killed, worktrees removed; the CLI exits 143 with one line."""
+class Terminated(SystemExit):
+    """SIGTERM (a cancelled CI job), raised where the process is, so that it unwinds (measuring
+    processes killed, worktrees removed) and exits 143 (the CLI says so in one line)."""
 
 
 def raise_on_sigterm(signum, frame):
-    raise Terminated()
+    raise Terminated(128 + signum)
 
 
 def runnable_shapes(variants, shapes) -> None:
