@@ -218,10 +218,16 @@ def cmd_record(args) -> int:
     failures = out["measured"][out["shas"][0]].failures
     if failures:  # kept in the history (the gate fails them) and said here: "recorded" alone would read as success
         print(f"fcbench record: {len(failures)} (variant, shape) row(s) did not measure: "
-              + "; ".join(f"{v} {s}: {next(iter(r))} ({next(iter(r.values()))})" for (v, s), r in failures.items()),
+              + "; ".join(f"{v} {s}: {_failure_text(r)}" for (v, s), r in failures.items()),
               file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _failure_text(reply: dict) -> str:
+    """A recorded failure ({"error" | "crashed" | "hung": why, ...}) as 'error (why)'."""
+    how, why = next(iter(reply.items()))
+    return f"{how} ({why})"
 
 
 def cmd_compare(args) -> int:
@@ -282,11 +288,11 @@ def cmd_forget(args) -> int:
     Says what it would remove and does it only with --yes."""
     from pathlib import Path
 
-    from . import bench, history, store
+    from . import history, store
     from .measure import shape_label
 
-    results_dir = Path(args.results_dir) if args.results_dir else history.default_results_dir("record")
-    machine = store.validate_machine(args.machine or history.machine_name())
+    kw = _history_args(args, history.default_results_dir("record"))
+    results_dir, machine = Path(kw["results_dir"]), kw["machine"]
     try:
         sha = history.resolve(history.current_repo(), args.ref)
     except history.CouldNotRun:  # a commit only the results know (a results branch's checkout)
@@ -300,11 +306,11 @@ def cmd_forget(args) -> int:
         doomed = sorted(p for p in (results_dir / machine).glob(f"{sha[:8]}-*") if p.suffix in (".json", ".failures"))
         what = [str(p) for p in doomed]
     else:
-        variants = {v.name for v in _variants(args)} if args.variant else None
-        shapes = {shape_label(bench.parse_shape(x)) for x in args.shape} if args.shape else None
+        variants = {v.name for v in kw["variants"]} if args.variant else None
+        shapes = {shape_label(s) for s in kw["shapes"]} if kw["shapes"] else None
         failures = history.read_failures(results_dir, machine, sha)
         doomed_rows = [k for k in failures if (variants is None or k[0] in variants) and (shapes is None or k[1] in shapes)]
-        what = [f"{v} {s}: {next(iter(failures[v, s]))} ({next(iter(failures[v, s].values()))})" for v, s in doomed_rows]
+        what = [f"{v} {s}: {_failure_text(failures[v, s])}" for v, s in doomed_rows]
     if not what:
         print(f"fcbench forget: nothing recorded to remove for {sha[:8]} on {machine!r} in {results_dir}")
         return EXIT_OK
