@@ -21,6 +21,8 @@ EXPECTED = {"B": (0, "pass"), "C": (6, "FAIL-LATENCY"), "D": (4, "FAIL-CORRECTNE
 
 def main(out: Path, plants: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="act-validate-"))
+    keep = work / "keep"
+    keep.mkdir()
     shas = subprocess.run(["bash", "-c", f'source scripts/scratch-repo.sh "{work}/repo" >&2 && echo $A $B $C $D $E'],
                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     sha = dict(zip("ABCDE", shas, strict=True))
@@ -50,7 +52,7 @@ def main(out: Path, plants: list[str]) -> int:
             bodies = [c["body"] for c in world.api["comments"]]
             lines = bodies[0].splitlines() if posted.jobs == {"comment": "success"} and bodies else []
             comment = next((line for line in lines if line.startswith("### fcbench gate")), "(no comment)")
-            (out / f"comment-{plant}.md").write_text(bodies[0] if bodies else posted.output[-3000:])
+            (keep / f"comment-{plant}.md").write_text(bodies[0] if bodies else posted.output[-3000:])
         job = run.jobs.get("gate")
         good = code == want_code and job == ("success" if want_code == 0 else "failure") and \
             (not node or want_verdict in comment or want_verdict == "pass" and "gate: pass" in comment)
@@ -58,10 +60,12 @@ def main(out: Path, plants: list[str]) -> int:
         rows.append(f"{plant:5} {want_code:4} {str(code):4} {str(job):8} {took:6.0f} s  {'ok' if good else 'MISMATCH'}  {comment}")
         for name in ("gate.md", "gate.json", "fcbench-ci.log"):
             if (run.artifacts / "fcbench-pr-l4" / name).exists():
-                shutil.copy(run.artifacts / "fcbench-pr-l4" / name, out / f"{plant}-{name}")
+                shutil.copy(run.artifacts / "fcbench-pr-l4" / name, keep / f"{plant}-{name}")
+    # one archive: the device tool brings back at most 8 files
     with tarfile.open(out / "act-logs.tgz", "w:gz") as tar:
         for log in sorted((work / "world").glob("run-*/act.log")):
             tar.add(log, arcname=f"act-logs/{log.parent.name}.log")
+        tar.add(keep, arcname="act-logs/artifacts")
     print("plant want got  job        wall    verdict   comment")
     print("\n".join(rows))
     return 0 if ok else 1
