@@ -3,7 +3,8 @@ checkout, and one verdict table.
 
   1. check --quick of every variant (the reference, poisoned outputs, determinism);
   2. compute-sanitizer (memcheck, racecheck, synccheck) on the kernels the change touched;
-  3. base vs head measured interleaved, then the gate.
+  3. base vs head measured interleaved, then the gate, and asv's own `asv compare` of the same
+     samples beside it (fcbench.asv_compare), shown and never gating.
 The bar (budgets, ceilings, the check's error floor, the watchdog's bound) is the base commit's
 [tool.fcbench]: a head that changes it is told so at the top of the comment, and gated by the
 base's values.
@@ -18,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import check, config, gate, history, registry, sanitize
+from . import asv_compare, check, config, gate, history, registry, sanitize
 
 
 def check_findings(report: check.CheckReport) -> list[gate.Row]:
@@ -82,9 +83,14 @@ def _pr(repo, base_sha, head_sha, cfg, changed, *, markdown, json_out, results_d
     results = Path(results_dir) if results_dir else history.default_results_dir("compare")
     out = history.run([base_sha, head_sha], rounds=5, samples=8, append=False, results_dir=results, repo=repo)
     timings["compare"] = time.perf_counter() - clock
+    # asv's own comparison of the same samples, beside the verdict (asv_compare says why not a second measurement).
+    factor = 1 + cfg.gate.latency_budget
+    asv_code, asv_out = asv_compare.run(results, out["machine"], base_sha, head_sha, factor)
     code, text = gate.run(base_sha, head_sha, results_dir=results, machine=out["machine"], cfg=cfg.gate,
-                          markdown_path=markdown, json_path=json_out, findings=findings, notes=notes)
+                          markdown_path=markdown, json_path=json_out, findings=findings, notes=notes,
+                          appendix=lambda rows: asv_compare.markdown(asv_code, asv_out, rows, factor, base_sha, head_sha))
     print(text)
+    print(f"fcbench ci pr: asv compare --factor {factor:g} on the same samples (exit {asv_code}):\n{asv_out}")
     timings["total"] = time.perf_counter() - started
     print("fcbench ci pr: took " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return code

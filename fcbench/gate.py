@@ -234,10 +234,11 @@ def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, sig
 def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: GateConfig,
         markdown_path: Path | None = None, json_path: Path | None = None,
         findings: list[Row] | None = None, notes: list[str] = (), variants: set[str] | None = None,
-        shapes: set[str] | None = None) -> tuple[int, str]:
+        shapes: set[str] | None = None, appendix=None) -> tuple[int, str]:
     """findings: rows from the stages before the comparison (ci pr's check and sanitizer), first;
     notes: lines shown above the verdicts (markdown); variants / shapes (labels as in the table):
-    gate only those rows (None: every row)."""
+    gate only those rows (None: every row); appendix: rows -> markdown shown below the table
+    (ci pr's asv compare), never part of the verdict."""
     from .history import read_failures
 
     try:
@@ -251,6 +252,8 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
     md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, notes)
+    if appendix is not None:
+        md += "\n" + appendix(rows)
     for path in filter(None, [markdown_path, os.environ.get("GITHUB_STEP_SUMMARY")]):
         with open(path, "a") as f:
             f.write(md)

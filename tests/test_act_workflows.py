@@ -186,6 +186,10 @@ def test_one_comment_per_pull_request_created_then_edited(world):
     (mine,) = [c for c in api["comments"] if c["issue_number"] == 99]
     assert mine["body"].startswith("<!-- fcbench-gate -->\n**pr-gpu: failure**")
     assert "### fcbench gate: FAIL: latency" in mine["body"] and "**FAIL-LATENCY** `wmma_fused`" in mine["body"]
+    # asv's own comparison of the same samples, beside the gate's verdict: it flags the same rows.
+    assert "#### asv's verdict on the same samples" in mine["body"]
+    assert "latency rows 2 slower, 0 faster" in mine["body"], mine["body"]
+    assert "asv and the gate agree on every row" in mine["body"]
 
 
 def test_a_fork_pull_request_gets_its_verdict(world):

@@ -365,3 +365,39 @@ def test_gate_variant_and_shape_narrow_the_rows(in_repo, tmp_path):
     assert main([*common, "--variant", "wmma_qk", "--shape", "1,2,128,64"]) == gate.EXIT_RESOURCES
     rows = json.loads(out.read_text())["rows"]
     assert [(r["variant"], r["shape"]) for r in rows] == [("wmma_qk", "(1,2,128,64)")]
+
+
+def test_asv_compare_of_the_same_samples_says_where_it_disagrees_with_the_gate(compared, monkeypatch):
+    # ci pr shows `asv compare` over the comparison's own result files beside the gate's verdict.
+    # sdpa_math's head made 10x slower in the real result file: asv flags it (+); the gate does
+    # too once sdpa_math is judged as a kernel, and the reasons for each disagreement are named.
+    from dataclasses import replace
+
+    from fcbench import asv_compare
+
+    base, head, results = compared["base"], compared["docs"], Path(compared["results"])
+    code, out = asv_compare.run(results, "ci-cpu", base, head, 1.03)
+    assert code == 0 and not [r for r in asv_compare.parse(out) if r.metric == asv_compare.LATENCY], out
+    restore = _plant(compared, head, "benchmarks.Latency.time_attention", "sdpa_math",
+                     lambda v, s: (v * 10, [x * 10 for x in s]))
+    try:
+        code, out = asv_compare.run(results, "ci-cpu", base, head, 1.03)
+        flagged = [(r.variant, r.mark) for r in asv_compare.parse(out) if r.metric == asv_compare.LATENCY]
+        assert code == 0 and flagged == [("sdpa_math", "+"), ("sdpa_math", "+")], out
+        peer = list(gate_rows(compared, head).values())
+        (line, *_) = asv_compare.disagreements(asv_compare.parse(out), peer, 1.03)
+        assert line.startswith("`sdpa_math` (1,2,128,64): asv + x") and "an SDPA peer" in line, line
+        monkeypatch.setattr(gate, "is_kernel_name", lambda name: True)
+        kernel = list(gate_rows(compared, head).values())
+        assert {r.verdict for r in kernel if r.variant == "sdpa_math"} == {"FAIL-LATENCY"}
+        md = asv_compare.markdown(code, out, kernel, 1.03, base, head)
+        assert "latency rows 2 slower, 0 faster, 0 failed at head" in md and "agree on every row" in md, md
+        loose = replace(config.load().gate, latency_budget_overrides={"sdpa_math": 20.0})
+        lines = asv_compare.disagreements(asv_compare.parse(out), list(gate_rows(compared, head, loose).values()), 1.03)
+        assert len(lines) == 2 and all("gate SLOWER: this row's budget is 2000%" in x for x in lines), lines
+        code, out = asv_compare.run(results, "ci-cpu", base, head, 20.0)  # asv's factor above the 10x
+        lines = asv_compare.disagreements(asv_compare.parse(out), kernel, 20.0)
+        assert len(lines) == 2 and all("gate FAIL-LATENCY x" in x and "asv does not flag it" in x for x in lines), lines
+    finally:
+        restore()
+    assert "could not run (exit 1)" in asv_compare.markdown(1, "no such machine", [], 1.03, base, head)
