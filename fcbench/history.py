@@ -186,6 +186,12 @@ def measure_commits(roots: dict[str, Path], variants, shapes, *, rounds: int, sa
                     else:
                         _record(out[sha], "latency", (variant, shape), reply)
         lap("latency")
+    except BaseException:
+        # Interrupted (Ctrl-C, a cancelled job) or failed: a measuring process may be in a hung
+        # request, and close() would wait up to 60 s for it to finish. Killed at once instead.
+        for side in sides.values():
+            side.worker.kill()
+        raise
     finally:
         for side in sides.values():
             side.worker.close()

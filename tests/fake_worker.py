@@ -132,6 +132,7 @@ def main():
                 worker._reply({"crashed": "AcceleratorError: CUDA error: an illegal memory access was encountered"})
                 os._exit(70)
             if how == "hang":
+                print(f"fake worker: hanging in {request['op']} of {request['variant']}", file=sys.stderr, flush=True)
                 time.sleep(3600)
             if how == "raise":
                 raise RuntimeError("planted Python error")

@@ -1,5 +1,6 @@
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -96,6 +97,31 @@ def test_a_signal_stops_a_measurement_with_one_line(repo, sig, code, word):
     assert proc.returncode == code, err[-2000:]
     assert time.monotonic() - sent < 30  # a multiple of what unwinding takes on a loaded 2-core machine
     assert "Traceback" not in err and f"fcbench record: {word} ({sig.name})\n" in err, err[-2000:]
+    assert not _processes_measuring(repo)
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_a_hung_request_stops_within_5_s(repo, tmp_path, sig, code):
+    # The measuring process is inside a request that never returns (the watchdog's bound is 60 s):
+    # the run stops at once, kills it and exits with the shell's code. (It waited up to 60 s for
+    # the hung process to finish before.)
+    plant = tmp_path / "plant.json"
+    plant.write_text(json.dumps({"sdpa_math": "hang"}))
+    results = tmp_path / "results"
+    env = {**os.environ, "FCBENCH_WORKER_MODULE": "tests.fake_worker", "FCBENCH_PLANT": str(plant)}
+    proc = subprocess.Popen([sys.executable, "-m", "fcbench", "record", "HEAD", "--variant", "sdpa_math",
+                             "--machine", "ci-cpu", "--results-dir", str(results)], cwd=repo, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any("fake worker: hanging" in log.read_text()
+                                                  for log in results.glob("worker-*.log")):
+        time.sleep(0.1)
+    proc.send_signal(sig)
+    sent = time.monotonic()
+    out, err = proc.communicate(timeout=90)
+    took = time.monotonic() - sent
+    assert proc.returncode == code and "Traceback" not in err, err[-2000:]
+    assert took < 5, f"{took:.1f} s"
     assert not _processes_measuring(repo)
 
 
