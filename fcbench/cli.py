@@ -302,7 +302,8 @@ def cmd_forget(args) -> int:
     failures_path = history.failures_path(results_dir, machine, sha)
     if args.results:
         if args.variant or args.shape:
-            raise ValueError("forget --results removes a commit's whole files: --variant / --shape narrow --failures")
+            raise ValueError("forget --results removes a commit's whole files: --variant / --shape narrow only the "
+                             "recorded failures (without --results)")
         doomed = sorted(p for p in (results_dir / machine).glob(f"{sha[:8]}-*") if p.suffix in (".json", ".failures"))
         what = [str(p) for p in doomed]
     else:
