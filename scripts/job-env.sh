@@ -16,4 +16,12 @@ purelib=$("$venv/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['
 "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
 # FCBENCH_JOB_CPU=1: the workflow tests (tests/test_act_workflows.py) run the jobs on a machine without a GPU.
 "$venv/bin/python" -c "import os, torch, fcbench; assert torch.version.cuda or os.environ.get('FCBENCH_JOB_CPU') == '1', 'the runner image needs a CUDA build of torch'"
+# The job's later steps (GITHUB_ENV): a HOME of the job's own beside the environment, removed by
+# job-cleanup.sh, and no user site, so that nothing under a shared ~ (a .pth, a git or pip config
+# a previous job wrote) takes part in this job, nor does this job leave anything there.
+if [ -n "${GITHUB_ENV:-}" ]; then
+  home="$(cd "$(dirname "$venv")" && pwd)/home"
+  mkdir -p "$home"
+  printf 'HOME=%s\nPYTHONNOUSERSITE=1\n' "$home" >> "$GITHUB_ENV"
+fi
 echo "job-env: fcbench in $venv over $("$venv/bin/python" -c 'import torch; print("torch", torch.__version__)')"

@@ -127,16 +127,36 @@ def test_job_cleanup_kills_what_the_job_left_and_removes_its_files(tmp_path):
     temp = tmp_path / "runner-temp"
     (temp / "venv" / "bin").mkdir(parents=True)
     (temp / "fcbench-cache").mkdir()
-    # A daemon the job left behind (its own session, as `setsid` makes one), running from the job's temp dir.
-    daemon = subprocess.Popen(["bash", "-c", f"exec -a '{temp}/venv/bin/python leftover' sleep 300"],
-                              start_new_session=True)
+    (temp / "home").mkdir()
+
+    def daemon(name, **env):  # its own session, as `setsid` makes one, renamed as `exec -a` does
+        return subprocess.Popen(["bash", "-c", f"exec -a '{name}' sleep 300"], start_new_session=True,
+                                env={**os.environ, **env})
+
+    by_path = daemon(f"{temp}/venv/bin/python leftover")
+    # Disguised: nothing of the job in its name. Its environment is the job's...
+    by_env = daemon("[kworker/0:1]", RUNNER_TEMP=str(temp))
+    # ...or it sits in the runner service's cgroup (a stand-in cgroup directory).
+    by_cgroup = daemon("[kworker/0:2]")
+    innocent = daemon("[kworker/0:3]")
+    cgroup = tmp_path / "cgroup" / "actions.runner.o-r.l4.service"
+    (cgroup / "child").mkdir(parents=True)
+    (cgroup / "cgroup.procs").write_text(f"{os.getpid()}\n")  # the runner (an ancestor): spared
+    (cgroup / "child" / "cgroup.procs").write_text(f"{by_cgroup.pid}\n")
     time.sleep(0.2)
-    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/job-cleanup.sh"), str(temp)], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert daemon.wait(timeout=10) == -9 and f"killed {daemon.pid}" in out.stdout
-    assert not (temp / "venv").exists() and not (temp / "fcbench-cache").exists()
-    assert os.path.isdir(tmp_path)
+    try:
+        out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/job-cleanup.sh"), str(temp)], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "RUNNER_TEMP": str(temp), "FCBENCH_RUNNER_CGROUP": str(cgroup)})
+        assert out.returncode == 0, out.stderr
+        for proc, why in ((by_path, "this job's files"), (by_env, "this job's environment"),
+                          (by_cgroup, "the runner's cgroup")):
+            assert proc.wait(timeout=10) == -9 and f"killed {proc.pid} ({why}" in out.stdout, (why, out.stdout)
+        assert innocent.poll() is None, out.stdout
+        assert not any((temp / d).exists() for d in ("venv", "fcbench-cache", "home"))
+        assert os.path.isdir(tmp_path)
+    finally:
+        innocent.kill()
 
 
 GIT = ["git", "-c", "user.email=t@fcbench", "-c", "user.name=t"]
@@ -228,6 +248,26 @@ def test_workflow_steps_stay_thin(workflow):
                             r"python -m pytest|asv check|actionlint)", line), (workflow, line)
 
 
+def test_record_main_takes_only_regular_files_from_the_results_branch(tmp_path):
+    # A link on the branch (to a credential, say) was extracted into .asv/results, and the upload
+    # step follows links: refused with exit 3 before anything is extracted or measured.
+    origin, branch, job = tmp_path / "origin.git", tmp_path / "branch", tmp_path / "job"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    subprocess.run(["git", "init", "-qb", "asv-results", str(branch)], check=True)
+    (branch / "results" / "l4").mkdir(parents=True)
+    (branch / "results" / "l4" / "machine.json").write_text("{}")
+    (branch / "results" / "l4" / "zz-fcbench.json").symlink_to("/etc/passwd")
+    subprocess.run([*GIT, "-C", str(branch), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(branch), "commit", "-qm", "results"], check=True)
+    subprocess.run(["git", "-C", str(branch), "push", "-q", str(origin), "asv-results"], check=True)
+    subprocess.run(["git", "clone", "-q", str(origin), str(job)], check=True)
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/record-main.sh"), "head", "l4", "/nonexistent"],
+                         cwd=job, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 3, out.stderr
+    assert "holds what is not a regular file: results/l4/zz-fcbench.json" in out.stderr
+    assert not (job / ".asv").exists()
+
+
 # Top-level keys of the gha-runner-scale-set chart's values.yaml (actions-runner-controller 0.9):
 # a misspelt key would be ignored by helm without a word.
 CHART_KEYS = {"githubConfigUrl", "githubConfigSecret", "proxy", "maxRunners", "minRunners", "runnerGroup",
@@ -256,6 +296,29 @@ def test_runner_scale_sets_are_single_use_gpu_pods_in_their_own_group(path):
     assert runner["securityContext"]["allowPrivilegeEscalation"] is False
     limits = runner["resources"]["limits"]
     assert limits["nvidia.com/gpu"] == 1 and "ephemeral-storage" in limits and "memory" in limits
+    # Runner groups are an organisation's: registered at a repository's URL, a scale set joins none.
+    assert re.fullmatch(r"https://github\.com/[^/]+", values["githubConfigUrl"]), values["githubConfigUrl"]
+    # PR pods and main's pods never share a node: each role has its own tainted pool.
+    assert spec["nodeSelector"]["fcbench-pool"] == kind
+    assert {"key": "fcbench-pool", "operator": "Equal", "value": kind, "effect": "NoSchedule"} in spec["tolerations"]
+    assert "@sha256:" in runner["image"]  # the reviewed image, not whatever the tag points at now
+
+
+def test_runner_pods_cannot_reach_the_metadata_service_or_the_cluster():
+    import ipaddress
+
+    import yaml
+
+    policy = yaml.safe_load((registry.REPO_ROOT / "deploy/k8s/runner-network-policy.yaml").read_text())
+    assert policy["kind"] == "NetworkPolicy" and set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    (selector,) = policy["spec"]["podSelector"]["matchExpressions"]
+    assert selector["key"] == "actions.github.com/scale-set-name" and set(selector["values"]) == {p.stem for p in ARC}
+    assert policy["spec"]["ingress"] == []
+    blocks = [rule["to"][0]["ipBlock"] for rule in policy["spec"]["egress"] if "ipBlock" in rule["to"][0]]
+    for address in ("169.254.169.254", "10.0.0.1", "172.20.0.1", "192.168.1.1"):
+        ip = ipaddress.ip_address(address)
+        assert all(any(ip in ipaddress.ip_network(x) for x in b.get("except", [])) for b in blocks
+                   if ip in ipaddress.ip_network(b["cidr"])), address
 
 
 def test_a_scale_set_for_each_workflow_label():
@@ -283,9 +346,15 @@ def test_job_env_leaves_out_the_user_site(tmp_path):
     (user_site / "zz-planted.pth").write_text(f"import pathlib; pathlib.Path({str(marker)!r}).write_text('x')\n")
     env = {**os.environ, "HOME": str(home), "FCBENCH_JOB_CPU": "1", "FCBENCH_RUNNER_PYTHON": sys.executable}
     env.pop("PYTHONNOUSERSITE", None)
+    github_env = tmp_path / "github-env"
+    github_env.write_text("")
     out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/job-env.sh"), str(tmp_path / "venv")],
-                         cwd=registry.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+                         cwd=registry.REPO_ROOT, env={**env, "GITHUB_ENV": str(github_env)}, capture_output=True,
+                         text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
+    # The job's later steps get a HOME of their own (removed by job-cleanup.sh) and no user site.
+    assert github_env.read_text() == f"HOME={tmp_path / 'home'}\nPYTHONNOUSERSITE=1\n"
+    assert (tmp_path / "home").is_dir()
     check = subprocess.run([str(tmp_path / "venv/bin/python"), "-c", "import torch, fcbench; print(fcbench.__file__)"],
                            env=env, capture_output=True, text=True, timeout=120)
     assert check.returncode == 0 and check.stdout.strip() == str(registry.REPO_ROOT / "fcbench" / "__init__.py")
