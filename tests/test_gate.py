@@ -182,7 +182,6 @@ def test_a_variants_own_ceiling_is_the_one_applied():
 
 @pytest.mark.parametrize("table, key", [
     ({"gate": {"latency_budget": True}}, "latency_budget"),
-    ({"gate": {"significance": False}}, "significance"),
     ({"gate": {"max_registers": True}}, "max_registers"),  # bool is an int to Python
     ({"gate": {"latency_budget_overrides": {"wmma_qk": True}}}, "wmma_qk"),
     ({"gate": {"variants": {"wmma_qk": {"max_spill_bytes": False}}}}, "max_spill_bytes"),
