@@ -4,6 +4,7 @@ and an end-to-end record + compare + gate of two real commits of a temporary git
 
 import itertools
 import json
+import math
 import subprocess
 from pathlib import Path
 
@@ -79,6 +80,157 @@ def test_exit_code_precedence():
     assert gate.exit_code(rows("FAIL-LATENCY")) == gate.EXIT_LATENCY
     assert len({gate.EXIT_PASS, gate.EXIT_CANNOT_RUN, gate.EXIT_CORRECTNESS, gate.EXIT_RESOURCES,
                 gate.EXIT_LATENCY, 1, 2}) == 7  # distinct from check's 1 and argparse's 2
+
+
+# ---- the decision rules at their boundaries (no measurement: rows built by hand) -------------
+
+KERNEL_ROW = ("wmma_fused", "(1,8,512,64)")
+SIGNIFICANT_SHIFT = 10  # head samples shifted by 10 steps: Mann-Whitney p ~ 3e-5
+
+
+def _shifted(steps):
+    """20 samples 0.1% apart, `steps` of them higher (equal ranks are equal floats: exact ties)."""
+    return [(1000 + i + steps) / 1000 for i in range(20)]
+
+
+STEP = _shifted(0)
+
+
+def judged(cfg=None, base=None, head=None, key=KERNEL_ROW):
+    """gate.evaluate's row for one (variant, shape) from hand-made entries (metric -> Entry or
+    value), by default a latency that did not change."""
+    def data(entries):
+        out = {metric: {} for metric in history.BENCHMARKS}
+        for metric, e in entries.items():
+            out[metric][key] = e if isinstance(e, gate.Entry) else gate.Entry(e)
+        return out
+
+    base = {"latency": gate.Entry(1.0, None, STEP), **(base or {})}
+    head = {"latency": gate.Entry(1.0, None, list(reversed(STEP))), **(head or {})}
+    (row,) = gate.evaluate(data(base), data(head), cfg or config.GateConfig())
+    return row
+
+
+def latency(ratio, cfg=None, key=KERNEL_ROW, shift=SIGNIFICANT_SHIFT):
+    """The row whose head/base medians are exactly `ratio` (base 1.0), its samples `shift` steps apart."""
+    return judged(cfg, {"latency": gate.Entry(1.0, None, STEP)}, {"latency": gate.Entry(ratio, None, _shifted(shift))},
+                  key)
+
+
+def test_the_default_budget_is_inclusive():
+    budget = config.GateConfig().latency_budget
+    at = latency(1 + budget)
+    assert (at.verdict, at.ratio, at.budget, at.significant) == ("SLOWER", 1 + budget, budget, True)
+    over = latency(math.nextafter(1 + budget, math.inf))
+    assert (over.verdict, over.significant) == ("FAIL-LATENCY", True)
+    assert gate.exit_code([over]) == gate.EXIT_LATENCY and gate.exit_code([at]) == gate.EXIT_PASS
+
+
+def test_the_shape_override_beats_the_variant_override_beats_the_default():
+    variant, shape = KERNEL_ROW
+    cfg = config.parse({"gate": {"latency_budget": 0.03, "latency_budget_overrides": {
+        variant: 0.10, f"{variant}{shape}": 0.20}}}).gate
+    other_shape = (variant, "(4,16,2048,64)")
+    other_variant = ("wmma_qk", shape)
+    for key, budget in ((KERNEL_ROW, 0.20), (other_shape, 0.10), (other_variant, 0.03)):
+        at, over = latency(1 + budget, cfg, key), latency(math.nextafter(1 + budget, math.inf), cfg, key)
+        assert (at.budget, at.verdict) == (budget, "SLOWER"), (key, at)
+        assert (over.budget, over.verdict) == (budget, "FAIL-LATENCY"), (key, over)
+
+
+def test_significance_threshold_is_the_configured_one_and_strict():
+    from asv._stats import mann_whitney_u
+
+    _, p = mann_whitney_u(STEP, _shifted(7))
+    assert 0.002 < p < 0.003  # just above the default threshold
+    assert latency(1.10, shift=7).verdict == "NOISY"
+    _, p8 = mann_whitney_u(STEP, _shifted(8))
+    assert p8 < 0.002 and latency(1.10, shift=8).verdict == "FAIL-LATENCY"  # just below it
+    # The configured threshold reaches the test, and p equal to it is not significant (p < threshold).
+    assert latency(1.10, config.GateConfig(significance=p), shift=7).verdict == "NOISY"
+    row = latency(1.10, config.GateConfig(significance=math.nextafter(p, 1)), shift=7)
+    assert (row.verdict, row.significant) == ("FAIL-LATENCY", True)
+
+
+def test_error_over_bound_of_exactly_one_passes_and_the_next_float_fails():
+    at = judged(base={"error_over_bound": 0.5}, head={"error_over_bound": 1.0})
+    assert (at.verdict, at.error_over_bound) == ("SAME", 1.0)
+    over = judged(base={"error_over_bound": 0.5}, head={"error_over_bound": math.nextafter(1.0, math.inf)})
+    assert over.verdict == "FAIL-CORRECTNESS" and gate.exit_code([over]) == gate.EXIT_CORRECTNESS
+    assert judged(head={"error_over_bound": math.inf}).verdict == "FAIL-CORRECTNESS"
+
+
+@pytest.mark.parametrize("metric, ceiling", [
+    ("registers", "max_registers"), ("smem_bytes", "max_smem_bytes"), ("spill_bytes", "max_spill_bytes"),
+    ("stack_bytes", "max_stack_bytes")])
+def test_a_resource_at_its_ceiling_passes_and_one_more_fails(metric, ceiling):
+    for cfg in (config.GateConfig(), config.parse({"gate": {ceiling: 7}}).gate):
+        limit = getattr(cfg.ceilings, ceiling)
+        at = judged(cfg, base={metric: limit}, head={metric: limit})
+        assert at.verdict == "SAME", (cfg, at)
+        over = judged(cfg, base={metric: limit}, head={metric: limit + 1})
+        assert (over.verdict, gate.exit_code([over])) == ("FAIL-RESOURCES", gate.EXIT_RESOURCES), (cfg, over)
+        assert f"{limit + 1} " in over.note and over.note.endswith(f"> {limit}"), over.note
+
+
+def test_a_variants_own_ceiling_is_the_one_applied():
+    cfg = config.parse({"gate": {"variants": {"wmma_fused": {"max_registers": 128}}}}).gate
+    assert judged(cfg, head={"registers": 128}).verdict == "SAME"
+    assert judged(cfg, head={"registers": 129}).verdict == "FAIL-RESOURCES"
+    assert judged(cfg, head={"registers": 129}, key=("wmma_qk", "(1,8,512,64)")).verdict == "SAME"  # the default 255
+
+
+@pytest.mark.parametrize("table, key", [
+    ({"gate": {"latency_budget": True}}, "latency_budget"),
+    ({"gate": {"max_registers": True}}, "max_registers"),  # bool is an int to Python
+    ({"gate": {"latency_budget_overrides": {"wmma_qk": True}}}, "wmma_qk"),
+    ({"gate": {"variants": {"wmma_qk": {"max_spill_bytes": False}}}}, "max_spill_bytes"),
+    ({"hang_timeout_s": True}, "hang_timeout_s"),
+    ({"error_floor_relative": True}, "error_floor_relative"),
+])
+def test_a_boolean_is_not_a_number(table, key):
+    with pytest.raises(config.ConfigError, match=rf"\] {key} = (True|False): expected (a number|an integer)"):
+        config.parse(table)
+
+
+def test_a_toml_boolean_budget_is_refused_naming_the_key(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_text("[tool.fcbench.gate]\nlatency_budget = true\n")
+    with pytest.raises(config.ConfigError, match=r"\[tool.fcbench.gate\] latency_budget = True: expected a number"):
+        config.load(path)
+
+
+def test_an_unknown_top_level_key_is_refused():
+    # [tool.fcbench] latency_budget = 0.5 (not under .gate) would otherwise leave the 3% in force unseen.
+    with pytest.raises(config.ConfigError, match=r"\[tool.fcbench\] unknown key\(s\) latency_budget; allowed: "
+                                                 r"error_floor_relative, gate, hang_timeout_s"):
+        config.parse({"latency_budget": 0.5})
+
+
+@pytest.mark.parametrize("key", ["wmma_qk(1, 8, 512, 64)", "wmma_qk(1,8,512,64,1)", "wmma_qk(1,8,512,64,True)",
+                                 "wmma_qk(1,8,512,64,CAUSAL)", "wmma_qk(01,8,512,64)", "wmma_qk (1,8,512,64)"])
+def test_a_shape_key_not_spelt_as_the_gate_spells_shapes_is_refused(key):
+    # parse_shape reads each of these, but the gate looks budgets up by its own spelling: such a
+    # key would never match a row, silently leaving the default in force.
+    with pytest.raises(config.ConfigError, match=r"expected 'variant' or 'variant\(B,H,S,D\[,causal\]\)'|unknown variant"):
+        config.parse({"gate": {"latency_budget_overrides": {key: 0.5}}})
+
+
+def test_canonical_shape_keys_are_accepted():
+    keys = {"wmma_qk(1,8,512,64)": 0.1, "wmma_qk(4,16,2048,64,causal)": 0.2}
+    cfg = config.parse({"gate": {"latency_budget_overrides": keys}}).gate
+    assert cfg.budget("wmma_qk", "(4,16,2048,64,causal)") == 0.2 and cfg.budget("wmma_qk", "(1,8,512,64)") == 0.1
+
+
+@pytest.mark.parametrize("value, ok", [(1e-9, True), (0.5, True), (math.nextafter(1e-9, 0), False),
+                                       (math.nextafter(0.5, 1), False), (0, False), (1, False), (math.nan, False)])
+def test_significance_range_edges(value, ok):
+    table = {"gate": {"significance": value}}
+    if ok:
+        assert config.parse(table).gate.significance == value
+    else:
+        with pytest.raises(config.ConfigError, match=r"\] significance = .*: expected a number in \[1e-09, 0.5\]"):
+            config.parse(table)
 
 
 # ---- end to end on two real commits -----------------------------------------------------------
