@@ -28,8 +28,10 @@ from .conftest import GIT
 
 FAKE_BIN = Path(__file__).parent / "fake_bin"
 # The jobs' environment on this machine: CPU torch allowed, the breakable measuring process, the
-# compute-sanitizer stand-in first on PATH.
-JOB_ENV = {"FCBENCH_JOB_CPU": "1", "FCBENCH_WORKER_MODULE": "tests.fake_worker",
+# compute-sanitizer stand-in first on PATH, and one torch thread per measuring process: with
+# torch's thread pool on this 2-core machine whole rounds read 100x slow, and the planted 2x
+# slowdown once came out NOISY (base 5470.9 us beside 218.8 us; tests/test_ci_pr.py saw the same).
+JOB_ENV = {"FCBENCH_JOB_CPU": "1", "FCBENCH_WORKER_MODULE": "tests.fake_worker", "OMP_NUM_THREADS": "1",
            "PATH": os.pathsep.join([str(FAKE_BIN), os.environ["PATH"]])}
 FORK = "someone/fcbench"
 

@@ -41,11 +41,9 @@ def runs(repo, tmp_path_factory):
         "sanitizer-and-resources": (main, _commit(repo, "sanitizer-and-resources", main, "wmma_qk: 8 blocks per SM, "
                                                   "and an out-of-bounds read", _both(_plant(wmma_qk="sanitizer"), blow_up))),
     }
-    env = {**os.environ, **JOB_ENV, "FCBENCH_MACHINE": "ci-cpu", "PYTHONPATH": str(registry.REPO_ROOT),
-           # torch's intra-op threads on a shared 2-core machine: a sample waits out the scheduler's
-           # 4 ms quantum for a descheduled sibling thread (0.3 ms rows read 28-40 ms in whole
-           # rounds), and a 2x slowdown was NOISY. One thread each: the samples are the kernel's.
-           "OMP_NUM_THREADS": "1"}
+    # JOB_ENV has OMP_NUM_THREADS=1: with torch's thread pool on a shared 2-core machine 0.3 ms rows
+    # read 28-40 ms in whole rounds, and a 2x slowdown was NOISY.
+    env = {**os.environ, **JOB_ENV, "FCBENCH_MACHINE": "ci-cpu", "PYTHONPATH": str(registry.REPO_ROOT)}
     for name in ("FCBENCH_CONFIG", "GITHUB_STEP_SUMMARY", "FCBENCH_PLANT"):
         env.pop(name, None)
     out = {}
