@@ -7,6 +7,7 @@ import json
 import math
 import re
 import signal
+import subprocess
 import sys
 import threading
 
@@ -339,10 +340,24 @@ def cmd_report(args) -> int:
 
     from . import config, history, report
 
-    index = report.build(Path(args.results_dir) if args.results_dir else history.default_results_dir("record"),
-                         Path(args.out), repo=history.current_repo(), cfg=config.load().gate,
+    if args.repo:
+        repo = Path(args.repo).resolve()
+        if subprocess.run(["git", "-C", str(repo), "rev-parse", "--git-dir"], capture_output=True).returncode:
+            raise ValueError(f"--repo {repo}: not a git repository")
+    else:  # the working directory's, if it is in one: a results directory alone still builds
+        repo = history.current_repo() if subprocess.run(["git", "rev-parse", "--git-dir"],
+                                                        capture_output=True).returncode == 0 else None
+    if args.results_dir:
+        results_dir = Path(args.results_dir)
+    elif repo is not None:
+        results_dir = repo / ".asv" / "results"
+    else:
+        raise ValueError("--results-dir: needed outside a git repository (the default is the repository's .asv/results)")
+    index = report.build(results_dir, Path(args.out), repo=repo, cfg=config.load().gate,
                          gate_json=[Path(p) for p in args.gate_json or []], commit_url=args.commit_url)
-    print(f"report: {index} (opens from the file system; asv's own site in {index.parent / 'asv'})")
+    asv_site = index.parent / "asv" / "index.html"
+    print(f"report: {index} (opens from the file system"
+          + (f"; asv's own site in {asv_site.parent})" if repo is not None else ")"))
     return EXIT_OK
 
 
@@ -489,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=".asv/report", help="output directory (default: .asv/report)")
     p.add_argument("--gate-json", action="append", help="an `fcbench gate --json` file whose verdicts to list")
     p.add_argument("--commit-url", help="link template for commits, e.g. https://github.com/ORG/REPO/commit/{sha}")
+    p.add_argument("--repo", help="the git repository the recorded commits come from (default: the working "
+                                  "directory's; outside one the report shows shas and asv's dates)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("ci", help="the CI jobs: `ci pr --base REF --head REF` (check, compare, gate) and `ci main` "

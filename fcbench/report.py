@@ -149,12 +149,15 @@ def harden_asv_site(site: Path) -> None:
         index.write_text(json.dumps(data, separators=(",", ":")))
 
 
-def build(results_dir: Path, out: Path, *, repo: Path, cfg: config.GateConfig | None = None,
+def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateConfig | None = None,
           gate_json: list[Path] = (), commit_url: str | None = None, run_asv_publish: bool = True) -> Path:
     """Writes the site into `out`; returns the path of index.html. `cfg`: the gate's budgets
     ([tool.fcbench.gate] by default); `gate_json`: `fcbench gate --json` files to show; `repo`:
-    where the commits' subjects, authors and dates come from; `commit_url`: a link template such
-    as https://github.com/ORG/REPO/commit/{sha}."""
+    where the commits' subjects, authors, dates and order come from (None: no repository; the
+    pages show each commit's sha and asv's date, and asv's own site, which walks git's history,
+    is not built); `commit_url`: a link template such as https://github.com/ORG/REPO/commit/{sha}.
+    Results from a repository that lacks some of their commits are built all the same, with a
+    warning counting them."""
     results_dir, out = Path(results_dir).resolve(), Path(out).resolve()
     if out == results_dir or results_dir in out.parents:
         raise ValueError(f"--out {out}: inside the results directory {results_dir}, which holds results only")
@@ -168,6 +171,11 @@ def build(results_dir: Path, out: Path, *, repo: Path, cfg: config.GateConfig | 
         print(f"fcbench report: skipping damaged result file {path}: {why}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     report_pages.write_assets(out)
+    notes = []
+    if repo is None and run_asv_publish:
+        run_asv_publish = False
+        notes.append("No git repository: commits are shown by sha and the date asv recorded, in that order, "
+                     "and asv's own site (which walks git's history) is not built.")
     with _readable_view(results_dir, {p for p, _ in damaged}) as readable:
         if run_asv_publish:
             with tempfile.TemporaryDirectory(prefix="fcbench-report-asv-") as tmp, \
@@ -183,10 +191,16 @@ def build(results_dir: Path, out: Path, *, repo: Path, cfg: config.GateConfig | 
             hist = report_data.load_history(readable, machine, repo)
             if not hist.commits:
                 continue
+            unknown = sum(not c.in_repo for c in hist.commits)
+            if repo is not None and unknown:
+                notes.append(f"{machine}: {unknown} of {len(hist.commits)} commits are not in the repository {repo} "
+                             "(shown by sha and asv's date; build with --repo naming the repository they come from).")
             data = report_data.payload(hist, cfg, [g for g in gates if g.get("machine") == machine], commit_url)
             report_pages.write_machine(out, data)
             shown.append(data)
-    return report_pages.write_index(out, results_dir, shown, damaged)
+    for note in notes:
+        print(f"fcbench report: {note}", file=sys.stderr)
+    return report_pages.write_index(out, results_dir, shown, damaged, notes=notes, asv_site=run_asv_publish)
 
 
 def _gate_json(path: Path) -> dict:

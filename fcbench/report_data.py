@@ -45,6 +45,7 @@ class Commit:
     author: str = ""
     tags: tuple[str, ...] = ()
     position: int = 0  # in git's topological order (parents first), where git knows the commit
+    in_repo: bool = False  # git knows it: subject, author, date and order are git's
 
     @property
     def pr(self) -> int | None:
@@ -156,7 +157,7 @@ def commit_info(repo: Path, shas: list[str]) -> dict[str, Commit]:
     out = {}
     for line in log.stdout.splitlines():
         sha, ct, author, subject = line.split("\x1f", 3)
-        out[sha] = Commit(sha, int(ct) * 1000, subject, author, tuple(tags.get(sha, ())), position[sha])
+        out[sha] = Commit(sha, int(ct) * 1000, subject, author, tuple(tags.get(sha, ())), position[sha], in_repo=True)
     return out
 
 

@@ -98,8 +98,10 @@ def write_machine(out: Path, data: dict) -> Path:
     return front
 
 
-def write_index(out: Path, results_dir: Path, machines: list[dict], damaged: list[tuple[Path, str]]) -> Path:
-    """The site's first page: each machine with its latest commit and what fails there."""
+def write_index(out: Path, results_dir: Path, machines: list[dict], damaged: list[tuple[Path, str]], *,
+                notes: list[str] = (), asv_site: bool = True) -> Path:
+    """The site's first page: each machine with its latest commit and what fails there; `notes`:
+    what the build could not do (no repository, commits it lacks), first."""
     def text(value) -> str:
         return html.escape(str(value))
 
@@ -112,9 +114,10 @@ def write_index(out: Path, results_dir: Path, machines: list[dict], damaged: lis
     parts = ["<h1>fcbench report</h1>",
              f"<p>FlashCore kernels and their SDPA peers over commits, from the asv results in "
              f"<code>{html.escape(str(results_dir))}</code>: one front page per machine (GPUs never mix), "
-             "a page per variant. Nothing is fetched from the network. asv's own site is in "
-             "<a href='asv/index.html'>asv/</a>; it needs a static server (<code>python3 -m http.server</code>), "
-             "as its pages load JSON.</p>",
+             "a page per variant. Nothing is fetched from the network."
+             + (" asv's own site is in <a href='asv/index.html'>asv/</a>; it needs a static server "
+                "(<code>python3 -m http.server</code>), as its pages load JSON." if asv_site else "") + "</p>",
+             *(f"<p class='note build-note'>{html.escape(note)}</p>" for note in notes),
              "<table id='machines'><tr><th>machine</th><th>device</th><th>commits</th><th>latest commit</th>"
              f"<th>failing vs previous</th></tr>{rows}</table>" if machines else "<p>no machine has results</p>"]
     if damaged:

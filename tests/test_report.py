@@ -115,9 +115,13 @@ def test_pull_request_links_from_a_github_commit_template():
 
 # ---- a real recorded history ---------------------------------------------------------------
 
+RECORDED: dict = {}  # the site fixture's results directory and commits, for the builds from results alone
+
+
 @pytest.fixture(scope="module")
 def site(repo, tmp_path_factory):
     results = tmp_path_factory.mktemp("history")
+    RECORDED.update(results=results, repo=repo)
     out = tmp_path_factory.mktemp("site")
     shas = [subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
                            check=True).stdout.strip()]
@@ -480,3 +484,37 @@ def test_crafted_values_run_nothing_in_asv_site(crafted, browser):
         browser.goto("about:blank")
         server.shutdown()
     assert not [e for e in browser.errors if e.startswith("uncaught") or "Content Security Policy" in e]
+
+
+def test_a_report_from_results_alone_builds_and_says_what_it_lacks(site, tmp_path, monkeypatch, capsys):
+    # Issue 24 item 5: results copied from elsewhere. In a repository that lacks their commits, the
+    # build warns with the count; outside any git repository it builds fcbench's pages all the same
+    # (asv's site walks git's history: left out, and said); --repo names the repository to use.
+    results = RECORDED["results"]
+    outside = tmp_path / "no-repo"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    if subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True).returncode == 0:
+        pytest.skip("the temporary directory is inside a git repository")
+    assert main(["report", "--out", "x"]) == 2
+    assert "--results-dir: needed outside a git repository" in capsys.readouterr().err
+    assert main(["report", "--results-dir", str(results), "--out", str(tmp_path / "bare")]) == 0
+    err = capsys.readouterr().err
+    assert "No git repository: commits are shown by sha" in err
+    index = (tmp_path / "bare" / "index.html").read_text()
+    assert "No git repository" in index and "asv/index.html" not in index and not (tmp_path / "bare" / "asv").exists()
+    assert [c["subject"] for c in _data(tmp_path / "bare")["commits"]] == ["", ""]
+    empty = tmp_path / "empty-repo"
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    subprocess.run(["git", "-C", str(empty), "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q",
+                    "--allow-empty", "-m", "unrelated"], check=True)
+    assert main(["report", "--results-dir", str(results), "--out", str(tmp_path / "elsewhere"), "--repo", str(empty)]) == 0
+    err = capsys.readouterr().err
+    assert f"ci-cpu: 2 of 2 commits are not in the repository {empty}" in err
+    assert "2 of 2 commits are not in the repository" in (tmp_path / "elsewhere" / "index.html").read_text()
+    assert main(["report", "--results-dir", str(results), "--out", str(tmp_path / "home"), "--repo",
+                 str(RECORDED["repo"])]) == 0
+    assert "not in the repository" not in capsys.readouterr().err
+    assert [c["subject"] for c in _data(tmp_path / "home")["commits"]][-1] == "docs: a README newline"
+    assert main(["report", "--results-dir", str(results), "--out", "y", "--repo", str(outside)]) == 2
+    assert f"--repo {outside}: not a git repository" in capsys.readouterr().err
