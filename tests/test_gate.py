@@ -180,6 +180,75 @@ def test_a_variants_own_ceiling_is_the_one_applied():
     assert judged(cfg, head={"registers": 129}, key=("wmma_qk", "(1,8,512,64)")).verdict == "SAME"  # the default 255
 
 
+def test_every_verdict_from_hand_made_rows():
+    # Each branch of gate.evaluate on one row, without asv runs (scripts/mutation_score.py judges
+    # the gate with these; the end-to-end tests below reach the same branches through real files).
+    missing = judged(head={"latency": gate.Entry(math.nan)})
+    assert (missing.verdict, missing.base_us, missing.head_us) == ("MISSING", 1e6, None)
+    assert gate.exit_code([missing]) == gate.EXIT_CORRECTNESS
+    new = judged(base={"latency": gate.Entry(math.nan)}, head={"latency": gate.Entry(2.5e-6, None, STEP)})
+    assert (new.verdict, new.base_us, new.head_us, new.ratio) == ("NEW", None, 2.5e-6 * 1e6, None)
+    assert gate.exit_code([new]) == gate.EXIT_PASS
+    # A failed measurement at head (None) fails correctness, naming what failed and the recorded error;
+    # so does one at a row the base could not run.
+    for base in ({}, {"latency": gate.Entry(1.0, None, STEP)}):
+        failed = gate.evaluate(*_data(base, {"latency": gate.Entry(None)}), config.GateConfig(),
+                               {KERNEL_ROW: {"error": "boom"}})
+        assert [(r.verdict, r.note) for r in failed] == [("FAIL-CORRECTNESS", "failed at head (latency): boom")]
+    assert judged(head={"latency": gate.Entry(None)}).note.endswith("(latency)")  # no error recorded: none shown
+    # A crash or hang recorded with the head's results decides the row, whatever its numbers say.
+    for failure, verdict in (({"crashed": "signal 11"}, "CRASHED"), ({"hung": "over 3 s"}, "HUNG")):
+        (row,) = gate.evaluate(*_data({}, {"latency": gate.Entry(None)}), config.GateConfig(), {KERNEL_ROW: failure})
+        assert (row.variant, row.shape, row.verdict, row.note) == (*KERNEL_ROW, verdict, next(iter(failure.values())))
+        assert gate.exit_code([row]) == gate.EXIT_CORRECTNESS
+    # Faster: head/base is head over base (base 2.0 here, so a swapped division shows).
+    faster = judged(base={"latency": gate.Entry(2.0, None, _shifted(SIGNIFICANT_SHIFT))},
+                    head={"latency": gate.Entry(1.0, None, STEP)})
+    assert (faster.verdict, faster.ratio, faster.significant, faster.base_us) == ("FASTER", 0.5, True, 2e6)
+    # An SDPA peer is never gated: far over budget and significant, it is only SLOWER.
+    peer = latency(1.5, key=("sdpa_math", KERNEL_ROW[1]))
+    assert (peer.verdict, peer.budget, peer.significant) == ("SLOWER", None, True)
+    assert latency(1.5).verdict == "FAIL-LATENCY"  # the same numbers for a kernel fail
+    # Latency not measured at base (resources only): no ratio, no latency verdict.
+    no_base = judged(base={"latency": gate.Entry(math.nan), "registers": 64}, head={"registers": 64})
+    assert (no_base.verdict, no_base.ratio, no_base.base_us) == ("SAME", None, None)
+    # Resource pairs are (base, head) as measured, None when neither commit measured one.
+    regs = judged(base={"registers": 60, "smem_bytes": 1024}, head={"registers": 64, "smem_bytes": 2048})
+    assert (regs.registers, regs.smem_bytes) == ((60, 64), (1024, 2048))
+    assert (judged().registers, judged().smem_bytes) == (None, None)
+
+
+def test_too_few_samples_are_judged_by_the_confidence_intervals():
+    # asv's Mann-Whitney test cannot reach p < 0.002 with 3 samples a side; is_different then falls
+    # back to the 99% confidence intervals asv stored with each result, which the gate must pass on.
+    def entry(value, lo, hi):
+        return gate.Entry(value, {"ci_99_a": lo, "ci_99_b": hi}, [value] * 3)
+
+    apart = judged(base={"latency": entry(1.0, 0.99, 1.01)}, head={"latency": entry(1.10, 1.09, 1.11)})
+    assert (apart.significant, apart.verdict) == (True, "FAIL-LATENCY")
+    overlapping = judged(base={"latency": entry(1.0, 0.9, 1.2)}, head={"latency": entry(1.10, 1.0, 1.2)})
+    assert (overlapping.significant, overlapping.verdict) == (False, "NOISY")
+
+
+def test_a_row_no_commit_ran_is_left_out_and_the_rest_kept():
+    skipped, kept = ("wmma_qk", "(1,8,512,64)"), KERNEL_ROW
+    base = {m: {} for m in history.BENCHMARKS}
+    head = {m: {} for m in history.BENCHMARKS}
+    base["latency"] |= {skipped: gate.Entry(math.nan), kept: gate.Entry(1.0, None, STEP)}
+    head["latency"] |= {skipped: gate.Entry(math.nan), kept: gate.Entry(1.0, None, STEP)}
+    assert [(r.variant, r.shape) for r in gate.evaluate(base, head, config.GateConfig())] == [kept]
+
+
+def _data(base, head, key=KERNEL_ROW):
+    out = []
+    for entries in (base, head):
+        data = {metric: {} for metric in history.BENCHMARKS}
+        for metric, e in entries.items():
+            data[metric][key] = e
+        out.append(data)
+    return out
+
+
 @pytest.mark.parametrize("table, key", [
     ({"gate": {"latency_budget": True}}, "latency_budget"),
     ({"gate": {"max_registers": True}}, "max_registers"),  # bool is an int to Python

@@ -1,0 +1,149 @@
+"""Mutation score of fcbench's decision modules (issue 27 item 1): mutmut 3 mutates one module at a
+time and runs a fast test selection against each mutant; prints killed / total per module and
+every surviving mutant's diff.
+
+Usage: nice -n 19 .venv/bin/python scripts/mutation_score.py [MODULE...]   (default: every module
+below; `list` names them). Needs `pip install mutmut==3.8.1` in the venv (not in the test extras:
+.ci/run does not run this). Not the kernel plants of scripts/mutation-test.sh: those mutate CUDA
+kernels on a GPU; this mutates fcbench's own Python on any machine, in about a minute a module.
+
+Why mutmut 3: it rewrites each function into a trampoline that switches between the original and
+its mutants in one process, records which tests reach which function, and forks per mutant, so a
+mutant costs its covering tests (milliseconds) instead of a pytest start with torch (5 s). Its
+operators cover what the gate's decisions hinge on: comparison swaps (< <= > >=, == !=, in / not
+in, is / is not), and / or, `not` removed, numbers +1, True/False, return / assignment to None,
+break for continue, and string edits ("XX...XX", case).
+
+Each module runs in a scratch copy of this working tree (tracked and untracked files; mutmut writes
+its mutants/ there, never here) with a setup.cfg naming the module (only_mutate), the tests that
+judge it and the functions whose mutants are scored. Functions not scored are mutated but only
+reported: formatting of tables and markdown (`fcbench.gate.markdown`) and the I/O that feeds the
+decisions (loading asv files, git), which the slow end-to-end tests cover, not the fast selection.
+
+Scores count a mutant killed when a test in its module's selection fails; "no tests" (no test of
+the selection reaches its function) and timeouts count as not killed. docs/mutation-survivors.md
+lists the survivors judged equivalent, with the reason; docs/RESULTS.md has the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+# The pure tests of tests/test_gate.py: configuration parsing and the decision rules at their
+# boundaries, on rows built by hand (no asv run, no git repository: 3 s for all of them).
+GATE_PURE = [
+    "tests/test_gate.py::test_budget_overrides_per_variant_and_per_shape",
+    "tests/test_gate.py::test_bad_configuration_names_the_key",
+    "tests/test_gate.py::test_per_variant_ceilings_inherit_the_defaults",
+    "tests/test_gate.py::test_exit_code_precedence",
+    "tests/test_gate.py::test_the_default_budget_is_inclusive",
+    "tests/test_gate.py::test_the_shape_override_beats_the_variant_override_beats_the_default",
+    "tests/test_gate.py::test_significance_threshold_is_the_configured_one_and_strict",
+    "tests/test_gate.py::test_error_over_bound_of_exactly_one_passes_and_the_next_float_fails",
+    "tests/test_gate.py::test_a_resource_at_its_ceiling_passes_and_one_more_fails",
+    "tests/test_gate.py::test_a_variants_own_ceiling_is_the_one_applied",
+    "tests/test_gate.py::test_a_boolean_is_not_a_number",
+    "tests/test_gate.py::test_a_toml_boolean_budget_is_refused_naming_the_key",
+    "tests/test_gate.py::test_an_unknown_top_level_key_is_refused",
+    "tests/test_gate.py::test_a_shape_key_not_spelt_as_the_gate_spells_shapes_is_refused",
+    "tests/test_gate.py::test_canonical_shape_keys_are_accepted",
+    "tests/test_gate.py::test_significance_range_edges",
+    "tests/test_gate.py::test_every_verdict_from_hand_made_rows",
+    "tests/test_gate.py::test_too_few_samples_are_judged_by_the_confidence_intervals",
+    "tests/test_gate.py::test_a_row_no_commit_ran_is_left_out_and_the_rest_kept",
+]
+
+# module -> (tests that judge it, functions scored (regex on mutmut's mangled name), why enough)
+MODULES = {
+    "fcbench/gate.py": (
+        GATE_PURE,
+        r"x_evaluate|x_exit_code|x__value",
+        "evaluate and exit_code are the gate's whole decision (verdict per row, exit code per run); "
+        "the boundary tests pin each rule at its edge, the hand-made rows each verdict's branch.",
+    ),
+    "fcbench/config.py": (
+        [*GATE_PURE[:3], *GATE_PURE[10:16],
+         "tests/test_gate.py::test_a_resource_at_its_ceiling_passes_and_one_more_fails",
+         "tests/test_store.py::test_wrong_types_and_malformed_keys_are_config_errors",
+         "tests/test_store.py::test_defaults_are_the_documented_ones_and_a_misspelt_table_is_refused"],
+        r"x_|xǁ",  # every function; bar_of (git show of the base's pyproject) is tested by ci pr's tests
+        "parse / load / changes are configuration validation and the bar's diff: every key's range, "
+        "type and spelling error is raised by parse on a dict, so no file or process is needed.",
+    ),
+}
+
+
+def scratch_copy(dest: Path) -> None:
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for f in filter(None, files):
+        src = ROOT / f
+        if src.is_file():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / f)
+
+
+def run_module(module: str, keep: bool) -> tuple[int, int, list[str]]:
+    tests, scored, _why = MODULES[module]
+    work = Path(tempfile.mkdtemp(prefix="fcbench-mutation-"))
+    scratch_copy(work)
+    (work / "setup.cfg").write_text("[mutmut]\nsource_paths=fcbench/\nonly_mutate=" + module + "\n"
+                                    "also_copy=\n    asv.conf.json\n    csrc/\n    benchmarks/\n"
+                                    "pytest_add_cli_args=\n    -p\n    no:cacheprovider\n"
+                                    "pytest_add_cli_args_test_selection=\n" + "".join(f"    {t}\n" for t in tests))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    mutmut = [str(BIN / "mutmut")]
+    log = work / "mutmut-run.log"
+    with open(log, "w") as f:
+        rc = subprocess.run([*mutmut, "run", "--max-children", "2"], cwd=work, env=env, stdout=f, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        sys.exit(f"{module}: mutmut run exited {rc}; see {log}")
+    out = subprocess.run([*mutmut, "results", "--all", "true"], cwd=work, env=env, capture_output=True, text=True).stdout
+    status = dict(re.findall(r"^\s*(\S+): (.+)$", out, re.M))
+    judged = {m: s for m, s in status.items() if re.search(scored, m.split(".")[-1])}
+    killed = sum(s == "killed" for s in judged.values())
+    survivors = sorted((m for m, s in judged.items() if s != "killed"), key=lambda m: (m.rsplit("_", 1)[0], int(m.rsplit("_", 1)[1])))
+    print(f"\n== {module}: {killed} / {len(judged)} killed ({100 * killed / max(len(judged), 1):.1f} %) "
+          f"of the mutants in scored functions; {len(status) - len(judged)} more in functions not scored")
+    for name in survivors:
+        diff = subprocess.run([*mutmut, "show", name], cwd=work, env=env, capture_output=True, text=True).stdout
+        lines = [ln for ln in diff.splitlines() if re.match(r"^[-+](?![-+])", ln)]
+        print(f"-- {name} ({judged[name]})")
+        print("\n".join(f"   {ln.strip()}" for ln in lines))
+    if keep:
+        print(f"(scratch copy kept: {work})")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return killed, len(judged), survivors
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help="fcbench/gate.py ... (default: all); `list` names them")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch copy (mutmut show / mutmut browse there)")
+    args = ap.parse_args()
+    if args.modules == ["list"]:
+        for module, (tests, _scored, why) in MODULES.items():
+            print(f"{module}: {len(tests)} tests: {why}")
+        return 0
+    if not (BIN / "mutmut").exists():
+        sys.exit(f"no mutmut in {BIN}: {BIN / 'pip'} install mutmut==3.8.1")
+    totals = {m: run_module(m, args.keep)[:2] for m in (args.modules or MODULES)}
+    print("\nmodule                 killed / total")
+    for module, (killed, total) in totals.items():
+        print(f"{module:22} {killed:4} / {total:<4} {100 * killed / max(total, 1):5.1f} %")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
