@@ -75,7 +75,12 @@ MODULES = {
         [*GATE_PURE[:3], *GATE_PURE[10:16],
          "tests/test_gate.py::test_a_resource_at_its_ceiling_passes_and_one_more_fails",
          "tests/test_store.py::test_wrong_types_and_malformed_keys_are_config_errors",
-         "tests/test_store.py::test_defaults_are_the_documented_ones_and_a_misspelt_table_is_refused"],
+         "tests/test_store.py::test_defaults_are_the_documented_ones_and_a_misspelt_table_is_refused",
+         "tests/test_store.py::test_each_config_error_names_the_table_the_key_is_in",
+         "tests/test_store.py::test_ceiling_range_edges",
+         "tests/test_store.py::test_every_configured_value_is_the_one_in_force",
+         "tests/test_store.py::test_load_reads_the_repositorys_pyproject_unless_pointed_elsewhere",
+         "tests/test_store.py::test_config_changes_name_each_key_that_differs"],
         r"x_|xǁ",  # every function; bar_of (git show of the base's pyproject) is tested by ci pr's tests
         "parse / load / changes are configuration validation and the bar's diff: every key's range, "
         "type and spelling error is raised by parse on a dict, so no file or process is needed.",

@@ -381,6 +381,91 @@ def test_defaults_are_the_documented_ones_and_a_misspelt_table_is_refused(tmp_pa
     assert "[tool.fcbnech] is not read by fcbench" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("table, match", [
+    ({"error_floor_relative": 2}, r"^\[tool\.fcbench\] error_floor_relative = 2: "),
+    ({"hang_timeout_s": 0}, r"^\[tool\.fcbench\] hang_timeout_s = 0: "),
+    ({"gate": {"significance": 1}}, r"^\[tool\.fcbench\.gate\] significance = 1: "),
+    ({"gate": {"max_spill_bytes": -1}}, r"^\[tool\.fcbench\.gate\] max_spill_bytes = -1: "),
+    ({"gate": {"max_stack_bytes": -1}}, r"^\[tool\.fcbench\.gate\] max_stack_bytes = -1: "),
+    ({"gate": {"variants": 5}}, r"^\[tool\.fcbench\.gate\] variants = 5: "),
+    ({"gate": {"latency_budget_overrides": {"wmma_qk": 11}}},
+     r"^\[tool\.fcbench\.gate\.latency_budget_overrides\] wmma_qk = 11: expected a number in \[0, 10\]"),
+    ({"gate": {"latency_budget_overrides": {"flash9": 0.1}}}, r"^\[tool\.fcbench\.gate\.latency_budget_overrides\] 'flash9': "),
+    ({"gate": {"variants": {"flash9": {}}}}, r"^\[tool\.fcbench\.gate\.variants\] 'flash9': "),
+    ({"gate": {"variants": {"wmma_qk": {"max_registers": 256}}}}, r"^\[tool\.fcbench\.gate\.variants\.wmma_qk\] max_registers = 256: "),
+])
+def test_each_config_error_names_the_table_the_key_is_in(table, match):
+    # The same key name sits in several tables (max_registers at [tool.fcbench.gate] and per variant):
+    # the error must say which one to edit.
+    with pytest.raises(config.ConfigError, match=match):
+        config.parse(table)
+
+
+@pytest.mark.parametrize("key, high", [("max_registers", 255), ("max_smem_bytes", 228 * 1024),
+                                       ("max_spill_bytes", 1 << 20), ("max_stack_bytes", 1 << 20)])
+def test_ceiling_range_edges(key, high):
+    # The upper ends are the hardware's (255 registers a thread, 228 KB shared memory an SM on the
+    # H100); a ceiling is an integer: 64.5 registers is refused, not rounded.
+    for where in ({"gate": {key: high}}, {"gate": {"variants": {"wmma_qk": {key: high}}}}):
+        cfg = config.parse(where).gate
+        assert getattr(cfg.ceilings_for("wmma_qk"), key) == high
+    with pytest.raises(config.ConfigError, match=rf"{key} = {high + 1}: expected an integer in \[0, {high}\]"):
+        config.parse({"gate": {key: high + 1}})
+    with pytest.raises(config.ConfigError, match=rf"{key} = 64.5: expected an integer"):
+        config.parse({"gate": {key: 64.5}})
+
+
+def test_every_configured_value_is_the_one_in_force():
+    cfg = config.parse({"error_floor_relative": 0.5, "hang_timeout_s": 30, "gate": {
+        "latency_budget": 0.07, "significance": 0.01, "latency_budget_overrides": {"wmma_qk": 0.2},
+        "max_registers": 128, "max_smem_bytes": 4096, "max_spill_bytes": 8, "max_stack_bytes": 16,
+        "variants": {"wmma_fused": {"max_registers": 96}}}})
+    assert (cfg.error_floor_relative, cfg.hang_timeout_s) == (0.5, 30)
+    assert (cfg.gate.latency_budget, cfg.gate.significance, cfg.gate.budget("wmma_qk", "(1,8,512,64)")) == (0.07, 0.01, 0.2)
+    assert cfg.gate.ceilings == config.ResourceCeilings(128, 4096, 8, 16)
+    assert cfg.gate.ceilings_for("wmma_fused") == config.ResourceCeilings(96, 4096, 8, 16)
+
+
+def test_load_reads_the_repositorys_pyproject_unless_pointed_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
+    monkeypatch.setattr(registry, "REPO_ROOT", tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.fcbench.gate]\nlatency_budget = 0.07\n")
+    assert config.load().gate.latency_budget == 0.07
+    other = tmp_path / "base.toml"
+    other.write_text("[tool.fcbench.gate]\nlatency_budget = 0.09\n")
+    monkeypatch.setenv(config.CONFIG_ENV, str(other))
+    assert config.load().gate.latency_budget == 0.09
+    # No [tool] table, or only other tools' (one whose name is merely near fcbench's too): the defaults.
+    other.write_text("[project]\nname = 'x'\n")
+    assert config.load() == config.Config()
+    other.write_text("[tool.benchmark]\nrounds = 3\n[tool.ruff]\nline-length = 99\n")
+    assert config.load() == config.Config()
+    # A file that is not TOML, or [tool] fcbench that is not a table: a ConfigError naming where.
+    other.write_text("[tool.fcbench\n")
+    with pytest.raises(config.ConfigError, match=re.escape(str(other))):
+        config.load()
+    other.write_text("[tool]\nfcbench = 5\n")
+    with pytest.raises(config.ConfigError, match=r"^\[tool\] fcbench = 5: expected a table"):
+        config.load()
+
+
+def test_config_changes_name_each_key_that_differs():
+    # fcbench ci pr shows these above the verdicts: a head that moves its own bar must be seen.
+    base = config.parse({"gate": {"latency_budget_overrides": {"wmma_fused": 0.1}}})
+    head = config.parse({"gate": {"latency_budget": 0.05, "latency_budget_overrides": {"wmma_qk": 0.2},
+                                  "variants": {"wmma_qk": {"max_registers": 128}}}})
+    assert config.changes(base, base) == []
+    assert config.changes(base, head) == [
+        "gate.latency_budget: 0.03 -> 0.05",
+        "gate.latency_budget_overrides.wmma_fused: 0.1 -> (unset)",
+        "gate.latency_budget_overrides.wmma_qk: (unset) -> 0.2",
+        "gate.variant_ceilings.wmma_qk.max_registers: (unset) -> 128",
+        "gate.variant_ceilings.wmma_qk.max_smem_bytes: (unset) -> 101376",
+        "gate.variant_ceilings.wmma_qk.max_spill_bytes: (unset) -> 0",
+        "gate.variant_ceilings.wmma_qk.max_stack_bytes: (unset) -> 0",
+    ]
+
+
 def test_record_says_which_rows_failed_and_exits_1(repo, tmp_path):
     # Every measurement of the row raised: the failure is kept (the gate fails it), and record says
     # so with exit 1 instead of "recorded" and 0.
