@@ -83,7 +83,7 @@ MODULES = {
          "tests/test_store.py::test_config_changes_name_each_key_that_differs"],
         r"x_|xǁ",  # every function; bar_of (git show of the base's pyproject) is tested by ci pr's tests
         "parse / load / changes are configuration validation and the bar's diff: every key's range, "
-        "type and spelling error is raised by parse on a dict, so no file or process is needed.",
+        "type and spelling error is raised by parse on a dict; load's tests write small pyproject files.",
     ),
 }
 
