@@ -13,13 +13,14 @@ as people know them (from git), and the judgements drawn from it with the gate's
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gate, measure, registry
+from . import attribution, gate, measure, registry
 from .config import GateConfig
 from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark, read_failures
 
@@ -70,6 +71,8 @@ class History:
     info: dict = field(default_factory=dict)
     series: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))  # metric -> key -> [Point]
     entries: list[dict] = field(default_factory=list)  # per commit: gate.entries (samples for the gate's test)
+    envs: list[dict] = field(default_factory=list)  # per commit: its result file's params (device, driver, ...)
+    digests: list = field(default_factory=list)  # per commit: attribution.kernel_digests (None: not in the repository)
     failures: list[dict] = field(default_factory=list)  # per commit: history.read_failures
 
     @property
@@ -112,7 +115,9 @@ def load_history(results_dir: Path, machine: str, repo: Path | None = None) -> H
                                                       else 0))
     hist = History(machine, [known.get(r.commit_hash) or Commit(r.commit_hash, r.date) for r in found],
                    found[-1].params if found else {})
+    hist.digests = attribution.kernel_digests(repo, [r.commit_hash for r in found])
     for i, results in enumerate(found):
+        hist.envs.append(dict(results.params))
         hist.entries.append(gate.entries(results))
         hist.failures.append(read_failures(results_dir, machine, results.commit_hash))
         for metric, name in BENCHMARKS.items():
@@ -354,6 +359,7 @@ def links(commit: Commit, commit_url: str | None) -> dict:
 def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: str | None) -> dict:
     """Everything one machine's pages show, as the JSON their script reads (data.js)."""
     previous, from_baseline, notes = verdicts(hist, cfg)
+    att = attribution.attribute(hist, cfg, hist.digests)
     fitted = steps(hist, cfg.latency_budget)
     gate_rows = gate_events(hist, gate_files)
     keys = hist.keys
@@ -371,6 +377,11 @@ def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: 
             "previous": previous[key] if key in previous else [None] * n,
             "from_baseline": from_baseline[key] if key in from_baseline else [None] * n,
             "notes": notes.get(key, {}),
+            # Why it moved at each commit (code / environment / noise / unexplained / unknown), its
+            # change net of the step's common offset, and its band: fcbench.attribution.
+            "cause": att.cause.get(key, [None] * n),
+            "net": [None if x is None else _round(math.exp(x)) for x in att.net.get(key, [None] * n)],
+            "band": _round(math.exp(att.band[key])) if key in att.band else None,
         })
     return {
         "machine": hist.machine,
@@ -391,4 +402,26 @@ def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: 
                        for g in gate_files],
         "gate_rows": gate_rows,
         "explanations": explain(hist, fitted, previous, gate_rows, cfg),
+        "offsets": [None if x is None else _round(math.exp(x)) for x in att.offsets],  # as ratios
+        "events": [{k: _round(v) if isinstance(v, float) else v for k, v in e.items()} for e in att.events],
+        "code_known": sum(d is not None for d in hist.digests),
+        "ceilings": {v: {m: getattr(cfg.ceilings_for(v), limit) for m, limit in attribution.RESOURCES.items()}
+                     for v in variants if registry.is_kernel_name(v)},
+        "near_ceiling": near_ceiling(hist, cfg),
     }
+
+
+def near_ceiling(hist: History, cfg: GateConfig) -> list[dict]:
+    """Kernel resources at the latest commit at or within 5% of their ceiling (or over it), one
+    per (variant, head dim)."""
+    out, seen = [], set()
+    for metric, limit in attribution.RESOURCES.items():
+        for (variant, shape), points in sorted(hist.series.get(metric, {}).items()):
+            value, dim = points[-1].value if points else None, head_dim(shape)
+            if value is None or not registry.is_kernel_name(variant) or (variant, dim, metric) in seen:
+                continue
+            seen.add((variant, dim, metric))
+            ceiling = getattr(cfg.ceilings_for(variant), limit)
+            if value > ceiling or (ceiling > 0 and value >= attribution.NEAR_CEILING * ceiling):
+                out.append({"variant": variant, "dim": dim, "metric": metric, "value": value, "ceiling": ceiling})
+    return out

@@ -14,7 +14,18 @@ carry planted events a report must show:
   150-169      scalar_tiled (4,16,2048,64) 0.4% slower per commit (a creep: asv's step, no gate FAIL)
   commit 350+  wmma_qk D=64 uses 168 registers instead of 163
 
-Usage: scripts/synthetic_history.py OUT [--commits 500]
+Each planted kernel change is a commit that edits that kernel's unit in the repository's
+csrc/kernels/ (what the report's attribution reads as code); the driver change is in the result
+files' environment only.
+
+--scenario held-out (issue 24's acceptance history, 80 commits by default): a 3% code step in
+wmma_fused at every shape (commit 50), a driver change that moves everything 2% (commit 30), a
+session offset that moves everything 1.5% with nothing recorded as changed (commit 65), wmma_qk's
+registers creeping to the ceiling by three code commits (163 -> 200 -> 230 -> 252 at commits 20,
+40, 60; the ceiling is 255), kernel edits with no effect on performance every 7th commit, and
+noise everywhere else. The report must headline exactly the step and the creep's last commit.
+
+Usage: scripts/synthetic_history.py OUT [--commits 500] [--scenario default|held-out]
   then: cd OUT/repo && fcbench report --results-dir OUT/results --out OUT/site
 """
 
@@ -41,8 +52,62 @@ AUTHORS = ["Ada Kernel <ada@example.org>", "Bo Warp <bo@example.org>", "Cy Tile 
 WORDS = ["tile", "softmax", "cp.async", "epilogue", "launch bounds", "masking", "docs", "tests", "ptxas flags"]
 
 
-def make_repo(path: Path, n: int, start_s: int) -> list[str]:
-    """N commits, three hours apart, through git fast-import (seconds, not minutes)."""
+KERNELS = ("scalar_tiled", "wmma_unfused", "wmma_qk", "wmma_fused", "wmma_fused_cpasync", "mma_fused")
+
+
+class Default:
+    """The 500-commit history of the module docstring."""
+    commits = 500
+
+    def driver(self, i):
+        return "580.159.04" if i < 250 else "590.10.01"
+
+    def factor(self, i, variant, shape):
+        factor = 1.03 if i >= 250 else 1.0
+        if variant == "wmma_fused_cpasync" and i >= 300:
+            factor *= 1.05
+        if (variant, shape) == ("wmma_fused", "(1,8,512,64)") and i == 420:
+            factor *= 1.12
+        if (variant, shape) == ("scalar_tiled", "(4,16,2048,64)") and i >= 150:
+            factor *= 1 + 0.004 * min(20, i - 149)
+        return factor
+
+    def registers(self, i, variant, shape, value):
+        return 168 if variant == "wmma_qk" and i >= 350 and shape.endswith(",64)") else value
+
+    def edits(self, i):
+        """The kernels whose unit commit i changes."""
+        return {k for k, when in (("wmma_fused_cpasync", i == 300), ("wmma_fused", i in (420, 421)),
+                                  ("scalar_tiled", 150 <= i < 170), ("wmma_qk", i == 350)) if when}
+
+
+class HeldOut(Default):
+    commits = 80
+    CREEP = {20: 200, 40: 230, 60: 252}
+
+    def driver(self, i):
+        return "580.159.04" if i < 30 else "590.10.01"
+
+    def factor(self, i, variant, shape):
+        return (1.02 if i >= 30 else 1.0) * (1.015 if i >= 65 else 1.0) * (1.03 if variant == "wmma_fused" and i >= 50 else 1.0)
+
+    def registers(self, i, variant, shape, value):
+        if variant != "wmma_qk" or not shape.endswith(",64)"):
+            return value
+        return next((regs for start, regs in sorted(self.CREEP.items(), reverse=True) if i >= start), value)
+
+    def edits(self, i):
+        noop = {KERNELS[(i // 7) % len(KERNELS)]} if i and i % 7 == 0 else set()
+        return noop | {k for k, when in (("wmma_fused", i == 50), ("wmma_qk", i in self.CREEP)) if when}
+
+
+SCENARIOS = {"default": Default, "held-out": HeldOut}
+
+
+def make_repo(path: Path, n: int, start_s: int, plan: Default | None = None) -> list[str]:
+    """N commits, three hours apart, through git fast-import (seconds, not minutes); the kernel
+    units in csrc/kernels/ change where `plan.edits` says."""
+    plan = plan or Default()
     subprocess.run(["git", "init", "-qb", "main", str(path)], check=True)
     stream = []
     for i in range(n):
@@ -54,6 +119,12 @@ def make_repo(path: Path, n: int, start_s: int) -> list[str]:
         if i:
             stream.append(f"from :{i}\n".encode())
         stream.append(f"M 644 inline history.txt\ndata {len(str(i))}\n{i}\n".encode())
+        for kernel in sorted(set(KERNELS) if i == 0 else plan.edits(i)):
+            unit = f"// {kernel}: synthetic, edited at commit {i}\n".encode()
+            stream.append(f"M 644 inline csrc/kernels/{kernel}.cu\ndata {len(unit)}\n".encode() + unit + b"\n")
+        if i == 0:
+            header = b"// shared kernel header\n"
+            stream.append(f"M 644 inline csrc/kernels/common.cuh\ndata {len(header)}\n".encode() + header + b"\n")
         if i % 100 == 99:
             stream.append(f"reset refs/tags/v0.{i // 100 + 1}\nfrom :{i + 1}\n".encode())
     subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(stream), check=True)
@@ -83,9 +154,10 @@ def base_values() -> dict:
             for m, name in history.BENCHMARKS.items()}
 
 
-def measured(sha: str, i: int, base: dict, rng: random.Random) -> history.Measured:
+def measured(sha: str, i: int, base: dict, rng: random.Random, plan: Default | None = None) -> history.Measured:
+    plan = plan or Default()
     m = history.Measured(sha, info={"device": {"name": "NVIDIA H100 80GB HBM3 (synthetic)", "capability": "sm_90",
-                                               "driver": "580.159.04" if i < 250 else "590.10.01", "cuda": "13.0",
+                                               "driver": plan.driver(i), "cuda": "13.0",
                                                "torch": "2.11.0+cu130"}, "timer": "cuda-events"})
     offset = 1 + rng.uniform(-0.005, 0.005)
     for key, lat in base["latency"].items():
@@ -94,13 +166,7 @@ def measured(sha: str, i: int, base: dict, rng: random.Random) -> history.Measur
             for metric in m.metrics:
                 m.metrics[metric][key] = {"unsupported": "not on this GPU"}
             continue
-        factor = offset * (1.03 if i >= 250 else 1.0)
-        if variant == "wmma_fused_cpasync" and i >= 300:
-            factor *= 1.05
-        if key == ("wmma_fused", "(1,8,512,64)") and i == 420:
-            factor *= 1.12
-        if key == ("scalar_tiled", "(4,16,2048,64)") and i >= 150:
-            factor *= 1 + 0.004 * min(20, i - 149)
+        factor = offset * plan.factor(i, variant, shape)
         samples = [lat * factor * (1 + rng.gauss(0, 0.01)) for _ in range(40)]
         m.metrics["latency"][key] = samples
         for metric in ("max_abs_error", "error_over_bound"):
@@ -110,8 +176,8 @@ def measured(sha: str, i: int, base: dict, rng: random.Random) -> history.Measur
             if not history.ran(value):
                 m.metrics[metric][key] = {"unsupported": "an SDPA peer: no kernel unit"}
                 continue
-            if metric == "registers" and variant == "wmma_qk" and i >= 350 and shape.endswith(",64)"):
-                value = 168
+            if metric == "registers":
+                value = plan.registers(i, variant, shape, value)
             m.metrics[metric][key] = int(value)
     return m
 
@@ -119,13 +185,16 @@ def measured(sha: str, i: int, base: dict, rng: random.Random) -> history.Measur
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--commits", type=int, default=500)
+    parser.add_argument("--commits", type=int)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="default")
     args = parser.parse_args()
+    plan = SCENARIOS[args.scenario]()
+    args.commits = args.commits or plan.commits
     started = time.perf_counter()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    shas = make_repo(out / "repo", args.commits, start_s=1_790_000_000)
+    shas = make_repo(out / "repo", args.commits, start_s=1_790_000_000, plan=plan)
     results = out / "results"
     (results / MACHINE).mkdir(parents=True)
     (results / MACHINE / "machine.json").write_text(json.dumps({"machine": MACHINE, "version": 1}))
@@ -133,8 +202,8 @@ def main() -> int:
     (results / "benchmarks.json").write_text(json.dumps(found, indent=1))
     base, rng = base_values(), random.Random(15)
     for i, sha in enumerate(shas):
-        history.write_results(results, MACHINE, measured(sha, i, base, rng), found, (1_790_000_000 + 10800 * i) * 1000,
-                              append=False)
+        history.write_results(results, MACHINE, measured(sha, i, base, rng, plan), found,
+                              (1_790_000_000 + 10800 * i) * 1000, append=False)
     print(f"synthetic_history: {len(shas)} commits x {len(base['latency'])} (variant, shape) in {results} "
           f"({time.perf_counter() - started:.0f} s); repository {out / 'repo'}")
     return 0

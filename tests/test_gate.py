@@ -597,10 +597,18 @@ def test_asv_compare_of_the_same_samples_says_where_it_disagrees_with_the_gate(c
     from fcbench import asv_compare
 
     base, head, results = compared["base"], compared["docs"], Path(compared["results"])
-    code, out = asv_compare.run(results, "ci-cpu", base, head, 1.03)
-    assert code == 0 and not [r for r in asv_compare.parse(out) if r.metric == asv_compare.LATENCY], out
+    # The same fixed samples at both commits (this machine's own timings are not the subject),
+    # then the head's 10x slower.
+    steady = lambda v, s: (STEADY[10], list(STEADY))  # noqa: E731
+    restore_base = _plant(compared, base, "benchmarks.Latency.time_attention", "sdpa_math", steady)
+    restore = _plant(compared, head, "benchmarks.Latency.time_attention", "sdpa_math", steady)
+    try:
+        code, out = asv_compare.run(results, "ci-cpu", base, head, 1.03)
+        assert code == 0 and not [r for r in asv_compare.parse(out) if r.metric == asv_compare.LATENCY], out
+    finally:
+        restore()
     restore = _plant(compared, head, "benchmarks.Latency.time_attention", "sdpa_math",
-                     lambda v, s: (v * 10, [x * 10 for x in s]))
+                     lambda v, s: (STEADY[10] * 10, [x * 10 for x in STEADY]))
     try:
         code, out = asv_compare.run(results, "ci-cpu", base, head, 1.03)
         flagged = [(r.variant, r.mark) for r in asv_compare.parse(out) if r.metric == asv_compare.LATENCY]
@@ -621,4 +629,5 @@ def test_asv_compare_of_the_same_samples_says_where_it_disagrees_with_the_gate(c
         assert len(lines) == 2 and all("gate FAIL-LATENCY x" in x and "asv does not flag it" in x for x in lines), lines
     finally:
         restore()
+        restore_base()
     assert "could not run (exit 1)" in asv_compare.markdown(1, "no such machine", [], 1.03, base, head)

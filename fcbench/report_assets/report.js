@@ -37,6 +37,22 @@ const FC = (() => {
   const badge = v => el("span", {class: "verdict " + verdictClass(v)}, v || "-");
   const rowKey = r => `${r.variant} ${r.shape}`;
   const lastValue = xs => { for (let i = xs.length - 1; i >= 0; i--) if (xs[i] !== null) return i; return -1; };
+  // Why a row moved (fcbench/attribution.py): the words every page uses, defined once in the legend.
+  const CAUSES = {
+    code: "its code changed (the kernel's unit or the kernel headers differ from the previous commit)",
+    environment: "moved with the machine: the recorded environment changed, or the rows whose code did not change moved together (the step's common offset), and this row stayed within its noise band of that offset",
+    noise: "neither: within its own noise band",
+    unexplained: "outside its noise band with neither its code nor the environment changed (a measurement to repeat)",
+    unknown: "outside its noise band; whether its code changed is unknown (a commit the repository lacks)",
+  };
+  const causeBadge = c => el("span", {class: "cause c-" + (c || "none"), title: CAUSES[c] || ""}, c || "-");
+  const envText = e => Object.entries(e.changes).map(([k, [a, b]]) => `${k} ${a ?? "-"} \u2192 ${b ?? "-"}`).join(", ")
+    + (e.offset ? `; the unchanged rows moved ${ratioText(e.offset)} together` : "");
+  const RESOURCE_NAMES = {registers: "registers", smem_bytes: "shared memory", spill_bytes: "spilled", stack_bytes: "stack frame"};
+  const eventChange = e => e.kind === "latency"
+    ? `${fmt(e.before)} \u2192 ${fmt(e.after)} us (${ratioText(e.ratio)}, net of the machine ${ratioText(e.net)})`
+    : `${RESOURCE_NAMES[e.kind]} ${e.before} \u2192 ${e.after}${e.unit === "registers" ? "" : " " + e.unit}`
+      + (e.near_ceiling ? ` (ceiling ${e.ceiling})` : "");
 
   function commitLink(i, text) {
     const c = D().commits[i];
@@ -108,6 +124,8 @@ const FC = (() => {
                c.tags.length ? ` [${c.tags.join(", ")}]` : ""),
             el("div", {class: "tip-subject"}, c.subject || "(subject unknown: commit not in this repository)"),
             c.author ? el("div", {class: "tip-author"}, c.author) : null,
+            ...(D().events || []).filter(e => e.kind === "environment" && e.index === i)
+              .map(e => el("div", {class: "tip-env"}, "environment changed: " + envText(e))),
             el("table", {}, lines.map(([color, label, value]) => el("tr", {},
               el("td", {}, el("span", {class: "swatch", style: {background: color}})), el("td", {}, label),
               el("td", {class: "num"}, value)))),
@@ -176,7 +194,22 @@ const FC = (() => {
               values: (u, splits) => splits.map(i => commits[i] ? `${i + 1}\n${day(commits[i].date).slice(5)}` : "")},
              {label: spec.yLabel, size: 64, values: (u, splits) => splits.map(tick)}],
       cursor: {points: {size: 8}},
-      hooks: {setCursor: [u => {
+      hooks: {draw: [u => {
+        // Environment changes (driver, torch, device...) as dashed vertical lines on every chart.
+        const ctx = u.ctx;
+        for (const e of (D().events || []).filter(x => x.kind === "environment")) {
+          const x = u.valToPos(e.index, "x", true);
+          ctx.save();
+          ctx.strokeStyle = "#8c6d1f";
+          ctx.setLineDash([6, 4]);
+          ctx.lineWidth = 1.5;
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.restore();
+        }
+      }], setCursor: [u => {
         const i = u.cursor.idx;
         if (i === null || i === undefined) { if (!pinned) tip().hidden = true; return; }
         showTip(u, i, tipLines(u, i), false);
@@ -186,7 +219,8 @@ const FC = (() => {
       let text = fmt(data[col][i]);
       if (band !== null && data[band][i] !== null) text += ` (IQR ${fmt(data[band + 1][i])}-${fmt(data[band][i])})`;
       return [color, label, text];
-    }).concat((spec.markers || []).filter(m => m.at.includes(i)).map(m => [m.color, m.label, m.says ? m.says(i) : ""]));
+    }).concat((spec.markers || []).filter(m => m.at.includes(i)).map(m => [m.color, m.label, m.says ? m.says(i) : ""]))
+      .concat(spec.extraTip ? spec.extraTip(i) : []);
     const u = new uPlot(opts, data, figure);
     // The IQR band's edges are series of their own to uPlot; the legend names the band's series once.
     for (const item of u.root.querySelectorAll(".u-legend .u-series"))
@@ -257,6 +291,12 @@ const FC = (() => {
     // needs no scrolling however many rows the table has (peers are never gated: left out).
     const moved = el("div", {id: "moved"});
     root.append(moved);
+    root.append(el("p", {class: "legend", id: "cause-legend"}, "Why a row moved, at each commit: ",
+      Object.entries(CAUSES).flatMap(([c, words], k) => [k ? "; " : "", causeBadge(c), " " + words]),
+      ". Headlined (What moved, and bold in Events): a change of a row's own code beyond its noise band and beyond "
+      + "half its latency budget, net of the machine; a resource of changed code reaching 95% of its ceiling. "
+      + "Dashed vertical lines on the charts: environment changes."));
+    root.append(eventsSection(() => true));
     root.append(el("p", {class: "controls"}, filter, " ", el("label", {}, kernelsOnly, " FlashCore kernels only"), " ",
                    el("label", {}, changedOnly, " not SAME only")));
     const overrides = Object.entries(cfg.overrides).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(", ");
@@ -266,7 +306,7 @@ const FC = (() => {
       ["FAIL-LATENCY", "NOISY", "SLOWER", "SAME", "FASTER", "NEW"].map(v => [badge(v), " "])));
     const cols = [["variant", "text"], ["shape", "text"], ["latest us", "num"], ["vs previous", "num"],
                   ["verdict", "text"], ["vs baseline", "num"], ["verdict ", "text"], ["x fastest SDPA", "num"],
-                  ["latency over commits", null]];
+                  ["why (latest)", "text"], ["latency over commits", null]];
     const head = el("tr", {}, cols.map(([label, kind], c) => el("th", kind ? {"data-sort": kind, "data-col": c,
       onclick: () => sortBy(c, kind)} : {}, label)));
     const body = el("tbody");
@@ -292,9 +332,27 @@ const FC = (() => {
     }
     function renderMoved() {
       const ratio = (r, i) => { const lat = r.metrics.latency || []; return lat[last] && lat[i] ? lat[last] / lat[i] : null; };
+      // The latest commit: only what its code did that matters (fcbench/attribution.py); the rest counted.
+      // Worst first: slowdowns by size, then speed-ups by size (resources after latency).
+      const size = e => e.kind === "latency" ? Math.log(e.net) : 0;
+      const headlines = d.events.filter(e => e.index === last && e.headline)
+        .sort((a, b) => (size(b) > 0) - (size(a) > 0) || Math.abs(size(b)) - Math.abs(size(a)));
+      const env = d.events.find(e => e.index === last && e.kind === "environment");
+      const counts = {};
+      for (const r of d.rows) { const c = (r.cause || [])[last]; if (c && c !== "code") counts[c] = (counts[c] || 0) + 1; }
+      const rest = Object.entries(counts).map(([c, k]) => `${k} ${c}`).join(", ");
       moved.replaceChildren(
-        movedLine(`What moved since the previous commit (${short(d.commits[Math.max(last - 1, 0)].sha)}):`,
-                  r => r.previous[last], r => ratio(r, last - 1)),
+        el("p", {class: "moved", id: "moved-latest"},
+           el("b", {}, `What moved at the latest commit (${last + 1}, ${short(d.commits[last].sha)}):`), " ",
+           headlines.length ? headlines.flatMap((e, k) => [k ? "; " : "", causeBadge(e.cause), " ",
+             el("a", {href: variantPage(e.variant) + location.hash, class: "keeps-baseline"}, e.variant),
+             ` ${e.shape} ${eventChange(e)}`])
+             : "nothing that matters (no change of a row's own code beyond its noise)",
+           env ? [". Environment: ", envText(env)] : "",
+           rest ? ` (other rows: ${rest})` : ""),
+        d.near_ceiling.length ? el("p", {class: "moved", id: "near-ceiling"}, el("b", {}, "At or near a resource ceiling:"), " ",
+          d.near_ceiling.flatMap((x, k) => [k ? "; " : "", el("a", {href: variantPage(x.variant) + location.hash,
+            class: "keeps-baseline"}, x.variant), ` D=${x.dim} ${RESOURCE_NAMES[x.metric]} ${x.value} of ${x.ceiling}`])) : "",
         baseline === last ? "" : movedLine(`Since the baseline (commit ${baseline + 1}, ${short(d.commits[baseline].sha)}):`,
                                            r => r.from_baseline[baseline], r => ratio(r, baseline)));
     }
@@ -310,7 +368,7 @@ const FC = (() => {
         const cells = [r.variant, r.shape, latest ?? null,
                        latest !== null && prev !== null && prev !== undefined ? latest / prev : null, vsPrev,
                        latest !== null && base !== null && base !== undefined ? latest / base : null, vsBase,
-                       peer ?? null];
+                       peer ?? null, (r.cause || [])[last] ?? null];
         return {r, cells, i};
       }).filter(({r, cells}) =>
         (!kernelsOnly.checked || variantInfo(r.variant).kernel)
@@ -335,6 +393,8 @@ const FC = (() => {
           el("td", {class: "num"}, ratioText(cells[3])), el("td", {}, badge(cells[4])),
           el("td", {class: "num"}, ratioText(cells[5])), el("td", {}, badge(cells[6])),
           el("td", {class: "num", title: `fastest peer here: ${d.fastest_peer[r.shape][last] || "-"}`}, ratioText(cells[7])),
+          el("td", {title: r.net && r.net[last] ? `net of the machine ${ratioText(r.net[last])}; noise band `
+                          + `${ratioText(r.band)}` : ""}, causeBadge(cells[8])),
           el("td", {}, sparkline(r.metrics.latency || [], baseline)));
       }));
       for (const th of head.children) th.classList.toggle("sorted", !!sortState && +th.dataset.col === sortState.c);
@@ -360,6 +420,37 @@ const FC = (() => {
     // When the page is drawn, in ms from navigation start (scripts/report_timing.py reads it).
     document.body.dataset.readyMs = performance.now().toFixed(0);
     document.body.dataset.ready = "1";
+  }
+
+  // Every commit's events, newest first: environment changes, and each row's change attributed
+  // to code beyond its noise band (headlines in bold), resource changes with their ceilings.
+  function eventsSection(keep) {
+    const d = D(), box = el("section", {id: "events"}, el("h2", {}, "Events, newest first"));
+    const all = el("input", {type: "checkbox", id: "all-events"});
+    const table = el("table", {});
+    box.append(el("p", {class: "controls"}, el("label", {}, all, " every event (not only headlines and environment changes)"),
+                  d.code_known < d.commits.length ? ` Code changes are known for ${d.code_known} of ${d.commits.length} `
+                    + "commits (the others are not in the repository the report was built from)." : ""));
+    box.append(table);
+    function render() {
+      const shown = d.events.filter(e => (e.kind === "environment" || keep(e)) && (all.checked || e.headline
+                                                                                 || e.kind === "environment"))
+        .sort((a, b) => b.index - a.index || b.headline - a.headline);
+      const head = el("tr", {}, ["commit", "subject", "why", "row", "change", "p"].map(h => el("th", {}, h)));
+      table.replaceChildren(head, ...shown.slice(0, 200).map(e => {
+        const c = d.commits[e.index];
+        return el("tr", {class: e.headline ? "headline" : e.kind === "environment" ? "env" : ""},
+          el("td", {}, `${e.index + 1}. `, commitLink(e.index), ` ${day(c.date)}`), el("td", {}, c.subject || "-"),
+          el("td", {}, e.kind === "environment" ? causeBadge("environment") : causeBadge(e.cause)),
+          el("td", {}, e.kind === "environment" ? "every row" : `${e.variant} ${e.shape}`),
+          el("td", {}, e.kind === "environment" ? envText(e) : eventChange(e)),
+          el("td", {class: "num"}, e.p === null || e.p === undefined ? "-" : e.p.toPrecision(2)));
+      }));
+      if (!shown.length) table.replaceChildren(el("tr", {}, el("td", {}, "no events: nothing moved beyond noise")));
+    }
+    all.addEventListener("change", render);
+    render();
+    return box;
   }
 
   // What asv's step detection and the gate say, and where they disagree, why.
@@ -432,6 +523,16 @@ const FC = (() => {
                          markers: markers(r)});
           }
         }
+        if (hasValues(r.net || [])) {
+          const code = d.events.filter(e => e.kind === "latency" && rowKey(e) === rowKey(r));
+          chart(grid, {title: "Change at each commit, net of the machine (x previous), and this row's noise band",
+                       yLabel: "x previous", oneLine: "no change",
+                       series: [{label: name, values: r.net, color: v.color,
+                                 band: [r.net.map(() => 1 / r.band), r.net.map(() => r.band)]}],
+                       markers: code.length ? [{label: "its code, beyond noise", color: "#5b3a8c", at: code.map(e => e.index),
+                                                says: i => code.filter(e => e.index === i).map(e => eventChange(e)).join("; ")}] : [],
+                       extraTip: i => (r.cause || [])[i] ? [["#777777", "why", r.cause[i]]] : []});
+        }
         if (hasValues(r.peer_ratio))
           chart(grid, {title: "Latency / fastest SDPA peer on the same commit", yLabel: "x fastest peer",
                        series: [{label: name, values: r.peer_ratio, color: v.color}]});
@@ -455,9 +556,13 @@ const FC = (() => {
                                            ["spill_bytes", "Register spills", "bytes"], ["stack_bytes", "Stack frame", "bytes"]]) {
         const series = [...byDim].filter(([, r]) => hasValues(r.metrics[metric]))
           .map(([dim, r], k) => ({label: `D=${dim}`, values: r.metrics[metric], color: dimColors[k % 4]}));
+        const ceiling = (d.ceilings[name] || {})[metric];
+        if (series.length && ceiling !== undefined)  // the gate's ceiling as a line (FAIL-RESOURCES above it)
+          series.push({label: `ceiling ${ceiling}`, values: d.commits.map(() => ceiling), color: "#999999", dash: [3, 3]});
         if (series.length) chart(grid, {title, yLabel: unit, series});
       }
       if (!grid.children.length) res.append(el("p", {}, "no resource counts (an SDPA peer, or not recorded)"));
+      content.append(eventsSection(x => x.variant === name));
       content.append(regressionSection(x => x.variant === name));
       document.body.dataset.readyMs = performance.now().toFixed(0);
       document.body.dataset.ready = "1";
