@@ -708,3 +708,23 @@ def test_palette_kernels_and_peers_in_two_families_clear_of_the_verdict_colours(
         assert min(distance(color, fail), distance(color, passed)) > 35, color
     assert report_data.variant_color("mma_fused") == report_data.variant_color("mma_fused")  # stable by name
     assert report_data.variant_color("an_old_kernel") in report_data.KERNEL_PALETTE  # unknown: gated, a kernel
+
+
+def test_the_readme_badge_and_chart_are_the_real_h200_historys():
+    # docs/ holds what scripts/static_charts.py makes from the H200 climb's results; the badge
+    # (no commit subject in it) is rebuilt here from the results alone, byte for byte.
+    from fcbench import registry, report_static
+
+    results = registry.REPO_ROOT / "docs" / "validation" / "2026-12-03-h200" / "climb-history" / "results"
+    hist = report_data.load_history(results, "h200")
+    previous, _, _ = report_data.verdicts(hist, config.load(registry.REPO_ROOT / "pyproject.toml").gate)
+    facts = report_static.badge_facts(hist, "mma_fused", previous)
+    assert (facts["message"], facts["state"]) == ("0.81\u00d7 sdpa_cudnn (1,8,512,64)", "pass")
+    assert report_static.badge_svg(facts) == (registry.REPO_ROOT / "docs" / "badge-h200-mma_fused.svg").read_text()
+    chart = _svg(registry.REPO_ROOT / "docs" / "static-h200-mma_fused-1-8-512-64.svg")
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    [mark] = chart.findall(".//s:g[@class='plot overlay']/s:g[2]//s:desc[@class='label']", ns)
+    assert mark.text.startswith("FAIL-LATENCY vs commit 2: commit 3: cf8d05ff ")
+    readme = (registry.REPO_ROOT / "README.md").read_text()
+    assert "8.896 us at (1,8,512,64)" in facts["title"] and "sdpa_cudnn (10.98 us)" in facts["title"]
+    assert "takes 8.896 us at (1,8,512,64) against sdpa_cudnn's 10.98 us" in " ".join(readme.split())
