@@ -70,10 +70,12 @@ def badge_path(machine: str, variant: str) -> str:
 def _without_scripts(root):
     """pygal's xml filter: every <script> out of the tree (pygal writes one holding its config as
     JSON, with the titles and labels in it, even with js=[]), and its comments (links to its
-    site, and the date, which would make each build's files differ)."""
+    site, and the date, which would make each build's files differ), and the <desc> elements its
+    tooltips read but a label's (the commit; a point's value and position are what it draws)."""
     for parent in list(root.iter()):
         for child in list(parent):
-            if not isinstance(child.tag, str) or child.tag.rsplit("}", 1)[-1] == "script":
+            name = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else None
+            if name in (None, "script") or name == "desc" and child.get("class") != "label":
                 parent.remove(child)
     return root
 
