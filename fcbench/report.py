@@ -10,6 +10,9 @@
 - `<machine>/variant-<name>.html`: every metric of one variant over commits (latency with its
   IQR band and regression markers, relative to the baseline and to the fastest peer, TFLOP/s,
   error / bound, registers, shared memory, spills, stack).
+- `static/<machine>/<variant>/latency-<shape>.svg` and `badges/<machine>/<variant>.svg`: static
+  SVGs (report_static: pygal charts, shields-style badges) for readers without JavaScript; the
+  machine's pages show them in a <noscript> view.
 - `asv/`: asv's own published site (`asv publish`), its CDN assets served from asv_vendor/.
   asv's pages put benchmarks.json's and machine.json's strings (a pretty_name, a benchmark's
   code, a machine's fields) and git's tag names into the page as markup: asv publishes from a
@@ -35,7 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import config, report_data, report_pages, store
+from . import config, report_data, report_pages, report_static, store
 from .history import CouldNotRun, asv_config
 
 ASV_VENDOR = Path(__file__).resolve().parent / "asv_vendor"
@@ -176,6 +179,10 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
         run_asv_publish = False
         notes.append("No git repository: commits are shown by sha and the date asv recorded, in that order, "
                      "and asv's own site (which walks git's history) is not built.")
+    charts = report_static.have_pygal()
+    if not charts:
+        notes.append("pygal is not installed: no static charts for readers without JavaScript (badges only; "
+                     "pip install pygal).")
     with _readable_view(results_dir, {p for p, _ in damaged}) as readable:
         if run_asv_publish:
             with tempfile.TemporaryDirectory(prefix="fcbench-report-asv-") as tmp, \
@@ -196,7 +203,9 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
                 notes.append(f"{machine}: {unknown} of {len(hist.commits)} commits are not in the repository {repo} "
                              "(shown by sha and asv's date; build with --repo naming the repository they come from).")
             data = report_data.payload(hist, cfg, [g for g in gates if g.get("machine") == machine], commit_url)
-            report_pages.write_machine(out, data)
+            static = report_static.write(out, hist, {(r["variant"], r["shape"]): r["previous"] for r in data["rows"]},
+                                         charts=charts)
+            report_pages.write_machine(out, data, static)
             shown.append(data)
     for note in notes:
         print(f"fcbench report: {note}", file=sys.stderr)

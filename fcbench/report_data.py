@@ -13,6 +13,7 @@ as people know them (from git), and the judgements drawn from it with the gate's
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import subprocess
@@ -330,14 +331,24 @@ def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], 
     return out
 
 
-# Tableau 10 (its grey darkened to show on white): the FlashCore kernels warm and earthy, the SDPA
-# peers cool or grey (and dashed); by registry position, so a variant keeps its colour everywhere.
-PALETTE = ("#9C755F", "#B07AA1", "#76B7B2", "#59A14F", "#E15759", "#4E79A7", "#F28E2B", "#EDC948", "#79706E",
-           "#FF9DA7")
+# Two colour families, so a chart says kernel or peer before its legend does: the FlashCore kernels
+# warm (browns, ochre, wine, mauve, magenta), the SDPA peers cool (navy, teal, periwinkle, slate;
+# and dashed). None is near the pages' verdict colours (report.css: FAIL red #d7263d, pass green
+# #59a14f; tests/test_report.py measures the distance in CIELAB). By registry position within the
+# family, so a variant keeps its colour on every page and chart; a name the registry doesn't know
+# (an old result, gated as a kernel) gets a kernel colour by a hash of its name.
+KERNEL_PALETTE = ("#8C564B", "#B07AA1", "#5B1A3A", "#A6761D", "#E377C2", "#C51B7D")
+PEER_PALETTE = ("#1B4F8A", "#2A9D8F", "#8DA0CB", "#5D6D7E")
+PALETTE = KERNEL_PALETTE + PEER_PALETTE
 
 
 def variant_color(name: str) -> str:
-    return PALETTE[variant_position(name) % len(PALETTE)]
+    kernel = registry.is_kernel_name(name)
+    family = [v.name for v in registry.VARIANTS if registry.is_kernel_name(v.name) == kernel]
+    palette = KERNEL_PALETTE if kernel else PEER_PALETTE
+    if name in family:
+        return palette[family.index(name) % len(palette)]
+    return palette[int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) % len(palette)]
 
 
 def _round(v):

@@ -41,11 +41,16 @@ def csp_meta(policy: str = CSP) -> str:
     return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False)}">'
 
 
-def variant_file(name: str) -> str:
-    """The page of a variant: variant-<name>.html, a slug where the name (from a result file) is
-    not a plain file name."""
+def file_stem(name: str) -> str:
+    """name as a file name: itself where it is a plain one, else a slug with a hash of the name
+    (a variant's name comes from a result file), so distinct names stay distinct files."""
     slug = re.sub(r"[^a-zA-Z0-9_.-]+", "-", name).strip("-.") or "x"
-    return f"variant-{slug if slug == name else slug + '-' + hashlib.sha1(name.encode()).hexdigest()[:8]}.html"
+    return slug if slug == name else slug + "-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def variant_file(name: str) -> str:
+    """The page of a variant: variant-<name>.html (file_stem)."""
+    return f"variant-{file_stem(name)}.html"
 
 
 def js_data(name: str, data) -> str:
@@ -56,7 +61,7 @@ def js_data(name: str, data) -> str:
     return f"window.{name} = {text};\n"
 
 
-def _page(title: str, body: str, *, depth: int, scripts: bool = False) -> str:
+def _page(title: str, body: str, *, depth: int, scripts: bool = False, noscript: str = "") -> str:
     up = "../" * depth
     tags = (f'<script src="{up}assets/uplot/uPlot.iife.min.js"></script>\n<script src="data.js"></script>\n'
             f'<script src="{up}assets/report.js"></script>') if scripts else ""
@@ -69,7 +74,7 @@ def _page(title: str, body: str, *, depth: int, scripts: bool = False) -> str:
 <link rel="stylesheet" href="{up}assets/report.css">
 </head><body>
 {body}
-<noscript>These pages draw their tables and charts with JavaScript (nothing is fetched from the network).</noscript>
+<noscript>{noscript or "These pages draw their tables and charts with JavaScript (nothing is fetched from the network)."}</noscript>
 {tags}
 </body></html>
 """
@@ -79,9 +84,44 @@ def write_assets(out: Path) -> None:
     shutil.copytree(ASSETS, out / "assets", dirs_exist_ok=True)
 
 
-def write_machine(out: Path, data: dict) -> Path:
+def _img(path: str, alt: str, cls: str) -> str:
+    return f'<img class="{cls}" src="../{html.escape(path)}" alt="{html.escape(alt)}" loading="lazy">'
+
+
+def static_view(data: dict, static: dict | None, variant: str | None = None) -> str:
+    """A machine's page without JavaScript (inside <noscript>): the kernels' badges and the static
+    latency charts (report_static), of every variant on the front page or of one on its page."""
+    if not static:
+        return ""
+    names = [v["name"] for v in data["variants"] if variant is None or v["name"] == variant]
+    badges = " ".join(_img(b["path"], f"{b['label']}: {b['message']}", "badge")
+                      for name, b in static["badges"].items() if name in names)
+    parts = ["<section class='static-view'>",
+             "<p class='note'>JavaScript is off: static charts, drawn when the report was built (pygal), stand in "
+             "for the interactive tables and charts. Each is one variant and shape's latency per commit (median, "
+             "IQR bar), a red mark where the gate's verdict against the previous commit fails. Badges: a kernel's "
+             "latest latency over the fastest SDPA peer's, coloured by its latest verdicts.</p>"]
+    if badges:
+        parts.append(f"<p class='badges'>{badges}</p>")
+    for v in data["variants"]:
+        if v["name"] not in names:
+            continue
+        charts = [(shape, path) for (name, shape), path in static["charts"].items() if name == v["name"]]
+        if variant is None:
+            parts.append(f"<h2><a href='{html.escape(v['page'])}'>{html.escape(v['name'])}</a></h2>")
+        parts.append("<div class='static-charts'>" + "".join(
+            _img(path, f"{v['name']} {shape}: latency per commit", "chart") for shape, path in charts) + "</div>")
+    return "\n".join(parts) + "</section>"
+
+
+def _without_js(title: str, links: str, view: str) -> str:
+    return f"<h1>{html.escape(title)}</h1>{links}{view}" if view else ""
+
+
+def write_machine(out: Path, data: dict, static: dict | None = None) -> Path:
     """data.js, the front page and a page per variant; returns the front page. report.js draws
-    the page that its <main id="page"> names (data-page, and data-variant's name)."""
+    the page that its <main id="page"> names (data-page, and data-variant's name); `static`:
+    report_static.write's SVGs, shown in each page's <noscript> view."""
     folder = out / machine_slug(data["machine"])
     folder.mkdir(parents=True, exist_ok=True)
     for v in data["variants"]:
@@ -89,12 +129,14 @@ def write_machine(out: Path, data: dict) -> Path:
     (folder / "data.js").write_text(js_data("FCBENCH_DATA", data))
     front = folder / "index.html"
     front.write_text(_page(f"fcbench: {data['machine']}", '<main id="page" data-page="front"></main>', depth=1,
-                           scripts=True))
+                           scripts=True, noscript=_without_js(f"fcbench: {data['machine']}", "", static_view(data, static))))
     for v in data["variants"]:
         (folder / v["page"]).write_text(
             _page(f"{v['name']} on {data['machine']}",
                   f'<main id="page" data-page="variant" data-variant="{html.escape(v["name"])}"></main>', depth=1,
-                  scripts=True))
+                  scripts=True, noscript=_without_js(f"{v['name']} on {data['machine']}",
+                                                     "<p><a href='index.html'>front page</a></p>",
+                                                     static_view(data, static, v["name"]))))
     return front
 
 

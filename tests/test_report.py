@@ -11,6 +11,7 @@ import random
 import re
 import subprocess
 import threading
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -618,3 +619,212 @@ def test_the_front_page_headlines_the_step_and_the_creep_and_draws_the_driver_ch
     browser.eval("document.getElementById('all-events').click()")
     assert text("#events").count("registers") == 3
     assert browser.errors == []
+
+
+# ---- static SVGs, for where JavaScript can't run (issue 24 item 6) ------------------------------
+
+def _svg(path) -> ET.Element:
+    """A static SVG's tree, after checking that it runs and fetches nothing: no script, no event
+    handler, no link or reference to another file, no URL but the SVG namespace."""
+    text = path.read_text()
+    assert "<script" not in text.lower(), path  # escaped text holds no '<'
+    root = ET.fromstring(text.encode())  # valid XML
+    for el in root.iter():
+        assert el.tag.rsplit("}", 1)[-1] not in ("script", "foreignObject", "a", "image", "use"), (path, el.tag)
+        assert not [a for a in el.attrib if a.rsplit("}", 1)[-1].lower().startswith("on") or a.endswith("href")], (path, el.attrib)
+    for style in root.iter("{http://www.w3.org/2000/svg}style"):
+        assert not re.search(r"@import|url\(", style.text or ""), path
+    assert re.findall(r"https?://[^\s\"'<>]+", text) == ["http://www.w3.org/2000/svg"], path  # its namespace only
+    return root
+
+
+def test_static_svgs_for_every_variant_and_shape_fetch_and_run_nothing(site):
+    from fcbench import registry, report_static
+
+    for machine in ("ci-cpu", "ci-other"):
+        data = _data(site, machine)
+        assert data["rows"]
+        for r in data["rows"]:
+            root = _svg(site / report_static.chart_path(machine, r["variant"], r["shape"]))
+            assert f"{r['variant']} {r['shape']}: latency on {machine}" in "".join(root.itertext())
+        kernels = [v["name"] for v in data["variants"] if registry.is_kernel_name(v["name"])]
+        assert kernels == ["wmma_qk"]
+        for name in kernels:  # on CPU: no latency of its own (resource-counted only), so no ratio
+            assert "".join(_svg(site / report_static.badge_path(machine, name)).itertext()).startswith(name)
+        assert not (site / report_static.badge_path(machine, "sdpa_math")).exists()  # peers get no badge
+
+
+def _badge(hist, variant="mma_fused") -> tuple[list[str], str, str]:
+    """A badge's two texts, its message's colour and its title, from report_static."""
+    from fcbench import report_static
+
+    previous, _, _ = report_data.verdicts(hist, config.GateConfig())
+    root = ET.fromstring(report_static.badge_svg(report_static.badge_facts(hist, variant, previous)).encode())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    return ([t.text for t in root.findall(".//s:text", ns)], root.findall("s:rect", ns)[1].get("fill"),
+            root.find("s:title", ns).text)
+
+
+def test_a_badge_names_variant_ratio_and_peer_and_takes_its_latest_verdicts_colour():
+    from fcbench import report_static
+
+    big = "(4,16,2048,64)"
+    peers = {("sdpa_flash", SHAPE): [16, 16, 16], ("sdpa_cudnn", SHAPE): [15, 15, 15],
+             ("sdpa_cudnn", big): [100, 100, 100]}
+    texts, color, title = _badge(_history({("mma_fused", SHAPE): [10, 10, 12], ("mma_fused", big): [90, 90, 90], **peers}))
+    assert texts == ["mma_fused", "0.8\u00d7 sdpa_cudnn (1,8,512,64)"] and color == report_static.FAIL_COLOR
+    assert "12 us at (1,8,512,64), 0.8\u00d7 the fastest SDPA peer sdpa_cudnn (15 us) at commit 3 of 3" in title
+    assert "FAIL-LATENCY at (1,8,512,64)" in title
+    texts, color, title = _badge(_history({("mma_fused", SHAPE): [10, 10, 10], ("mma_fused", big): [90, 90, 90], **peers}))
+    assert texts == ["mma_fused", "0.667\u00d7 sdpa_cudnn (1,8,512,64)"] and color == report_static.PASS_COLOR
+    assert "no failing verdict over 2 shape(s)" in title
+    # A failing verdict at any shape makes the badge red, and its title names the shape.
+    texts, color, title = _badge(_history({("mma_fused", SHAPE): [10, 10, 10], ("mma_fused", big): [90, 90, 120], **peers}))
+    assert texts[1] == "0.667\u00d7 sdpa_cudnn (1,8,512,64)" and color == report_static.FAIL_COLOR
+    assert "FAIL-LATENCY at (4,16,2048,64)" in title
+    texts, color, _ = _badge(_history({("mma_fused", SHAPE): [10], ("sdpa_cudnn", SHAPE): [20]}))  # one commit
+    assert texts[1] == "0.5\u00d7 sdpa_cudnn (1,8,512,64)" and color == report_static.NONE_COLOR
+    texts, color, _ = _badge(_history({("mma_fused", big): [90, 91], ("sdpa_flash", big): [100, 100]}))
+    assert texts[1] == "0.91\u00d7 sdpa_flash (4,16,2048,64)" and color == report_static.PASS_COLOR  # no headline
+
+
+def test_a_static_chart_marks_the_commits_the_gate_fails(tmp_path):
+    from fcbench import report_static
+
+    key = ("mma_fused", SHAPE)
+    hist = _history({key: [10, 10, 12, 12], ("sdpa_cudnn", SHAPE): [15] * 4})
+    previous, _, _ = report_data.verdicts(hist, config.GateConfig())
+    written = report_static.write(tmp_path, hist, previous)
+    assert set(written["charts"]) == {key, ("sdpa_cudnn", SHAPE)} and set(written["badges"]) == {"mma_fused"}
+    root = _svg(tmp_path / written["charts"][key])
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    series = root.findall(".//s:g[@class='plot overlay']/s:g", ns)  # per series: its dots (and IQR bars)
+    median, marks = ([d.find("s:desc[@class='label']", ns).text for d in s.findall(".//s:g[@class='dots']", ns)]
+                     for s in series)
+    assert median == [f"commit {i + 1}: {i:040x}"[:18] + f" commit {i}" for i in range(4)]
+    assert marks == [f"FAIL-LATENCY vs commit 2: commit 3: {2:040x}"[:44] + " commit 2"]
+    assert len(root.findall(".//s:g[@class='plot overlay']//s:path[@class='nofill reactive']", ns)) == 4  # IQR bars
+    assert report_data.variant_color("mma_fused").lower() in root.find(".//s:style", ns).text.lower()
+    assert report_static.FAIL_COLOR in root.find(".//s:style", ns).text.lower()
+
+
+def test_crafted_text_is_escaped_in_static_svgs(tmp_path, crafted):
+    from fcbench import report_static
+
+    subject = END + "\x07" + IMG  # a control character XML cannot hold, too
+    hist = _history({(IMG, SHAPE): [10, 12], ("sdpa_cudnn", SHAPE): [15, 15]})
+    hist.machine = END
+    hist.commits[1].subject = subject
+    previous, _, _ = report_data.verdicts(hist, config.GateConfig())
+    report_static.write(tmp_path, hist, previous)
+    files = [*tmp_path.rglob("*.svg"), *crafted.glob("static/**/*.svg"), *crafted.glob("badges/**/*.svg")]
+    assert len(files) > 4
+    for path in files:
+        text = path.read_text()
+        assert IMG not in text and END not in text and "<b id=" not in text, path
+        _svg(path)
+    said = "".join(_svg(tmp_path / report_static.chart_path(END, IMG, SHAPE)).itertext())
+    assert f"{IMG} {SHAPE}: latency on {END}" in said  # read as written
+    assert f"commit 2: {1:040x}"[:18] + " " + subject.replace("\x07", "\ufffd") in said
+    badge = _svg(tmp_path / report_static.badge_path(END, IMG))
+    assert badge.get("aria-label") == f"{IMG}: 0.8\u00d7 sdpa_cudnn (1,8,512,64)"
+
+
+def _noscript_images(page) -> list[str]:
+    [view] = re.findall(r"<noscript>(.*?)</noscript>", page.read_text(), re.S)
+    return re.findall(r'<img [^>]*src="([^"]+)"', view)
+
+
+def test_the_noscript_view_shows_the_static_svgs(site):
+    from fcbench import report_static
+
+    data = _data(site)
+    front = _noscript_images(site / "ci-cpu" / "index.html")
+    charts = [f"../{report_static.chart_path('ci-cpu', r['variant'], r['shape'])}" for r in data["rows"]]
+    assert front == [f"../{report_static.badge_path('ci-cpu', 'wmma_qk')}", *charts]
+    for v in data["variants"]:
+        own = _noscript_images(site / "ci-cpu" / v["page"])
+        assert [s for s in own if "/static/" in s] == [c for c in charts if f"/{v['name']}/" in c]
+        assert all((site / "ci-cpu" / s).resolve().is_file() for s in own)
+    assert _noscript_images(site / "index.html") == []  # the machines' list: no charts of its own
+
+
+@needs_chromium
+def test_a_browser_without_javascript_sees_the_static_charts(site, browser):
+    browser.send("Emulation.setScriptExecutionDisabled", value=True)
+    try:
+        for page in (site / "ci-cpu" / "index.html", site / "ci-cpu" / "variant-sdpa_math.html"):
+            browser.goto(page.as_uri())
+            browser.wait_for("[...document.images].every(i => i.complete)")
+            sizes = browser.eval("[...document.images].map(i => i.naturalWidth)")
+            assert sizes and all(w > 0 for w in sizes), (page, sizes)  # every SVG loaded and drew
+            assert browser.eval("document.body.dataset.ready") is None  # report.js did not run
+    finally:
+        browser.send("Emulation.setScriptExecutionDisabled", value=False)
+
+
+def _lab(color: str) -> tuple[float, float, float]:
+    """sRGB #rrggbb -> CIELAB (D65)."""
+    def linear(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(color[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    x, y, z = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+               (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+
+    def f(t):
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_palette_kernels_and_peers_in_two_families_clear_of_the_verdict_colours():
+    import math
+
+    from fcbench import registry
+
+    css = (registry.REPO_ROOT / "fcbench" / "report_assets" / "report.css").read_text()
+    fail = re.search(r"\.verdict\.v-fail \{ background: (#[0-9a-f]{6})", css).group(1)
+    passed = re.search(r"\.verdict\.v-faster \{ background: (#[0-9a-f]{6})", css).group(1)
+    script = (registry.REPO_ROOT / "fcbench" / "report_assets" / "report.js").read_text()
+    dims = re.findall(r"#[0-9A-Fa-f]{6}", re.search(r"const dimColors = \[([^\]]*)\]", script).group(1))
+    kernels = [report_data.variant_color(v.name) for v in registry.VARIANTS if registry.is_kernel_name(v.name)]
+    peers = [report_data.variant_color(v.name) for v in registry.VARIANTS if not registry.is_kernel_name(v.name)]
+    assert len(set(kernels)) == len(kernels) == 6 and len(set(peers)) == len(peers) == 4
+
+    def distance(a, b):  # CIE76: about 2.3 is just noticeable; over 30, plainly other colours
+        return math.dist(_lab(a), _lab(b))
+
+    def hue(c):
+        _, a, b = _lab(c)
+        return math.degrees(math.atan2(b, a)) % 360
+
+    assert all(hue(c) >= 315 or hue(c) < 90 for c in kernels), [round(hue(c)) for c in kernels]  # warm
+    assert all(180 <= hue(c) < 300 for c in peers), [round(hue(c)) for c in peers]  # cool
+    assert min(distance(k, p) for k in kernels for p in peers) > 25
+    for a, b in [(a, b) for family in (kernels, peers) for a in family for b in family if a < b]:
+        assert distance(a, b) > 18, (a, b)
+    for color in kernels + peers + dims:
+        assert min(distance(color, fail), distance(color, passed)) > 35, color
+    assert report_data.variant_color("mma_fused") == report_data.variant_color("mma_fused")  # stable by name
+    assert report_data.variant_color("an_old_kernel") in report_data.KERNEL_PALETTE  # unknown: gated, a kernel
+
+
+def test_the_readme_badge_and_chart_are_the_real_h200_historys():
+    # docs/ holds what scripts/static_charts.py makes from the H200 climb's results; the badge
+    # (no commit subject in it) is rebuilt here from the results alone, byte for byte.
+    from fcbench import registry, report_static
+
+    results = registry.REPO_ROOT / "docs" / "validation" / "2026-12-03-h200" / "climb-history" / "results"
+    hist = report_data.load_history(results, "h200")
+    previous, _, _ = report_data.verdicts(hist, config.load(registry.REPO_ROOT / "pyproject.toml").gate)
+    facts = report_static.badge_facts(hist, "mma_fused", previous)
+    assert (facts["message"], facts["state"]) == ("0.81\u00d7 sdpa_cudnn (1,8,512,64)", "pass")
+    assert report_static.badge_svg(facts) == (registry.REPO_ROOT / "docs" / "badge-h200-mma_fused.svg").read_text()
+    chart = _svg(registry.REPO_ROOT / "docs" / "static-h200-mma_fused-1-8-512-64.svg")
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    [mark] = chart.findall(".//s:g[@class='plot overlay']/s:g[2]//s:desc[@class='label']", ns)
+    assert mark.text.startswith("FAIL-LATENCY vs commit 2: commit 3: cf8d05ff ")
+    readme = (registry.REPO_ROOT / "README.md").read_text()
+    assert "8.896 us at (1,8,512,64)" in facts["title"] and "sdpa_cudnn (10.98 us)" in facts["title"]
+    assert "takes 8.896 us at (1,8,512,64) against sdpa_cudnn's 10.98 us" in " ".join(readme.split())

@@ -551,7 +551,7 @@ const FC = (() => {
       }
       const res = content.appendChild(el("section", {class: "shape"}, el("h2", {}, `${name}: resources (from ptxas)`)));
       const grid = res.appendChild(el("div", {class: "grid"}));
-      const dimColors = ["#4E79A7", "#E15759", "#59A14F", "#B07AA1"];
+      const dimColors = ["#4E79A7", "#9C755F", "#76B7B2", "#79706E"];  // none near a verdict colour (report_data.PALETTE)
       for (const [metric, title, unit] of [["registers", "Registers", "per thread"], ["smem_bytes", "Shared memory", "bytes per block"],
                                            ["spill_bytes", "Register spills", "bytes"], ["stack_bytes", "Stack frame", "bytes"]]) {
         const series = [...byDim].filter(([, r]) => hasValues(r.metrics[metric]))
