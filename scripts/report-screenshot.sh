@@ -8,7 +8,8 @@
 # docs/report-h100.png (the machine's front page) and docs/report-h100-variant.png (wmma_fused_cpasync);
 # then over mma_fused's climb recorded on the H200 (docs/validation/2026-12-03-h200/climb-history:
 # six commits of this repository, each step's gate as --gate-json), docs/report-h200-climb.png and
-# docs/report-h200-mma_fused.png.
+# docs/report-h200-mma_fused.png; then over the held-out synthetic history (issue 24), docs/report-held-out.png
+# and docs/report-held-out-wmma_fused.png.
 set -euo pipefail
 shot() {  # shot SITE OUT PAGE SIZE
   local site out browser profile
@@ -44,3 +45,10 @@ v=$here/docs/validation
   --gate-json "$v/2026-12-03-h200/call3-v9.4/climb/gate-6e5bdb65-5ad7054a.json")
 shot "$work/climb-site" "$here/docs/report-h200-climb.png" h200/index.html 1400,2600
 shot "$work/climb-site" "$here/docs/report-h200-mma_fused.png" h200/variant-mma_fused.html 1400,2300
+# Issue 24's acceptance history (scripts/synthetic_history.py --scenario held-out): a 3% code step,
+# a driver change, a register creep to the ceiling, a session offset and noise; the front page
+# headlines exactly the step and the creep.
+"${PYTHON:-python3}" "$here/scripts/synthetic_history.py" "$work/held-out" --scenario held-out
+(cd "$work/held-out/repo" && "${FCBENCH:-fcbench}" report --results-dir "$work/held-out/results" --out "$work/held-out/site")
+shot "$work/held-out/site" "$here/docs/report-held-out.png" h100-80gb-hbm3/index.html 1400,1300
+shot "$work/held-out/site" "$here/docs/report-held-out-wmma_fused.png" h100-80gb-hbm3/variant-wmma_fused.html 1400,1300

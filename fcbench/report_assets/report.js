@@ -440,7 +440,8 @@ const FC = (() => {
       table.replaceChildren(head, ...shown.slice(0, 200).map(e => {
         const c = d.commits[e.index];
         return el("tr", {class: e.headline ? "headline" : e.kind === "environment" ? "env" : ""},
-          el("td", {}, `${e.index + 1}. `, commitLink(e.index), ` ${day(c.date)}`), el("td", {}, c.subject || "-"),
+          el("td", {}, `${e.index + 1}. `, commitLink(e.index), ` ${day(c.date)}`),
+          el("td", {title: c.subject || ""}, !c.subject ? "-" : c.subject.length > 90 ? c.subject.slice(0, 88) + "\u2026" : c.subject),
           el("td", {}, e.kind === "environment" ? causeBadge("environment") : causeBadge(e.cause)),
           el("td", {}, e.kind === "environment" ? "every row" : `${e.variant} ${e.shape}`),
           el("td", {}, e.kind === "environment" ? envText(e) : eventChange(e)),
