@@ -15,6 +15,7 @@ one found, so one broken kernel never hides what the change did to the others.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,21 @@ def check_findings(report: check.CheckReport) -> list[gate.Row]:
 
 def sanitizer_findings(findings: list[sanitize.Finding]) -> list[gate.Row]:
     return [gate.Row(f.variant, f"sanitize: {f.tool}", f.verdict, note=f.report) for f in findings if f.verdict != "PASS"]
+
+
+def history_links(rows: list[gate.Row], machine: str, report_url: str) -> str:
+    """Links to main's static latency chart (the published report's SVG, fcbench.report_static)
+    of every row this PR moved, so a reviewer sees the change against the row's history; none
+    without a report URL (FCBENCH_REPORT_URL: the Pages site of main's report)."""
+    from .report_static import chart_path
+
+    moved = [r for r in rows if r.verdict not in ("SAME", "NEW") and r.base_us is not None]
+    if not report_url or not moved:
+        return ""
+    url = report_url.rstrip("/")
+    return "\n".join(["", "#### Main's history of the rows this pull request moved", "",
+                      *(f"- `{r.variant}` {r.shape}, {r.verdict}: [latency over main's commits]"
+                        f"({url}/{chart_path(machine, r.variant, r.shape)})" for r in moved)]) + "\n"
 
 
 def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, results_dir: str | None,
@@ -88,7 +104,8 @@ def _pr(repo, base_sha, head_sha, cfg, changed, *, markdown, json_out, results_d
     asv_code, asv_out = asv_compare.run(results, out["machine"], base_sha, head_sha, factor)
     code, text = gate.run(base_sha, head_sha, results_dir=results, machine=out["machine"], cfg=cfg.gate,
                           markdown_path=markdown, json_path=json_out, findings=findings, notes=notes,
-                          appendix=lambda rows: asv_compare.markdown(asv_code, asv_out, rows, factor, base_sha, head_sha))
+                          appendix=lambda rows: asv_compare.markdown(asv_code, asv_out, rows, factor, base_sha, head_sha)
+                          + history_links(rows, out["machine"], os.environ.get("FCBENCH_REPORT_URL", "")))
     print(text)
     print(f"fcbench ci pr: asv compare --factor {factor:g} on the same samples (exit {asv_code}):\n{asv_out}")
     timings["total"] = time.perf_counter() - started

@@ -206,6 +206,7 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
             static = report_static.write(out, hist, {(r["variant"], r["shape"]): r["previous"] for r in data["rows"]},
                                          charts=charts)
             report_pages.write_machine(out, data, static)
+            report_pages.write_feed(out, data)
             shown.append(data)
     for note in notes:
         print(f"fcbench report: {note}", file=sys.stderr)

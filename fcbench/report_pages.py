@@ -140,6 +140,56 @@ def write_machine(out: Path, data: dict, static: dict | None = None) -> Path:
     return front
 
 
+def write_feed(out: Path, data: dict, site_url: str | None = None) -> Path:
+    """<machine>/regressions.atom: an Atom feed of the regressions attributed to code (headlined
+    latency slowdowns, net of the machine, and resources of changed code reaching a ceiling),
+    newest first, for a feed reader or a chat hook. Every string from the results is escaped."""
+    from datetime import UTC, datetime
+    from xml.sax.saxutils import escape
+
+    folder = out / machine_slug(data["machine"])
+    folder.mkdir(parents=True, exist_ok=True)
+    # Links relative to the feed itself (it sits beside the pages), or absolute under the site's URL.
+    base = (site_url.rstrip("/") + "/" + machine_slug(data["machine"]) + "/") if site_url else ""
+    stamp = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    entries = []
+    for e in sorted(data["events"], key=lambda e: -e["index"]):
+        if not e["headline"] or e["kind"] == "environment" or (e["kind"] == "latency" and e["net"] <= 1):
+            continue
+        c = data["commits"][e["index"]]
+        if e["kind"] == "latency":
+            title = (f"{e['variant']} {e['shape']}: {e['before']:.4g} -> {e['after']:.4g} us "
+                     f"(x{e['ratio']:.3f}, net of the machine x{e['net']:.3f})")
+        else:
+            title = f"{e['variant']} {e['shape']}: {e['kind']} {e['before']:g} -> {e['after']:g} (ceiling {e['ceiling']:g})"
+        page = base + variant_file(e["variant"])
+        summary = f"commit {e['index'] + 1} {c['sha'][:8]}: {c['subject']}"
+        entries.append(
+            f"<entry><id>urn:fcbench:{escape(data['machine'])}:{escape(c['sha'])}:{escape(e['kind'])}:"
+            f"{escape(e['variant'])}:{escape(e['shape'])}</id><title>{escape(title)}</title>"
+            f"<updated>{stamp(c['date'])}</updated><link href=\"{escape(page)}\"/>"
+            f"<summary>{escape(summary)}</summary>"
+            "</entry>")
+    updated = stamp(data["commits"][-1]["date"]) if data["commits"] else "1970-01-01T00:00:00Z"
+    feed = folder / "regressions.atom"
+    feed.write_text('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+                    f"<id>urn:fcbench:{escape(data['machine'])}:regressions</id>"
+                    f"<title>fcbench: regressions by code on {escape(data['machine'])}</title>"
+                    f"<updated>{updated}</updated><author><name>fcbench report</name></author>"
+                    + "".join(entries) + "</feed>\n")
+    return feed
+
+
+def _shown_path(path: Path) -> str:
+    """The results directory as a reader of the published site should see it: relative to where
+    the report was built, never the builder's absolute path (a home directory, a runner's work dir)."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return "/".join(path.parts[-2:])
+
+
 def write_index(out: Path, results_dir: Path, machines: list[dict], damaged: list[tuple[Path, str]], *,
                 notes: list[str] = (), asv_site: bool = True) -> Path:
     """The site's first page: each machine with its latest commit and what fails there; `notes`:
@@ -155,7 +205,7 @@ def write_index(out: Path, results_dir: Path, machines: list[dict], damaged: lis
         for m in machines)
     parts = ["<h1>fcbench report</h1>",
              f"<p>FlashCore kernels and their SDPA peers over commits, from the asv results in "
-             f"<code>{html.escape(str(results_dir))}</code>: one front page per machine (GPUs never mix), "
+             f"<code>{html.escape(_shown_path(results_dir))}</code>: one front page per machine (GPUs never mix), "
              "a page per variant. Nothing is fetched from the network."
              + (" asv's own site is in <a href='asv/index.html'>asv/</a>; it needs a static server "
                 "(<code>python3 -m http.server</code>), as its pages load JSON." if asv_site else "") + "</p>",

@@ -631,3 +631,20 @@ def test_asv_compare_of_the_same_samples_says_where_it_disagrees_with_the_gate(c
         restore()
         restore_base()
     assert "could not run (exit 1)" in asv_compare.markdown(1, "no such machine", [], 1.03, base, head)
+
+
+def test_the_comment_links_main_s_chart_of_each_row_the_pr_moved():
+    from fcbench import ci
+
+    rows = [gate.Row("wmma_fused", "(1,8,512,64)", "FAIL-LATENCY", base_us=10.0, head_us=11.0),
+            gate.Row("wmma_qk", "(4,16,2048,64)", "SAME", base_us=10.0, head_us=10.0),
+            gate.Row("mma_fused", "(1,8,512,64)", "NEW", head_us=9.0),
+            gate.Row("sdpa_flash", "(4,16,2048,64,causal)", "FASTER", base_us=10.0, head_us=9.0)]
+    text = ci.history_links(rows, "l4", "https://org.github.io/fcbench/")
+    assert text.splitlines()[1:] == [
+        "#### Main's history of the rows this pull request moved", "",
+        "- `wmma_fused` (1,8,512,64), FAIL-LATENCY: [latency over main's commits]"
+        "(https://org.github.io/fcbench/static/l4/wmma_fused/latency-1-8-512-64.svg)",
+        "- `sdpa_flash` (4,16,2048,64,causal), FASTER: [latency over main's commits]"
+        "(https://org.github.io/fcbench/static/l4/sdpa_flash/latency-4-16-2048-64-causal.svg)"]
+    assert ci.history_links(rows, "l4", "") == ""  # no published report: no links

@@ -112,6 +112,7 @@ VALUES = {"--arch": "sm_90", "--variant": "sdpa_math", "--shape": "1,2,128,64", 
           "--timeout-s": "30", "--min-samples": "5", "--budget-s": "0.5", "--samples": "3", "--rounds": "2",
           "--markdown": "summary.md", "--json": "verdicts.json", "--results-dir": "results", "--machine": "ci-cpu",
           "--out": "site", "--gate-json": "gate.json", "--commit-url": "https://example.invalid/commit/{sha}",
+          "--repo": "elsewhere",
           "--base": "origin/main", "--head": "HEAD"}
 POSITIONALS = {"compare": ["BASE", "HEAD"], "gate": ["BASE", "HEAD"], "forget": ["0123abcd"]}
 

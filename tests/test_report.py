@@ -828,3 +828,24 @@ def test_the_readme_badge_and_chart_are_the_real_h200_historys():
     readme = (registry.REPO_ROOT / "README.md").read_text()
     assert "8.896 us at (1,8,512,64)" in facts["title"] and "sdpa_cudnn (10.98 us)" in facts["title"]
     assert "takes 8.896 us at (1,8,512,64) against sdpa_cudnn's 10.98 us" in " ".join(readme.split())
+
+
+def test_the_atom_feed_lists_the_regressions_by_code_alone(held_out, tmp_path):
+    from fcbench import report_pages
+
+    feed = report_pages.write_feed(tmp_path, held_out["data"])
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ET.fromstring(feed.read_text())
+    titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
+    # Newest first: the register creep's last step, then the 3% step at its 4 shapes; not the
+    # driver change, not noise, not a speed-up.
+    assert titles[0] == "wmma_qk D=64: registers 230 -> 252 (ceiling 255)", titles
+    assert len(titles) == 5 and all(t.startswith("wmma_fused (") and "net of the machine x1.0" in t for t in titles[1:])
+    links = {e.find("a:link", ns).get("href") for e in root.findall("a:entry", ns)}
+    assert links == {"variant-wmma_qk.html", "variant-wmma_fused.html"}
+    crafted = {**held_out["data"], "machine": "<m>", "events": [
+        {**held_out["data"]["events"][-1], "headline": True, "kind": "latency", "variant": "<img src=x>", "shape": "(1)",
+         "before": 1.0, "after": 2.0, "ratio": 2.0, "net": 2.0}]}
+    text = report_pages.write_feed(tmp_path, crafted).read_text()
+    assert "<img" not in text and "&lt;img src=x&gt;" in text
+    ET.fromstring(text)  # still well-formed

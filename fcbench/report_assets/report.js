@@ -255,7 +255,9 @@ const FC = (() => {
   function sparkline(values, baseline) {
     const w = 160, h = 28, pts = values.map((v, i) => [i, v]).filter(([, v]) => v !== null);
     if (pts.length < 2) return el("span", {}, "");
-    const vs = pts.map(p => p[1]), lo = Math.min(...vs), hi = Math.max(...vs), span = hi - lo || 1;
+    // At least 10% of the level tall: a 0.7% wiggle must not fill the box as a 14% step would.
+    const vs = pts.map(p => p[1]), mid = (Math.min(...vs) + Math.max(...vs)) / 2;
+    const span = Math.max(Math.max(...vs) - Math.min(...vs), 0.1 * Math.abs(mid)) || 1, lo = mid - span / 2;
     const X = i => (i / Math.max(1, values.length - 1)) * (w - 4) + 2, Y = v => h - 3 - ((v - lo) / span) * (h - 6);
     const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
     svg.setAttribute("width", w); svg.setAttribute("height", h); svg.setAttribute("class", "spark");
@@ -268,7 +270,7 @@ const FC = (() => {
       svg.append(dot);
     }
     const title = document.createElementNS(ns, "title");
-    title.textContent = `${fmt(lo)} to ${fmt(hi)} us over ${values.length} commits; the dot is the baseline`;
+    title.textContent = `${fmt(Math.min(...vs))} to ${fmt(Math.max(...vs))} us over ${values.length} commits; the dot is the baseline`;
     svg.append(title);
     return svg;
   }
@@ -278,7 +280,8 @@ const FC = (() => {
     const d = D(), n = d.commits.length, last = n - 1;
     const cfg = d.gate_config;
     root.append(header(`fcbench: ${d.machine}`, " ", el("a", {href: "../index.html"}, "all machines"), " | ",
-                       el("a", {href: "../asv/index.html"}, "asv's site")));
+                       el("a", {href: "../asv/index.html"}, "asv's site"), " | ",
+                       el("a", {href: "regressions.atom", id: "feed"}, "regressions by code (Atom feed)")));
     root.append(el("nav", {class: "variants"}, "Variant pages: ", d.variants.flatMap((v, k) =>
       [k ? " " : "", el("a", {href: variantPage(v.name), class: "keeps-baseline"}, v.name)])));
     const table = el("table", {id: "kernels", class: "sortable"});
@@ -305,7 +308,7 @@ const FC = (() => {
       + `(Mann-Whitney p < ${cfg.significance}); SDPA peers are shown, never gated. `,
       ["FAIL-LATENCY", "NOISY", "SLOWER", "SAME", "FASTER", "NEW"].map(v => [badge(v), " "])));
     const cols = [["variant", "text"], ["shape", "text"], ["latest us", "num"], ["vs previous", "num"],
-                  ["verdict", "text"], ["vs baseline", "num"], ["verdict ", "text"], ["x fastest SDPA", "num"],
+                  ["verdict (previous)", "text"], ["vs baseline", "num"], ["verdict (baseline)", "text"], ["x fastest SDPA", "num"],
                   ["why (latest)", "text"], ["latency over commits", null]];
     const head = el("tr", {}, cols.map(([label, kind], c) => el("th", kind ? {"data-sort": kind, "data-col": c,
       onclick: () => sortBy(c, kind)} : {}, label)));
