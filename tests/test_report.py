@@ -609,7 +609,7 @@ def test_the_front_page_headlines_the_step_and_the_creep_and_draws_the_driver_ch
     browser.errors.clear()
     browser.goto((out / held_out["machine"] / "index.html").as_uri(), ready=READY)
     text = lambda selector: browser.eval(f"document.querySelector('{selector}').innerText")  # noqa: E731
-    events = text("#events")
+    events = text("#events-table")
     assert events.count("net of the machine") == 4 and "registers 230 \u2192 252 (ceiling 255)" in events
     assert "driver 580.159.04 \u2192 590.10.01" in events
     assert text("#moved-latest").startswith("What moved at the latest commit (80,")
@@ -617,7 +617,9 @@ def test_the_front_page_headlines_the_step_and_the_creep_and_draws_the_driver_ch
     assert "wmma_qk D=64 registers 252 of 255" in text("#near-ceiling")
     # Every event once the box is ticked: the creep's earlier steps and the no-effect edits' rows too.
     browser.eval("document.getElementById('all-events').click()")
-    assert text("#events").count("registers") == 3
+    assert text("#events-table").count("registers") == 3
+    largest = text("#largest").splitlines()
+    assert len(largest) == 5 and all("wmma_fused" in line for line in largest[1:])  # the step's 4 rows, largest first
     assert browser.errors == []
 
 

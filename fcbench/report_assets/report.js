@@ -430,7 +430,7 @@ const FC = (() => {
   function eventsSection(keep) {
     const d = D(), box = el("section", {id: "events"}, el("h2", {}, "Events, newest first"));
     const all = el("input", {type: "checkbox", id: "all-events"});
-    const table = el("table", {});
+    const table = el("table", {id: "events-table"});
     box.append(el("p", {class: "controls"}, el("label", {}, all, " every event (not only headlines and environment changes)"),
                   d.code_known < d.commits.length ? ` Code changes are known for ${d.code_known} of ${d.commits.length} `
                     + "commits (the others are not in the repository the report was built from)." : ""));
@@ -454,6 +454,14 @@ const FC = (() => {
     }
     all.addEventListener("change", render);
     render();
+    // The largest changes of the whole history attributed to code, either way, net of the machine.
+    const largest = d.events.filter(e => e.kind === "latency" && keep(e))
+      .sort((a, b) => Math.abs(Math.log(b.net)) - Math.abs(Math.log(a.net))).slice(0, 10);
+    if (largest.length)
+      box.append(el("h3", {}, "Largest changes by code over the whole history"),
+        el("table", {id: "largest"}, el("tr", {}, ["commit", "row", "change"].map(h => el("th", {}, h))),
+          largest.map(e => el("tr", {}, el("td", {}, `${e.index + 1}. `, commitLink(e.index)),
+                              el("td", {}, `${e.variant} ${e.shape}`), el("td", {}, eventChange(e))))));
     return box;
   }
 
@@ -501,8 +509,10 @@ const FC = (() => {
       if (steps.length) ms.push({label: "asv step", color: "#F28E2B", at: steps,
                                  says: i => ratioText(d.steps.find(s => rowKey(s) === key && s.after === i).ratio)});
       const fails = r.previous.map((x, i) => x === "FAIL-LATENCY" ? i : -1).filter(i => i >= 0);
+      const lat = r.metrics.latency || [];
       if (fails.length) ms.push({label: "gate: FAIL-LATENCY vs previous", color: "#222222", at: fails,
-                                 says: () => "this commit vs the one before"});
+                                 says: i => `this commit vs the one before: ${ratioText(lat[i] / lat[i - 1])}`
+                                   + (r.notes[i] ? ` (${r.notes[i]})` : "")});
       const files = d.gate_rows.filter(g => rowKey(g) === key && g.index !== null);
       if (files.length) ms.push({label: "gate JSON", color: "#6f3fa0", at: files.map(g => g.index),
                                  says: i => files.filter(g => g.index === i).map(g => `${g.verdict} vs ${short(g.base)}`).join(", ")});
@@ -519,6 +529,12 @@ const FC = (() => {
           chart(grid, {title: `Latency, median and IQR (${clock}, us)`, yLabel: "us",
                        series: [{label: name, values: lat, color: v.color, band: [r.q25, r.q75]}], markers: markers(r)});
           const b = lat[baseline];
+          if (!b) {
+            const first = lat.findIndex(x => x !== null);
+            grid.append(el("p", {class: "missing-chart"}, `No chart relative to the baseline: this row has no value at `
+              + `commit ${baseline + 1}` + (first > baseline ? ` (first recorded at commit ${first + 1}; pick a later baseline)` : "")
+              + "."));
+          }
           if (b) {
             const rel = xs => xs.map(x => x === null ? null : x / b);
             chart(grid, {title: `Latency relative to the baseline (commit ${baseline + 1}, ${short(d.commits[baseline].sha)})`,
