@@ -4,6 +4,9 @@ fcbench.worker, except that the checkout it measures (FCBENCH_SOURCE_ROOT) may h
 the way a broken kernel's do on a GPU:
   "segfault": the process dies by SIGSEGV (a crash in the extension);
   "cuda_fault": the reply the real worker gives after a sticky CUDA error, then exit;
+  "sticky": the kernel's call raises a sticky CUDA error's text (torch told CUDA is up), and the
+    real worker's own handling (fcbench.worker.main: supervise.context_dead, the "crashed"
+    reply, exit 70) does the rest;
   "hang": the call never returns;
   "raise": a Python error (the process carries on);
   "stand-in": the kernel runs on the CPU as sdpa_math does (its check, quality and timing), so
@@ -131,6 +134,9 @@ def main():
             if how == "cuda_fault":
                 worker._reply({"crashed": "AcceleratorError: CUDA error: an illegal memory access was encountered"})
                 os._exit(70)
+            if how == "sticky":
+                raise RuntimeError("CUDA error: an illegal memory access was encountered\n"
+                                   "Compile with `TORCH_USE_CUDA_DSA` to enable device-side assertions.")
             if how == "hang":
                 print(f"fake worker: hanging in {request['op']} of {request['variant']}", file=sys.stderr, flush=True)
                 time.sleep(3600)
@@ -147,6 +153,15 @@ def main():
         return real_handle(request, prepared)
 
     worker.handle = handle
+    if "sticky" in plant.values():  # context_dead asks torch whether CUDA is up: on this CPU it says so
+        import torch
+
+        from fcbench import measure
+
+        measure.has_gpu = lambda: False  # the worker itself measures on the CPU, as before
+        torch.cuda.is_available = lambda: True
+        torch.cuda.is_initialized = lambda: True
+        worker._synchronize = lambda: None
     worker.main()
 
 

@@ -62,6 +62,24 @@ def test_a_fault_is_reported_and_the_next_request_gets_a_fresh_process(tmp_path,
         assert w.proc.pid != first_pid and w.restarts == 1
 
 
+def test_the_real_worker_exits_on_a_sticky_cuda_error_and_the_supervisor_names_it(tmp_path, fake_worker):
+    # Not the fake worker's own reply: the kernel call raises a sticky CUDA error's text, and
+    # fcbench.worker.main decides (context_dead), replies "crashed", and exits 70 without teardown.
+    plant(tmp_path, sdpa_math="sticky")
+    (tmp_path / "csrc" / "kernels").mkdir(parents=True)
+    log = tmp_path / "worker.log"
+    with supervise.Worker(tmp_path, log, dict(os.environ)) as w:
+        w.start()
+        proc = w.proc
+        reply = w.request(HANG_BOUND_S, op="quality", variant="sdpa_math", shape="(1,2,32,64)")
+        assert reply == {"crashed": "RuntimeError: CUDA error: an illegal memory access was encountered"}, reply
+        assert proc.returncode == 70 and w.proc is None  # reaped: the next request starts a fresh process
+        assert ("fcbench.worker: CUDA context lost (RuntimeError: CUDA error: an illegal memory access was "
+                "encountered); exiting") in log.read_text()
+        reply = w.request(30, op="resources", variant="sdpa_math", shape="(1,2,32,64)")
+        assert reply == {"unsupported": "an SDPA peer: no kernel source to count"} and w.restarts == 1
+
+
 def test_a_python_error_keeps_the_process(tmp_path, fake_worker):
     plant(tmp_path, sdpa_math="raise")
     (tmp_path / "csrc" / "kernels").mkdir(parents=True)
