@@ -18,6 +18,28 @@ def test_every_variant_passes_the_quick_check():
         assert any(r.variant == v.name and r.verdict == "PASS" for r in report.results), v.name
 
 
+@pytest.mark.parametrize("name, edit", [
+    # The softmax scale 10% off: every output row wrong, far over the fp16-sized bound.
+    ("scale", ("const float q_scale = p.softmax_scale * kLog2e;", "const float q_scale = p.softmax_scale * kLog2e * 1.1f;")),
+])
+def test_the_check_fails_a_planted_wrong_kernel(tmp_path, name, edit):
+    # The check's FAIL path on the GPU: a copy of this checkout whose scalar_tiled is wrong, built
+    # and checked from that root; it must FAIL there and nowhere else.
+    import shutil
+
+    root = tmp_path / "checkout"
+    shutil.copytree(registry.REPO_ROOT / "csrc", root / "csrc")
+    unit = root / "csrc" / "kernels" / "scalar_tiled.cu"
+    old, new = edit
+    assert old in unit.read_text()
+    unit.write_text(unit.read_text().replace(old, new, 1))
+    variants = tuple(v for v in registry.VARIANTS if v.name in ("scalar_tiled", "wmma_fused", "sdpa_math"))
+    report = check.run(variants, quick=True, progress=None, root=root)
+    failed = {r.variant for r in report.failed}
+    assert failed == {"scalar_tiled"}, [(r.variant, r.case.name, r.error, r.bound, r.note) for r in report.failed]
+    assert all(r.verdict == "FAIL" and r.error > r.bound for r in report.failed)
+
+
 def _qkv(shape=(1, 2, 97, 64)):
     return [torch.randn(shape, device="cuda", dtype=torch.float16) for _ in range(3)]
 
