@@ -361,6 +361,18 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+# pyproject.toml's runtime dependencies, as import names (torch is imported before this can run).
+DEPENDENCIES = ("numpy", "ninja", "asv", "pygal")
+
+
+def missing_packages() -> list[str]:
+    """The dependencies this interpreter cannot import: `pip install --no-deps` (an offline runner)
+    installs none of them, and each would otherwise fail deep inside a command as an ImportError."""
+    import importlib.util
+
+    return [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
+
+
 def cmd_ci(args) -> int:
     """The CI jobs as commands that run on any GPU machine, so the workflows stay thin.
     pr:   fcbench.ci.pr: check the head (quick), sanitize the kernels it changed, compare BASE
@@ -530,6 +542,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading.current_thread() is threading.main_thread():  # a cancelled CI job: unwind as on Ctrl-C
         signal.signal(signal.SIGTERM, raise_on_sigterm)
+    if missing := missing_packages():
+        print(f"fcbench {args.command}: could not run: missing Python package(s): {', '.join(missing)} (fcbench's "
+              "dependencies in pyproject.toml; an offline runner installs them from wheels before "
+              "`pip install --no-deps -e .`)", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     try:
         return args.func(args)
     except (BuildError, CouldNotRun, ConfigError, WorkerFailed, DamagedResults, StoreBusy) as exc:

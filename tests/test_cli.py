@@ -213,3 +213,22 @@ def test_a_bad_fcbench_shapes_is_named_as_the_variable_not_as_shape(monkeypatch,
     err = capsys.readouterr().err
     assert err.startswith(f"fcbench record: FCBENCH_SHAPES='{setting}': {bad} is not B,H,S,D") and "--shape" not in err
     assert not list(tmp_path.iterdir())  # refused before anything ran
+
+
+def test_a_missing_dependency_is_named_in_one_line(monkeypatch, capsys):
+    # An offline runner's `pip install --no-deps -e .` installs none of fcbench's dependencies:
+    # without ninja and asv the run stopped deep inside with an ImportError; now one line names them.
+    import importlib.util
+
+    import fcbench.cli as cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("ninja", "asv") else real(name, *a))
+    assert cli.main(["run"]) == EXIT_CANNOT_RUN
+    err = capsys.readouterr().err
+    assert err.startswith("fcbench run: could not run: missing Python package(s): ninja, asv (") and err.count("\n") == 1
+    import tomllib
+
+    deps = tomllib.loads((registry.REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps}
+    assert names == {"torch", *cli.DEPENDENCIES}  # the check knows every runtime dependency but torch
