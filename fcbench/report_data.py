@@ -200,7 +200,22 @@ def verdicts(hist: History, cfg: GateConfig) -> tuple[dict, dict, dict]:
     for i in range(n - 1):
         for row in gate.evaluate(hist.entries[i], hist.entries[-1], cfg, hist.failures[-1]):
             from_baseline[(row.variant, row.shape)][i] = row.verdict
+    # A baseline that predates a row: the row is compared from its first recording instead (the
+    # page says so), not left out as NEW.
+    firsts = first_recorded(hist)
+    for start in sorted({f for f in firsts.values() if 0 < f < n - 1}):
+        rows = {(r.variant, r.shape): r.verdict
+                for r in gate.evaluate(hist.entries[start], hist.entries[-1], cfg, hist.failures[-1])}
+        for key, first in firsts.items():
+            if first == start and key in rows:
+                from_baseline[key][:start] = [rows[key]] * start
     return previous, from_baseline, notes
+
+
+def first_recorded(hist: History) -> dict:
+    """(variant, shape) -> the index of the first commit with a latency for it."""
+    return {key: next(i for i, p in enumerate(points) if p.value is not None)
+            for key, points in hist.series["latency"].items() if any(p.value is not None for p in points)}
 
 
 def steps(hist: History, threshold: float) -> dict:
@@ -371,6 +386,7 @@ def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: 
     """Everything one machine's pages show, as the JSON their script reads (data.js)."""
     previous, from_baseline, notes = verdicts(hist, cfg)
     att = attribution.attribute(hist, cfg, hist.digests)
+    firsts = first_recorded(hist)
     fitted = steps(hist, cfg.latency_budget)
     gate_rows = gate_events(hist, gate_files)
     keys = hist.keys
@@ -393,6 +409,7 @@ def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: 
             "cause": att.cause.get(key, [None] * n),
             "net": [None if x is None else _round(math.exp(x)) for x in att.net.get(key, [None] * n)],
             "band": _round(math.exp(att.band[key])) if key in att.band else None,
+            "first": firsts.get(key),  # its first recording: the baseline of a row that did not exist at the baseline
         })
     return {
         "machine": hist.machine,

@@ -851,3 +851,16 @@ def test_the_atom_feed_lists_the_regressions_by_code_alone(held_out, tmp_path):
     text = report_pages.write_feed(tmp_path, crafted).read_text()
     assert "<img" not in text and "&lt;img src=x&gt;" in text
     ET.fromstring(text)  # still well-formed
+
+
+def test_a_row_recorded_after_the_baseline_is_compared_from_its_first_recording():
+    # A kernel added at commit 2 of 5: against a baseline at commit 0 it was NEW, and left out of
+    # "Since the baseline"; now its verdict is its latest against its first recording.
+    hist = _history({("k_old", SHAPE): [100, 100, 100, 100, 100], ("k_new", SHAPE): [100, 100, 100, 100, 110]})
+    for i in (0, 1):  # not recorded at the first two commits
+        hist.entries[i]["latency"].pop(("k_new", SHAPE))
+        hist.series["latency"][("k_new", SHAPE)][i] = report_data.Point(None)
+    previous, from_baseline, _ = report_data.verdicts(hist, config.GateConfig())
+    assert report_data.first_recorded(hist)[("k_new", SHAPE)] == 2
+    assert from_baseline[("k_new", SHAPE)][:4] == ["FAIL-LATENCY"] * 4  # x1.10 since commit 2, whatever the baseline
+    assert from_baseline[("k_old", SHAPE)][:4] == ["SAME"] * 4

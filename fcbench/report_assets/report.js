@@ -335,6 +335,8 @@ const FC = (() => {
     }
     function renderMoved() {
       const ratio = (r, i) => { const lat = r.metrics.latency || []; return lat[last] && lat[i] ? lat[last] / lat[i] : null; };
+      // A row first recorded after the baseline is compared from its first recording.
+      const since = r => r.first !== null && r.first !== undefined && r.first > baseline ? r.first : baseline;
       // The latest commit: only what its code did that matters (fcbench/attribution.py); the rest counted.
       // Worst first: slowdowns by size, then speed-ups by size (resources after latency).
       const size = e => e.kind === "latency" ? Math.log(e.net) : 0;
@@ -357,14 +359,21 @@ const FC = (() => {
           d.near_ceiling.flatMap((x, k) => [k ? "; " : "", el("a", {href: variantPage(x.variant) + location.hash,
             class: "keeps-baseline"}, x.variant), ` D=${x.dim} ${RESOURCE_NAMES[x.metric]} ${x.value} of ${x.ceiling}`])) : "",
         baseline === last ? "" : movedLine(`Since the baseline (commit ${baseline + 1}, ${short(d.commits[baseline].sha)}):`,
-                                           r => r.from_baseline[baseline], r => ratio(r, baseline)));
+                                           r => r.from_baseline[baseline], r => ratio(r, since(r))),
+        (() => {
+          const later = d.rows.filter(r => variantInfo(r.variant).kernel && r.first > baseline && r.first < last);
+          return baseline === last || !later.length ? "" : el("p", {class: "moved", id: "since-first"},
+            `(${later.length} kernel row(s) first recorded after the baseline are compared from their first recording: `
+            + [...new Set(later.map(r => `${r.variant} from commit ${r.first + 1}`))].join(", ") + ")");
+        })());
     }
     function renderRows() {
       renderMoved();
       const q = filter.value.trim().toLowerCase();
       const rows = d.rows.map(r => {
         const lat = r.metrics.latency || [], i = lastValue(lat);
-        const latest = lat[last], prev = lat[last - 1], base = lat[baseline];
+        const latest = lat[last], prev = lat[last - 1];
+        const base = lat[baseline] ?? (r.first > baseline ? lat[r.first] : null);  // from its first recording
         const peer = r.peer_ratio[last];
         const vsBase = baseline === last ? null : r.from_baseline[baseline];
         const vsPrev = r.previous[last];
