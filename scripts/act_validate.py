@@ -58,6 +58,11 @@ def main(out: Path, plants: list[str]) -> int:
             (not node or want_verdict in comment or want_verdict == "pass" and "gate: pass" in comment)
         ok &= good
         rows.append(f"{plant:5} {want_code:4} {str(code):4} {str(job):8} {took:6.0f} s  {'ok' if good else 'MISMATCH'}  {comment}")
+        with open(out / "rows.txt", "a") as f:  # each plant's row as it ends: a call cut short keeps them
+            f.write(rows[-1] + "\n")
+        (out / f"gate-{plant}.md").write_text((run.artifacts / "fcbench-pr-l4" / "gate.md").read_text()
+                                              if (run.artifacts / "fcbench-pr-l4" / "gate.md").exists()
+                                              else run.output[-6000:])
         for name in ("gate.md", "gate.json", "fcbench-ci.log"):
             if (run.artifacts / "fcbench-pr-l4" / name).exists():
                 shutil.copy(run.artifacts / "fcbench-pr-l4" / name, keep / f"{plant}-{name}")
