@@ -52,7 +52,7 @@ def main(out: Path, plants: list[str]) -> int:
             bodies = [c["body"] for c in world.api["comments"]]
             lines = bodies[0].splitlines() if posted.jobs == {"comment": "success"} and bodies else []
             comment = next((line for line in lines if line.startswith("### fcbench gate")), "(no comment)")
-            (keep / f"comment-{plant}.md").write_text(bodies[0] if bodies else posted.output[-3000:])
+            (keep / f"comment-{number}-{plant}.md").write_text(bodies[0] if bodies else posted.output[-3000:])
         job = run.jobs.get("gate")
         good = code == want_code and job == ("success" if want_code == 0 else "failure") and \
             (not node or want_verdict in comment or want_verdict == "pass" and "gate: pass" in comment)
@@ -60,12 +60,12 @@ def main(out: Path, plants: list[str]) -> int:
         rows.append(f"{plant:5} {want_code:4} {str(code):4} {str(job):8} {took:6.0f} s  {'ok' if good else 'MISMATCH'}  {comment}")
         with open(out / "rows.txt", "a") as f:  # each plant's row as it ends: a call cut short keeps them
             f.write(rows[-1] + "\n")
-        (out / f"gate-{plant}.md").write_text((run.artifacts / "fcbench-pr-l4" / "gate.md").read_text()
+        (out / f"gate-{number}-{plant}.md").write_text((run.artifacts / "fcbench-pr-l4" / "gate.md").read_text()
                                               if (run.artifacts / "fcbench-pr-l4" / "gate.md").exists()
                                               else run.output[-6000:])
         for name in ("gate.md", "gate.json", "fcbench-ci.log"):
             if (run.artifacts / "fcbench-pr-l4" / name).exists():
-                shutil.copy(run.artifacts / "fcbench-pr-l4" / name, keep / f"{plant}-{name}")
+                shutil.copy(run.artifacts / "fcbench-pr-l4" / name, keep / f"{number}-{plant}-{name}")
     # one archive: the device tool brings back at most 8 files
     with tarfile.open(out / "act-logs.tgz", "w:gz") as tar:
         for log in sorted((work / "world").glob("run-*/act.log")):
