@@ -7,7 +7,7 @@
 # Asserts each gate job's conclusion and exit code and what the PR comment says; act's logs, the
 # gate's markdown and JSON go to $OUT/act-logs.tgz.
 # Usage: scripts/act-validate.sh [PLANT...]   (default: B C)
-# Carry .whl: asv's wheels and pyyaml (scripts/gate-validate.sh's header) and act's binary (cp .venv/bin/act .whl/).
+# Carry .whl: asv's wheels, pygal and pyyaml (scripts/gate-validate.sh's header) and act's binary (cp .venv/bin/act .whl/).
 set -euo pipefail
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 python3 -m pip install -q --no-index --no-deps --break-system-packages .whl/*.whl 2>&1 | grep -v -i warning || true

@@ -13,7 +13,8 @@
 # tool's README for the platform flags; .whl/ is git-ignored), carry `.whl`, and install them:
 #   pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #     --platform manylinux_2_17_x86_64 -d .whl asv==0.6.6 asv_runner==0.3.2 json5 pympler zipp \
-#     'importlib-metadata<9' virtualenv distlib platformdirs python-discovery 'packaging>=26.3' tabulate
+#     'importlib-metadata<9' virtualenv distlib platformdirs python-discovery 'packaging>=26.3' tabulate \
+#     pygal==3.1.3   (a runtime dependency since the report's static charts: fcbench names it if missing)
 #   (there) python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 set -u
 MODE=${1:-full}; BUDGET=${2:-300}; PAIRS=${3:-1000000}
