@@ -29,6 +29,13 @@ if [ "$mode" = head ] || ! compgen -G ".asv/results/$machine/*-*.json" > /dev/nu
   [ "$mode" = head ] || echo "record-main: no recorded history for $machine yet: recording HEAD alone"
   exec "$bin/fcbench" record HEAD
 fi
+# Everything up to HEAD recorded already (a nightly or manual run after a day without merges):
+# nothing is new, and `asv run NEW` would exit 1 ("No commit hashes selected") and fail the job.
+head=$(git rev-parse HEAD)
+if compgen -G ".asv/results/$machine/${head:0:8}-*.json" > /dev/null; then
+  echo "record-main: every commit up to ${head:0:8} is recorded on $machine: nothing new to measure"
+  exit 0
+fi
 # python -m asv: the job's environment sees the runner image's asv as a package, with no console script of its own.
 "$bin/python" -m asv machine --yes --machine "$machine"
 exec "$bin/python" -m asv run --machine "$machine" NEW --steps "$max"

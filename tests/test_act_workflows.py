@@ -290,3 +290,22 @@ def test_nightly_backfills_pushes_and_publishes_the_report(world, tmp_path):
     pages = run.artifacts / "github-pages"
     index = (pages / "index.html").read_text()
     assert "l4" in index and new[:8] in index and (pages / "asv" / "index.html").exists()
+
+
+def test_a_manual_run_backfills_and_finds_nothing_new(world):
+    # workflow_dispatch (a maintainer's "Run workflow"): the nightly path. Right after the nightly
+    # run above, every commit on main is recorded: `asv run NEW` measures none, and nothing is lost
+    # on the branch; the report is rebuilt and deployed all the same.
+    head = subprocess.run(["git", "-C", str(world.remote), "rev-parse", "main"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    before = subprocess.run(["git", "-C", str(world.remote), "ls-tree", "-r", "--name-only", "asv-results"],
+                            capture_output=True, text=True).stdout.split()  # none yet when run alone
+    run = world.run("workflow_dispatch", {"ref": "refs/heads/main", "inputs": {}}, workflow="main.yml", sha=head,
+                    env={**JOB_ENV, "FCBENCH_TORCH_INDEX": ""})
+    assert run.jobs == {"record": "success", "push": "success", "report": "success", "deploy": "success"}, \
+        run.output[-6000:]
+    if before:  # after the nightly run: nothing left to measure (asv run NEW would exit 1, failing the job)
+        assert "For fcbench commit" not in run.output and "nothing new to measure" in run.output
+    after = subprocess.run(["git", "-C", str(world.remote), "ls-tree", "-r", "--name-only", "asv-results"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert set(before) <= set(after)
