@@ -34,7 +34,7 @@ fi
 for dir in /proc/[0-9]*; do
   pid=${dir#/proc/}
   [[ -n ${spare[$pid]:-} ]] && continue
-  if grep -qzx "RUNNER_TEMP=$temp" "$dir/environ" 2>/dev/null; then
+  if grep -qzxF "RUNNER_TEMP=$temp" "$dir/environ" 2>/dev/null; then
     kill_pid "$pid" "this job's environment"
   elif tr '\0' ' ' < "$dir/cmdline" 2>/dev/null | grep -qF -e "$temp" -e "$PWD"; then
     kill_pid "$pid" "this job's files"
