@@ -7,7 +7,6 @@ import json
 import math
 import re
 import signal
-import subprocess
 import sys
 import threading
 
@@ -342,11 +341,15 @@ def cmd_report(args) -> int:
 
     if args.repo:
         repo = Path(args.repo).resolve()
-        if subprocess.run(["git", "-C", str(repo), "rev-parse", "--git-dir"], capture_output=True).returncode:
-            raise ValueError(f"--repo {repo}: not a git repository")
+        try:
+            history.git(repo, "rev-parse", "--git-dir")
+        except history.CouldNotRun:
+            raise ValueError(f"--repo {repo}: not a git repository") from None
     else:  # the working directory's, if it is in one: a results directory alone still builds
-        repo = history.current_repo() if subprocess.run(["git", "rev-parse", "--git-dir"],
-                                                        capture_output=True).returncode == 0 else None
+        try:
+            repo = history.current_repo()
+        except history.CouldNotRun:
+            repo = None
     if args.results_dir:
         results_dir = Path(args.results_dir)
     elif repo is not None:
