@@ -82,8 +82,10 @@ def attention(q, k, v, *, variant: str, causal: bool = False, scale: float | Non
             out.copy_(result)
             return out
         return result
-    from .build import load
+    from .build import load, target_arch
 
+    if why := entry.arch_reason(target_arch()):  # left out of this arch's library: say why, not "unknown kernel"
+        raise ValueError(f"variant: {entry.name} is {why}")
     load()
     if out is None:
         out = torch.empty_like(q, memory_format=torch.contiguous_format)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from . import registry, table
+from . import build, registry, table
 from .api import attention
 from .peers import PeerUnavailable
 from .stats import Summary, attention_flops
@@ -82,7 +82,8 @@ def inputs(shape: Shape, device="cuda", seed: int = 0):
 
 
 def bench_one(timer: CudaTimer, variant: registry.Variant, shape: Shape, q, k, v, **timer_args) -> BenchResult:
-    reason = variant.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device="cuda")
+    reason = variant.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device="cuda",
+                                        arch=build.arch_here())
     if reason:
         return BenchResult(variant.name, shape, "skip", reason)
     try:

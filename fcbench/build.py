@@ -54,9 +54,19 @@ def target_arch() -> str:
     return f"sm_{major}{minor}"
 
 
-def gencode(arch: str) -> list[str]:
-    digits = normalize_arch(arch).removeprefix("sm_")
-    return [f"-gencode=arch=compute_{digits},code=sm_{digits}"]
+def arch_here() -> str | None:
+    """target_arch(), or None on a machine with neither FCBENCH_ARCH nor a CUDA device (no kernel is built there)."""
+    try:
+        return target_arch()
+    except BuildError:
+        return None
+
+
+def gencode(target: str) -> list[str]:
+    """'sm_90' -> compute_90/sm_90; an arch-specific target (sm_90a, a registry Variant's archs) keeps its suffix."""
+    suffix = target[-1] if target.endswith(("a", "f")) else ""
+    digits = normalize_arch(target.removesuffix(suffix)).removeprefix("sm_")
+    return [f"-gencode=arch=compute_{digits}{suffix},code=sm_{digits}{suffix}"]
 
 
 def cuda_home() -> Path:
@@ -148,10 +158,11 @@ def _cudart_dir() -> Path:
     raise BuildError(f"libcudart.so not found under {home}")
 
 
-def kernel_flags(arch: str) -> tuple[str, ...]:
-    """nvcc flags for kernel units; FCBENCH_NVCC_FLAGS appends more (tuning experiments such as
+def kernel_flags(target: str) -> tuple[str, ...]:
+    """nvcc flags for kernel units built for target (an arch, or a variant's own target such as
+    sm_90a: registry.Variant.target); FCBENCH_NVCC_FLAGS appends more (tuning experiments such as
     -DFCBENCH_CPASYNC_WARPS_D64=8). They are part of every object's key, so nothing mixes."""
-    return (*KERNEL_NVCC_FLAGS, *gencode(arch), *shlex.split(os.environ.get("FCBENCH_NVCC_FLAGS", "")))
+    return (*KERNEL_NVCC_FLAGS, *gencode(target), *shlex.split(os.environ.get("FCBENCH_NVCC_FLAGS", "")))
 
 
 def plan(arch: str | None = None, variants: tuple[registry.Variant, ...] = registry.VARIANTS) -> BuildPlan:
@@ -160,19 +171,21 @@ def plan(arch: str | None = None, variants: tuple[registry.Variant, ...] = regis
     nvcc_version = _tool_version([nvcc(), "--version"])
     cxx = os.environ.get("CXX", "c++")
     cxx_version = _tool_version([cxx, "--version"])
-    flags = kernel_flags(arch)
 
     # A variant whose unit is absent from this source root (added after the commit being
-    # measured) is left out of the table: calling it fails as an unknown kernel.
-    variants = tuple(v for v in variants if not v.is_kernel or v.source.exists())
+    # measured), or that is not built for this arch (registry.Variant.archs), is left out of
+    # the table: calling it fails as an unknown kernel.
+    variants = tuple(v for v in variants if not v.is_kernel or (v.source.exists() and v.target(arch)))
     steps: list[Step] = []
     objects: list[Path] = []
     for v in variants:
         if not v.is_kernel:
             continue
+        target = v.target(arch)
+        flags = kernel_flags(target)
         key = kernel_object_key(v.source, arch, flags, nvcc_version)
-        obj = root / "objects" / f"{v.name}-{arch}-{key}.o"
-        steps.append(Step("nvcc", obj, [v.source], f"{v.name}.cu ({arch})", " ".join(map(shlex.quote, flags))))
+        obj = root / "objects" / f"{v.name}-{target}-{key}.o"
+        steps.append(Step("nvcc", obj, [v.source], f"{v.name}.cu ({target})", " ".join(map(shlex.quote, flags))))
         objects.append(obj)
 
     includes, libdirs, torch_id = _torch_paths()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from . import config, registry, supervise, table
+from . import build, config, registry, supervise, table
 from .api import attention
 from .peers import PeerUnavailable
 from .reference import max_abs_error
@@ -167,7 +167,8 @@ def run_poisoned(variant: registry.Variant, q, k, v, *, causal: bool) -> torch.T
 
 
 def check_case(variant: registry.Variant, case: CheckCase, q, k, v, ref, bound) -> CheckResult:
-    reason = variant.unsupported_reason(head_dim=case.head_dim, causal=case.causal, device=q.device.type)
+    reason = variant.unsupported_reason(head_dim=case.head_dim, causal=case.causal, device=q.device.type,
+                                        arch=build.arch_here())
     if reason:
         return CheckResult(variant.name, case, "SKIP", note=reason)
     try:

@@ -49,13 +49,18 @@ def cmd_build(args) -> int:
 
 
 def cmd_resources(args) -> int:
-    from . import resources
+    from . import build, resources
     from .table import format_table
 
     archs = tuple(_csv(args.arch)) if args.arch else resources.DEFAULT_ARCHS
     rows = resources.collect(_variants(args), archs, progress=sys.stderr)
+    # A kernel built for some archs only (registry.Variant.archs) has no rows elsewhere: said,
+    # never an error (stderr beside --json, whose rows stay a plain list).
+    not_built = [line for a in archs for line in registry.not_built(build.normalize_arch(a), _variants(args))]
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
+        if not_built:
+            print("fcbench resources: not counted: " + "; ".join(not_built), file=sys.stderr)
         return EXIT_OK
     table = [[r.variant, r.arch, r.head_dim, r.kernel, r.threads, r.registers, r.static_smem_bytes,
               r.dynamic_smem_bytes, r.spill_store_bytes, r.spill_load_bytes, r.stack_frame_bytes] for r in rows]
@@ -64,6 +69,8 @@ def cmd_resources(args) -> int:
     spilled = [r for r in rows if r.spill_bytes]
     if spilled:
         print(f"\nwarning: {len(spilled)} kernel(s) spill registers: " + ", ".join(f"{r.kernel} ({r.arch})" for r in spilled))
+    if not_built:
+        print("\nnot counted:\n  " + "\n  ".join(not_built))
     if args.check:
         from . import config, gate
 

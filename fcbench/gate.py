@@ -25,6 +25,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import registry
 from .config import GateConfig
 from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark
 from .registry import is_kernel_name
@@ -58,6 +59,11 @@ class Entry:
 
 def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str, str], Entry]]:
     """metric -> (variant, shape) -> Entry, from the asv results of `sha` on `machine`."""
+    return entries(_results(results_dir, machine, sha))
+
+
+def _results(results_dir: Path, machine: str, sha: str):
+    """The asv Results of `sha` on `machine` (fcbench's own where asv's commands wrote others too)."""
     from asv.results import iter_results_for_machine_and_hash
     from asv.util import UserError
 
@@ -73,7 +79,7 @@ def load(results_dir: Path, machine: str, sha: str) -> dict[str, dict[tuple[str,
     if not found:
         raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}; "
                              f"run `fcbench compare` (or `fcbench record`) first")
-    return entries(next((r for r in found if r.env_name == ENV_NAME), found[0]))
+    return next((r for r in found if r.env_name == ENV_NAME), found[0])
 
 
 def entries(results) -> dict[str, dict[tuple[str, str], Entry]]:
@@ -247,11 +253,16 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: {exc}"
     except DamagedResults as exc:
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: damaged result file(s): {exc}"
+    # Kernels not built for the head's GPU (registry.Variant.archs) have no rows here: said above
+    # the verdicts. Machines without a GPU record no capability; no kernel runs there anyway.
+    arch = _results(results_dir, machine, head_sha).params.get("capability")
+    gated = tuple(v for v in registry.VARIANTS if variants is None or v.name in variants)
+    not_here = [f"{line}: not compared on this machine" for line in registry.not_built(arch, gated)]
     rows = [*(findings or []), *(r for r in evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))
                                  if (variants is None or r.variant in variants) and (shapes is None or r.shape in shapes))]
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
-    md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, notes)
+    md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, [*notes, *not_here])
     if appendix is not None:
         md += "\n" + appendix(rows)
     for path in filter(None, [markdown_path, os.environ.get("GITHUB_STEP_SUMMARY")]):
@@ -261,5 +272,5 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
         Path(json_path).write_text(json.dumps({"base": base_sha, "head": head_sha, "machine": machine,
                                                "exit_code": code, "rows": [asdict(r) for r in rows]}, indent=2))
     failing = sum(r.verdict in FAILING for r in rows)
-    summary = f"\n{failing} failing of {len(rows)}; exit {code}"
+    summary = "".join(f"\n{line}" for line in not_here) + f"\n{failing} failing of {len(rows)}; exit {code}"
     return code, text + summary

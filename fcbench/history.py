@@ -424,13 +424,14 @@ def runnable_shapes(variants, shapes) -> None:
     its resources counted, from nvcc alone."""
     from . import measure
 
-    device = "cuda" if measure.has_gpu() else "cpu"
+    device, arch = "cuda" if measure.has_gpu() else "cpu", measure.machine_arch()
     for shape in shapes:
         reasons = {}
         for v in variants:
-            why = v.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=device)
+            why = v.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=device, arch=arch)
             if why and v.is_kernel and device not in v.devices:
-                why = v.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=v.devices[0])
+                why = v.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=v.devices[0],
+                                           arch=arch)
             reasons[v.name] = why
         if all(reasons.values()):
             why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 import torch
 
-from . import config, registry, resources
+from . import build, config, registry, resources
 from .api import attention
 from .bench import Shape, parse_shape
 from .bench import inputs as bench_inputs
@@ -98,7 +98,8 @@ def prepare(variant_name: str, shape: Shape) -> Prepared:
     """Builds the call (and warms it up); raises Unsupported with the reason."""
     variant = registry.get(variant_name)
     device = "cuda" if has_gpu() else "cpu"
-    reason = variant.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=device)
+    reason = variant.unsupported_reason(head_dim=shape.head_dim, causal=shape.causal, device=device,
+                                        arch=build.arch_here())
     if reason:
         raise Unsupported(reason)
     if variant.is_kernel and not variant.source.exists():
@@ -140,10 +141,9 @@ def quality(variant_name: str, shape: Shape) -> dict:
 
 
 def machine_arch() -> str:
-    if has_gpu():
-        major, minor = torch.cuda.get_device_capability()
-        return f"sm_{major}{minor}"
-    return os.environ.get("FCBENCH_ARCH", "sm_89")  # no GPU: count for the L4 runner's arch
+    """The arch resources are counted for: the one kernels are built for (build.arch_here()), or
+    without a GPU and FCBENCH_ARCH, the L4 runner's."""
+    return build.arch_here() or "sm_89"
 
 
 @cache
@@ -155,7 +155,8 @@ def count_resources() -> None:
     """Compiles this checkout's kernel units for this machine's arch in parallel, so that the
     per-(variant, shape) requests read cached counts. A unit that fails to compile is left to
     its own request, which raises the compiler's message again (failures are not cached)."""
-    names = [v.name for v in registry.VARIANTS if v.is_kernel and v.source.exists()]
+    names = [v.name for v in registry.VARIANTS
+             if v.is_kernel and v.source.exists() and not v.arch_reason(machine_arch())]
     with ThreadPoolExecutor(max_workers=max(len(names), 1)) as pool:
         futures = [pool.submit(_unit_resources, name, machine_arch()) for name in names]
     for f in futures:
@@ -168,6 +169,8 @@ def variant_resources(variant_name: str, head_dim: int) -> dict:
         raise Unsupported("an SDPA peer: no kernel source to count")
     if not variant.source.exists():  # a variant this commit doesn't have: the gate's MISSING, not an error
         raise Unsupported(f"{variant.source} does not exist in this checkout")
+    if why := variant.arch_reason(machine_arch()):  # not compiled here at all: nothing to count
+        raise Unsupported(why)
     rows = [r for r in _unit_resources(variant_name, machine_arch()) if r.head_dim == head_dim]
     if not rows:
         raise Unsupported(f"no kernel launched for head_dim {head_dim}")

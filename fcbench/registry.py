@@ -7,6 +7,7 @@ Adding a kernel is one file in csrc/kernels/ plus one entry here.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ROOT = Path(os.environ.get("FCBENCH_SOURCE_ROOT") or REPO_ROOT).resolve()
 CSRC_DIR = SOURCE_ROOT / "csrc"
 KERNELS_DIR = CSRC_DIR / "kernels"
+TARGET = re.compile(r"sm_\d{2,3}[af]?")  # sm_90, or an arch- (a) or family-specific (f) target
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,15 @@ class Variant:
     sdpa_backend: str | None = None  # torch.nn.attention.SDPBackend member name
     workspace: bool = False  # the launcher needs device scratch (fcbench_<name>_workspace_bytes)
     max_workspace_bytes: int = 0
+    # The nvcc targets the kernel is built for, one per machine arch; None: every arch, with its
+    # plain target. An arch-specific target (sm_90a) is how a kernel gets instructions that exist
+    # on one arch only (wgmma, setmaxnreg); its code runs on that arch (sm_90) and nowhere else.
+    archs: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        for target in self.archs or ():
+            if not TARGET.fullmatch(target):
+                raise ValueError(f"archs: {target!r} ({self.name}) is not an nvcc target; expected e.g. sm_90 or sm_90a (arch-specific)")
 
     @property
     def source(self) -> Path | None:
@@ -39,8 +50,25 @@ class Variant:
     def is_kernel(self) -> bool:
         return self.kind == "flashcore"
 
-    def unsupported_reason(self, *, head_dim: int, causal: bool, device: str) -> str | None:
-        """Why this variant cannot run the given problem, or None if it can."""
+    def target(self, arch: str) -> str | None:
+        """The nvcc target this kernel is built for on a machine of `arch` (sm_90 -> sm_90a for a
+        Hopper-only kernel), or None where it is not built."""
+        if self.archs is None:
+            return arch
+        return next((t for t in self.archs if t.rstrip("af") == arch), None)
+
+    def arch_reason(self, arch: str) -> str | None:
+        """'not for sm_89 (built for sm_90a only)' where the kernel is not built for arch, else None."""
+        if self.target(arch) is None:
+            return f"not for {arch} (built for {', '.join(self.archs)} only)"
+        return None
+
+    def unsupported_reason(self, *, head_dim: int, causal: bool, device: str, arch: str | None) -> str | None:
+        """Why this variant cannot run the given problem, or None if it can. arch: the one kernels
+        are built for here (build.arch_here()); None where none is (no GPU, no FCBENCH_ARCH)."""
+        # The arch first: a kernel not built for it is in no library here, whatever the device.
+        if arch is not None and (why := self.arch_reason(arch)):
+            return why
         if device not in self.devices:
             return f"runs on {'/'.join(self.devices)}, not {device}"
         if head_dim not in self.head_dims:
@@ -106,6 +134,14 @@ def get(name: str) -> Variant:
         if v.name == name:
             return v
     raise ValueError(f"variant: unknown variant {name!r}; known: {', '.join(v.name for v in VARIANTS)}")
+
+
+def not_built(arch: str | None, variants: tuple[Variant, ...] = VARIANTS) -> list[str]:
+    """'<variant>: not for <arch> (built for ... only)' for each kernel not built for arch (none
+    where the arch is unknown): what resources, the gate and the report say instead of a row."""
+    if arch is None:
+        return []
+    return [f"{v.name}: {why}" for v in variants if v.is_kernel and (why := v.arch_reason(arch))]
 
 
 def is_kernel_name(name: str) -> bool:

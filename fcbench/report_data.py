@@ -416,6 +416,8 @@ def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: 
         "info": {k: v for k, v in hist.info.items() if k in ("name", "capability", "driver", "cuda", "torch")},
         # What the samples are: CUDA events on a GPU; host wall-clock on a machine without one.
         "clock": "GPU time" if hist.info.get("timer") == "cuda-events" else "host wall time",
+        # Kernels not built for this machine's GPU (registry.Variant.archs): no rows, said in the header.
+        "not_built": registry.not_built(hist.info.get("capability")),
         "commits": [{"sha": c.sha, "date": c.date_ms, "subject": c.subject, "author": c.author, "tags": list(c.tags),
                      **links(c, commit_url)} for c in hist.commits],
         "variants": [{"name": v, "kernel": registry.is_kernel_name(v), "color": variant_color(v)} for v in variants],

@@ -62,7 +62,9 @@ class _DlInfo(ctypes.Structure):
 def _unit_paths(variant: registry.Variant, arch: str) -> tuple[str, tuple[str, ...], Path, Path]:
     """(nvcc, flags, library, ptxas report) of a kernel unit for arch; the names carry its content key."""
     arch = build.normalize_arch(arch)
-    flags = (*build.kernel_flags(arch), "-Xptxas", "-v", "-shared")
+    if why := variant.arch_reason(arch):
+        raise ValueError(f"arch: {variant.name} is {why}")
+    flags = (*build.kernel_flags(variant.target(arch)), "-Xptxas", "-v", "-shared")
     nvcc = build.nvcc()
     key = build.kernel_object_key(variant.source, arch, flags, build._tool_version([nvcc, "--version"]))
     library = build.cache_dir() / "resources" / f"{variant.name}-{arch}-{key}.so"
@@ -140,9 +142,11 @@ def unit_resources(variant: registry.Variant, arch: str) -> list[KernelResources
 
 def collect(variants: tuple[registry.Variant, ...], archs: tuple[str, ...] = DEFAULT_ARCHS,
             progress: TextIO | None = None) -> list[KernelResources]:
-    """Resource rows of every kernel variant for every arch. progress (e.g. sys.stderr): a line before
-    the compiles, which take ~15 s on 2 cores uncached and print nothing meanwhile (issue 26)."""
-    jobs = [(v, a) for a in archs for v in variants if v.is_kernel]
+    """Resource rows of every kernel variant for every arch it is built for
+    (registry.not_built: the others).
+    progress (e.g. sys.stderr): a line before the compiles, which take ~15 s on 2 cores uncached
+    and print nothing meanwhile (issue 26)."""
+    jobs = [(v, a) for a in archs for v in variants if v.is_kernel and not v.arch_reason(build.normalize_arch(a))]
     if progress is not None and jobs:
         to_compile = sum(not is_cached(v, a) for v, a in jobs)
         archs_text = ", ".join(dict.fromkeys(build.normalize_arch(a) for a in archs))

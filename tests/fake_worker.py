@@ -23,6 +23,8 @@ verdict); only the kernel's call (check.attention) is replaced by sdpa_math's ou
   "hair": one element's error is the bound plus under one fp16 step (just over: FAIL);
   "under-hair": the same element one fp16 step lower, at or just under the bound (PASS).
 These plants' other kernel runs (quality, latency, bench) are stand-ins.
+  "sm_90a-only": the registry entry says the kernel is built for sm_90a only (Variant.archs),
+    as a Hopper-only kernel's does; with FCBENCH_ARCH=sm_89 it is not for this machine.
 A compute-sanitizer stand-in that reads the same file is tests/fake_bin/compute-sanitizer.
 Run as `python -m tests.fake_worker` (fcbench.supervise.WORKER_MODULE)."""
 
@@ -121,8 +123,21 @@ def _plant_wrong_answers(plant: dict) -> None:
     check.check_case, check.attention = check_case, attention
 
 
+def plant_archs(plant: dict) -> tuple:
+    """registry.VARIANTS with the "sm_90a-only" plants' archs set (the test process does the same)."""
+    import dataclasses
+
+    from fcbench import registry
+
+    return tuple(dataclasses.replace(v, archs=("sm_90a",)) if plant.get(v.name) == "sm_90a-only" else v
+                 for v in registry.VARIANTS)
+
+
 def main():
+    from fcbench import registry
+
     plant = json.loads(PLANT.read_text()) if PLANT.exists() else {}
+    registry.VARIANTS = plant_archs(plant)
     _plant_wrong_answers(plant)
     real_handle = worker.handle
 

@@ -63,9 +63,9 @@ def test_select_names_the_known_variants_and_kinds():
 
 def test_unsupported_reason():
     v = registry.get("wmma_fused")
-    assert v.unsupported_reason(head_dim=64, causal=True, device="cuda") is None
-    assert "head_dim 96" in v.unsupported_reason(head_dim=96, causal=False, device="cuda")
-    assert "not cpu" in v.unsupported_reason(head_dim=64, causal=False, device="cpu")
+    assert v.unsupported_reason(head_dim=64, causal=True, device="cuda", arch="sm_90") is None
+    assert "head_dim 96" in v.unsupported_reason(head_dim=96, causal=False, device="cuda", arch=None)
+    assert "not cpu" in v.unsupported_reason(head_dim=64, causal=False, device="cpu", arch=None)
 
 
 def test_generated_variant_table_lists_kernels_only():

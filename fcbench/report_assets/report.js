@@ -249,7 +249,8 @@ const FC = (() => {
     return el("header", {},
       el("h1", {}, title),
       el("p", {}, `${info}. ${n} commit(s) in commit order, ${day(d.commits[0].date)} to ${day(d.commits[n - 1].date)}; `
-        + `latency is the median ${d.clock} per call.`, ...extra));
+        + `latency is the median ${d.clock} per call.`
+        + (d.not_built && d.not_built.length ? ` Not on this machine: ${d.not_built.join("; ")}.` : ""), ...extra));
   }
 
   function sparkline(values, baseline) {
