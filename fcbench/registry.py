@@ -113,6 +113,14 @@ VARIANTS: tuple[Variant, ...] = (
         "FlashCore v9: FA2-class, mma.sync m16n8k16 with S and P in registers, swizzled cp.async K/V, ldmatrix",
         "flashcore",
     ),
+    Variant(
+        "wgmma_fused",
+        "FlashCore v10 (Hopper): TMA + mbarrier pipeline, a producer warp, two consumer warpgroups, wgmma Q.K^T and P.V",
+        "flashcore",
+        # wgmma and setmaxnreg exist only in the arch-specific sm_90a target: built on sm_90 machines
+        # (-gencode=arch=compute_90a,code=sm_90a) and nowhere else; elsewhere "not for <arch>".
+        archs=("sm_90a",),
+    ),
     Variant("sdpa_flash", "PyTorch SDPA, FlashAttention backend only", "sdpa", sdpa_backend="FLASH_ATTENTION"),
     Variant("sdpa_cudnn", "PyTorch SDPA, cuDNN backend only", "sdpa", sdpa_backend="CUDNN_ATTENTION"),
     Variant("sdpa_efficient", "PyTorch SDPA, memory-efficient backend only", "sdpa", sdpa_backend="EFFICIENT_ATTENTION"),
