@@ -77,6 +77,13 @@ def test_flops_and_stats():
         summarize([])
 
 
+def _ctrl_c_as_at_a_terminal():
+    # A shell starts background jobs (`.ci/run &`, nohup) with SIGINT ignored, and Python then
+    # leaves it ignored (no KeyboardInterrupt): the command under test gets SIGINT's default, as
+    # when run from a terminal, whatever started this test run.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
 def test_a_signal_stops_a_measurement_with_one_line(repo, sig, code, word):
     # Ctrl-C or a cancelled job during `fcbench record`: one line, the shell's code, no traceback,
@@ -86,7 +93,7 @@ def test_a_signal_stops_a_measurement_with_one_line(repo, sig, code, word):
         old.unlink()
     proc = subprocess.Popen([sys.executable, "-m", "fcbench", "record", "HEAD", "--variant", "sdpa_math",
                              "--machine", "ci-cpu", "--samples", "2000"], cwd=repo, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_ctrl_c_as_at_a_terminal)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(log.glob("worker-*.log")):  # the measuring process is up
         time.sleep(0.1)
@@ -111,7 +118,8 @@ def test_a_signal_during_a_hung_request_stops_within_5_s(repo, tmp_path, sig, co
     env = {**os.environ, "FCBENCH_WORKER_MODULE": "tests.fake_worker", "FCBENCH_PLANT": str(plant)}
     proc = subprocess.Popen([sys.executable, "-m", "fcbench", "record", "HEAD", "--variant", "sdpa_math",
                              "--machine", "ci-cpu", "--results-dir", str(results)], cwd=repo, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any("fake worker: hanging" in log.read_text()
                                                   for log in results.glob("worker-*.log")):
