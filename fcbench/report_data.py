@@ -452,6 +452,6 @@ def near_ceiling(hist: History, cfg: GateConfig) -> list[dict]:
                 continue
             seen.add((variant, dim, metric))
             ceiling = getattr(cfg.ceilings_for(variant), limit)
-            if value > ceiling or (ceiling > 0 and value >= attribution.NEAR_CEILING * ceiling):
+            if attribution.near_ceiling(value, ceiling):
                 out.append({"variant": variant, "dim": dim, "metric": metric, "value": value, "ceiling": ceiling})
     return out
