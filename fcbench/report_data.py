@@ -352,7 +352,7 @@ def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], 
 # #59a14f; tests/test_report.py measures the distance in CIELAB). By registry position within the
 # family, so a variant keeps its colour on every page and chart; a name the registry doesn't know
 # (an old result, gated as a kernel) gets a kernel colour by a hash of its name.
-KERNEL_PALETTE = ("#8C564B", "#B07AA1", "#5B1A3A", "#A6761D", "#E377C2", "#C51B7D")
+KERNEL_PALETTE = ("#8C564B", "#B07AA1", "#5B1A3A", "#A6761D", "#E377C2", "#C51B7D", "#6A1B9A")
 PEER_PALETTE = ("#1B4F8A", "#2A9D8F", "#8DA0CB", "#5D6D7E")
 PALETTE = KERNEL_PALETTE + PEER_PALETTE
 

@@ -171,15 +171,16 @@ def test_resources_says_what_it_compiles_before_the_silent_compiles(monkeypatch,
     monkeypatch.setattr(resources, "unit_resources", fake_unit)
     monkeypatch.setattr(resources.os, "cpu_count", lambda: 1)  # one compile at a time: the first sees the line
     assert main(["resources", "--json"]) == EXIT_OK
-    n = len(registry.kernel_variants())
-    assert seen_before_compiling[0] == (f"fcbench resources: compiling {2 * n - 2} kernel unit(s) for sm_89, sm_90 "
-                                        "with nvcc (2 cached) ...\n")
+    per_arch = {a: sum(bool(v.target(a)) for v in registry.kernel_variants()) for a in ("sm_89", "sm_90")}
+    assert per_arch["sm_90"] > per_arch["sm_89"]  # wgmma_fused: built for sm_90 (sm_90a) only
+    assert seen_before_compiling[0] == (f"fcbench resources: compiling {sum(per_arch.values()) - 2} kernel unit(s) "
+                                        "for sm_89, sm_90 with nvcc (2 cached) ...\n")
     assert json.loads(capsys.readouterr().out) == []  # stdout stays machine-readable
 
     monkeypatch.setattr(resources, "is_cached", lambda variant, arch: True)
     monkeypatch.setattr(resources, "unit_resources", lambda variant, arch: [])
     assert main(["resources", "--arch", "90"]) == EXIT_OK
-    assert f"{n} kernel unit(s) for sm_90 already compiled (cache)" in capsys.readouterr().err
+    assert f"{per_arch['sm_90']} kernel unit(s) for sm_90 already compiled (cache)" in capsys.readouterr().err
 
 
 def test_run_without_gpu_closes_with_what_ran_what_was_skipped_and_what_next(monkeypatch, capsys):

@@ -183,9 +183,12 @@ def test_resources_defaults_are_every_kernel_on_sm_89_and_sm_90(monkeypatch, cap
     compiled = []
     monkeypatch.setattr(resources, "is_cached", lambda variant, arch: True)
     monkeypatch.setattr(resources, "unit_resources", lambda variant, arch: compiled.append((variant.name, arch)) or [])
-    kernels = [v.name for v in registry.kernel_variants()]
-    for argv, want in [([], [(k, a) for a in ("sm_89", "sm_90") for k in kernels]),  # README: [--arch sm_89,sm_90]
-                       (["--arch", "sm_90"], [(k, "sm_90") for k in kernels]),
+    def kernels(arch):  # every kernel built for arch (wgmma_fused: sm_90 only)
+        return [v.name for v in registry.kernel_variants() if v.target(arch)]
+
+    assert "wgmma_fused" in kernels("sm_90") and "wgmma_fused" not in kernels("sm_89")
+    for argv, want in [([], [(k, a) for a in ("sm_89", "sm_90") for k in kernels(a)]),  # README: [--arch sm_89,sm_90]
+                       (["--arch", "sm_90"], [(k, "sm_90") for k in kernels("sm_90")]),
                        (["--variant", "wmma_qk,mma_fused"], [(k, a) for a in ("sm_89", "sm_90")
                                                             for k in ("wmma_qk", "mma_fused")]),
                        (["--variant", "sdpa"], [])]:  # peers have no kernel unit

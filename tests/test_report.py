@@ -792,7 +792,7 @@ def test_palette_kernels_and_peers_in_two_families_clear_of_the_verdict_colours(
     dims = re.findall(r"#[0-9A-Fa-f]{6}", re.search(r"const dimColors = \[([^\]]*)\]", script).group(1))
     kernels = [report_data.variant_color(v.name) for v in registry.VARIANTS if registry.is_kernel_name(v.name)]
     peers = [report_data.variant_color(v.name) for v in registry.VARIANTS if not registry.is_kernel_name(v.name)]
-    assert len(set(kernels)) == len(kernels) == 6 and len(set(peers)) == len(peers) == 4
+    assert len(set(kernels)) == len(kernels) == 7 and len(set(peers)) == len(peers) == 4
 
     def distance(a, b):  # CIE76: about 2.3 is just noticeable; over 30, plainly other colours
         return math.dist(_lab(a), _lab(b))
