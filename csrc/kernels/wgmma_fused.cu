@@ -14,8 +14,10 @@
 // Inline PTX rather than CuTe: the kernel is one file like every other FlashCore unit, builds
 // with nvcc alone (no CUTLASS headers to carry), and every descriptor bit is written out below
 // where a reader can check it against the PTX ISA.
-// Not yet: ping-pong between the consumer warpgroups (one's softmax under the other's GEMMs)
-// and intra-warpgroup overlap of S(j+1) with softmax(j); see docs/RESULTS.md for each step.
+// Measured and not kept (H100, 2026-12-06, docs/RESULTS.md): FlashAttention-3's intra-warpgroup
+// overlap (S(j+1) issued before P.V(j)) was 5-20 % slower with 2 stages, and ping-pong between
+// the consumer warpgroups on top of it only won back v10.0's times: the two warpgroups already
+// overlap one's softmax with the other's MMAs without being told to.
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
