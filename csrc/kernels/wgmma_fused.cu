@@ -6,7 +6,8 @@
 //     completing on mbarriers; a 4-D tensor map per operand ([B, H, S, D] with the caller's
 //     strides) zero-fills rows past seqlen, so partial tiles need no bounds checks in the copy;
 //   - one producer warp (of its own warpgroup, its registers given away with setmaxnreg) keeps
-//     kStages K and V tiles in flight; two consumer warpgroups own 64 query rows each;
+//     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128) own 64
+//     query rows each;
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
@@ -34,11 +35,13 @@
 namespace fcbench {
 namespace {
 
-// 128 query rows per block (two consumer warpgroups of 64), 128-key tiles. Shared memory:
-//   D=64:  Q 16 KB + 2 stages x (K 16 KB + V 16 KB) = 80 KB
+// 192 (D=64) or 128 (D=128) query rows per block, 64 per consumer warpgroup; 128-key tiles.
+// Shared memory:
+//   D=64:  Q 24 KB + 2 stages x (K 16 KB + V 16 KB) = 88 KB
 //   D=128: Q 32 KB + 2 stages x (K 32 KB + V 32 KB) = 160 KB (one block per SM)
 // Registers per consumer thread: S 64 + O D/2 + P 32 fp32/fp16x2 values; setmaxnreg gives the
-// consumers 240 and the producer warpgroup 24 (128 x 24 + 256 x 240 = 64512 of 65536).
+// producer warpgroup 24 and each consumer 160 (D=64: 128 x 24 + 384 x 160 = 64512 of 65536) or
+// 240 (D=128: 128 x 24 + 256 x 240 = 64512).
 template <int kHeadDim>
 struct WgmmaConfig {
   // D=64: three consumer warpgroups (192 rows), FlashAttention-3's choice there; on the H100 it
@@ -425,7 +428,7 @@ bool encode(CUtensorMap* map, const __half* data, const int64_t* stride, const A
 
 }  // namespace
 
-// A block per 128 query rows of one (batch, head).
+// A block per Cfg::kBlockM query rows (192 at D=64, 128 at D=128) of one (batch, head).
 cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
   return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
     constexpr int D = decltype(d)::value;
