@@ -115,7 +115,7 @@ VARIANTS: tuple[Variant, ...] = (
     ),
     Variant(
         "wgmma_fused",
-        "FlashCore v10 (Hopper): TMA + mbarrier pipeline, a producer warp, two consumer warpgroups, wgmma Q.K^T and P.V",
+        "FlashCore v10 (Hopper): TMA + mbarrier pipeline, a producer warp, consumer warpgroups, wgmma Q.K^T and P.V",
         "flashcore",
         # wgmma and setmaxnreg exist only in the arch-specific sm_90a target: built on sm_90 machines
         # (-gencode=arch=compute_90a,code=sm_90a) and nowhere else; elsewhere "not for <arch>".
