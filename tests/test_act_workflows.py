@@ -1,4 +1,4 @@
-"""The workflows executed, not read: every job of pr.yml, pr-comment.yml and main.yml runs under
+"""The workflows executed, not read: every job of pr.yml, pr-comment.yml, main.yml and cpu.yml runs under
 act in host mode (tests/act.py) on real commits of a scratch repository, with the measuring
 process broken on purpose (tests/fake_worker.py) where a GPU kernel would break. What users see is
 asserted: the gate job's conclusion (red for every failing verdict, green for a pass), the
@@ -13,6 +13,7 @@ the fake worker's CPU stand-in.
 from __future__ import annotations
 
 import fnmatch
+import importlib.metadata
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from fcbench import gate
+from fcbench import gate, registry
 
 from .act import World
 from .conftest import GIT
@@ -80,6 +81,8 @@ def world(repo, tmp_path_factory):
         "crashed": ("main", _commit(repo, "crashed", main, "sdpa_math faults", _plant(sdpa_math="cuda_fault"))),
         "hung": ("main", _commit(repo, "hung", main, "sdpa_math hangs", _plant(sdpa_math="hang"))),
         "resources": ("main", _commit(repo, "resources", main, "wmma_qk: 8 blocks per SM", blow_up)),
+        "ceiling": ("main", _commit(repo, "ceiling", main, "a register ceiling of 100 (mma_fused takes 255)",
+                                    _edit("pyproject.toml", "max_registers = 255", "max_registers = 100"))),
         "sanitizer": ("main", _commit(repo, "sanitizer", main, "wmma_qk reads out of bounds",
                                       _both(_plant(wmma_qk="sanitizer"),
                                             lambda r: (r / "csrc/kernels/wmma_qk.cu").open("a").write("// touched\n")))),
@@ -243,6 +246,45 @@ def _latency_samples(result: dict) -> int:
     row = result["results"]["benchmarks.Latency.time_attention"]
     samples = row[result["result_columns"].index("samples")]
     return sum(len(s) for s in samples if s)
+
+
+def _steps(run, job: str) -> dict[str, str]:
+    """A job's steps as act reports them: name -> "Success" | "Failure"."""
+    return {m[1]: m[0] for m in re.findall(rf"^\[{job}\]\s+(?:✅|❌)\s+(Success|Failure) - Main (.+?)(?: \[[^\]]*\])?$",
+                                           run.output, re.M)}
+
+
+@pytest.mark.parametrize("name, red_at", [("main", None), ("ceiling", "Compile every kernel for sm_89 and sm_90; "
+                                                                       "enforce the resource ceilings")])
+def test_the_cpu_workflow_runs_every_step_and_a_ceiling_breach_turns_it_red(world, name, red_at):
+    # cpu.yml on a push: GitHub's hosted runner's steps on this machine. The toolkit step meets
+    # the apt-get stand-in (nvcc is here), the install step pip (CPU torch already installed: the
+    # setup-python stand-in's environment sees it), then lint, tests, every kernel compiled for
+    # both archs against the ceilings, asv check and actionlint. The unit-test step runs one module
+    # here (PYTEST_ADDOPTS): the whole suite is what runs this test. A commit whose ceiling a
+    # kernel breaks turns the job red at the resources step, and the steps after it do not run.
+    from fcbench import build
+
+    sha = world.shas["main"] if name == "main" else world.heads[name][1]
+    env = {**JOB_ENV, "PYTEST_ADDOPTS": "-p no:cacheprovider tests/test_registry.py",
+           "FCBENCH_CACHE_DIR": str(build.cache_dir())}  # the kernels this session compiled already
+    run = world.run("push", {"ref": "refs/heads/main", "after": sha}, workflow="cpu.yml", sha=sha, env=env)
+    steps = _steps(run, "cpu")
+    before = ["Install the CUDA toolkit", "Install fcbench (CPU torch)", "Lint", "Unit tests"]
+    assert all(steps.get(step) == "Success" for step in before), (steps, run.output[-4000:])
+    assert re.search(r"\[cpu\]\s+\|.*?\d+ passed", run.output)  # pytest ran in the job
+    # The job's pip installed into the job's environment: this test run's fcbench is untouched (it
+    # once was not: the stand-in's environment had no pip, and the one on PATH was this venv's).
+    installed = json.loads(importlib.metadata.distribution("fcbench").read_text("direct_url.json") or "{}")
+    assert installed.get("url", "").removeprefix("file://") in ("", str(registry.REPO_ROOT)), installed
+    if red_at is None:
+        assert run.returncode == 0 and run.jobs == {"cpu": "success"}, run.output[-4000:]
+        assert all(steps.get(step) == "Success" for step in (
+            "Compile every kernel for sm_89 and sm_90; enforce the resource ceilings", "asv check", "actionlint"))
+    else:
+        assert run.returncode != 0 and run.jobs == {"cpu": "failure"}, run.output[-4000:]
+        assert steps.get(red_at) == "Failure" and "asv check" not in steps and "actionlint" not in steps, steps
+        assert re.search(r"mma_fused_kernel<.*> \(sm_90\): 255 registers > 100", run.output), run.output[-3000:]
 
 
 def test_main_records_then_a_second_recording_merges_its_samples(world):
