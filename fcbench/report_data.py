@@ -291,8 +291,8 @@ def _why_no_step(hist: History, key, levels, i: int, threshold: float) -> str:
                 f"x{_median_ratio(hist, key, i):.3f}")
     fixed = next((first for first, _, level in levels if first > i and level <= before[2] * (1 + threshold)), None)
     if fixed is not None:
-        return (f"fixed at commit {fixed + 1} ({hist.commits[fixed].sha[:8]}): asv reports only regressions still "
-                "present at the latest commit")
+        return (f"back to the level before it at commit {fixed + 1} ({hist.commits[fixed].sha[:8]}): asv reports "
+                "only regressions still present at the latest commit")
     return "the fitted levels differ by less than asv's own error estimate there"
 
 
@@ -311,15 +311,24 @@ def _why_gate_passed(hist: History, key, i: int, verdict: str | None, step_ratio
     return f"the gate's verdict here is {verdict or 'none (not measured at both commits)'}"
 
 
-def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], cfg: GateConfig) -> list[dict]:
+def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], cfg: GateConfig,
+            att: attribution.Attribution | None = None) -> list[dict]:
     """Where asv's step detection and the gate disagree about a latency change, a sentence saying
     why. Events: a step asv reports that the gate (this commit against the one before) does not
     fail; a commit the gate fails on latency (or calls NOISY) where asv reports no step; a
-    failing latency row of a gate JSON file."""
+    failing latency row of a gate JSON file. Where `att` knows that the kernel's code did not
+    change at that commit, the sentence starts with that (a FAIL there is not the code's)."""
     out = []
 
     def add(key, i, step_says, gate_says, why):
         out.append({"variant": key[0], "shape": key[1], "index": i, "step": step_says, "gate": gate_says, "why": why})
+
+    def unchanged(key, i, why):
+        if att is None or i is None or i >= len(att.code) or att.code[i].get(key[0]) is not False \
+                or not registry.is_kernel_name(key[0]):
+            return why
+        cause = att.cause.get(key, [None] * (i + 1))[i] or "noise"
+        return f"{key[0]}'s code did not change at this commit (attributed to {cause}); {why}"
 
     for key, (levels, reported) in sorted(fitted.items()):
         starts = {after: ratio for _, after, ratio in reported}
@@ -330,7 +339,7 @@ def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], 
                     _why_gate_passed(hist, key, after, own[after], ratio, cfg))
         for i, verdict in enumerate(own):
             if verdict in ("FAIL-LATENCY", "NOISY") and i not in starts:
-                add(key, i, "no step", verdict, _why_no_step(hist, key, levels, i, cfg.latency_budget))
+                add(key, i, "no step", verdict, unchanged(key, i, _why_no_step(hist, key, levels, i, cfg.latency_budget)))
     for g in gate_rows:
         key, i = (g["variant"], g["shape"]), g["index"]
         if i is None:
@@ -342,7 +351,7 @@ def explain(hist: History, fitted: dict, previous: dict, gate_rows: list[dict], 
             if own != g["verdict"]:
                 why += (f"; the gate's file compared separate, interleaved samples (base {g['base'][:8]}): this "
                         f"history's own samples give {own or '-'}")
-            add(key, i, "no step", f"{g['verdict']} (gate JSON)", why)
+            add(key, i, "no step", f"{g['verdict']} (gate JSON)", unchanged(key, i, why))
     return out
 
 
@@ -431,7 +440,7 @@ def payload(hist: History, cfg: GateConfig, gate_files: list[dict], commit_url: 
         "gate_files": [{"file": g.get("file", ""), "base": g["base"], "head": g["head"], "exit_code": g.get("exit_code")}
                        for g in gate_files],
         "gate_rows": gate_rows,
-        "explanations": explain(hist, fitted, previous, gate_rows, cfg),
+        "explanations": explain(hist, fitted, previous, gate_rows, cfg, att),
         "offsets": [None if x is None else _round(math.exp(x)) for x in att.offsets],  # as ratios
         "events": [{k: _round(v) if isinstance(v, float) else v for k, v in e.items()} for e in att.events],
         "code_known": sum(d is not None for d in hist.digests),

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from fcbench import config, gate, history, report_data
+from fcbench import attribution, config, gate, history, report_data
 from fcbench.cli import main
 from fcbench.history import BENCHMARKS
 
@@ -67,6 +67,28 @@ def test_a_one_commit_spike_fails_the_gate_and_the_page_says_why_asv_finds_no_st
     assert (why["index"], why["gate"], why["step"]) == (6, "FAIL-LATENCY", "no step")
     assert why["why"].startswith("a one-commit spike (x1.100, back at the next commit)")
     assert "reports only steps that last and are still there at the latest commit" in why["why"]
+
+
+def test_a_fail_on_a_commit_that_left_the_kernel_alone_says_so_and_never_fixed():
+    # The H100 act run's false FAIL, as the page tells it: a docs-only commit the gate failed on
+    # latency, the next commit back at the old level. The sentence says the code did not change
+    # there and never calls the next commit a fix.
+    key = ("wmma_fused", SHAPE)
+    hist = _history({key: [100] * 4 + [106] * 2 + [100] * 4})
+    cfg = config.GateConfig()
+    previous, _, _ = report_data.verdicts(hist, cfg)
+    fitted = report_data.steps(hist, cfg.latency_budget)
+    same = {"wmma_fused": "digest-a"}
+    att = attribution.attribute(hist, cfg, [same] * len(hist.commits))
+    said = [s for s in report_data.explain(hist, fitted, previous, [], cfg, att) if s["index"] == 4]
+    assert said and said[0]["gate"] == "FAIL-LATENCY", said
+    assert said[0]["why"].startswith("wmma_fused's code did not change at this commit (attributed to ")
+    assert "fixed" not in said[0]["why"]
+    # Where the code did change there, no such prefix.
+    changed = [same] * 4 + [{"wmma_fused": "digest-b"}] * 6
+    att = attribution.attribute(hist, cfg, changed)
+    said = [s for s in report_data.explain(hist, fitted, previous, [], cfg, att) if s["index"] == 4]
+    assert said and "code did not change" not in said[0]["why"]
 
 
 def test_a_step_that_lasts_is_found_by_both_and_needs_no_explanation():
