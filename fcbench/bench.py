@@ -14,45 +14,10 @@ import torch
 from . import build, registry, table
 from .api import attention
 from .peers import PeerUnavailable
-from .stats import Summary, attention_flops
+from .shapes import DEFAULT_SHAPES, Shape, parse_shape  # noqa: F401  (bench.Shape etc., as before)
+from .stats import Summary
 from .supervise import context_dead
 from .timer import CudaTimer
-
-
-@dataclass(frozen=True)
-class Shape:
-    batch: int
-    heads: int
-    seqlen: int
-    head_dim: int
-    causal: bool = False
-
-    def __str__(self) -> str:
-        return f"({self.batch},{self.heads},{self.seqlen},{self.head_dim}{',causal' if self.causal else ''})"
-
-    @property
-    def flops(self) -> float:
-        return attention_flops(self.batch, self.heads, self.seqlen, self.head_dim, self.causal)
-
-
-# FlashCore's headline shape first, then the throughput shapes the targets are set at.
-DEFAULT_SHAPES = (
-    Shape(1, 8, 512, 64),
-    Shape(4, 16, 2048, 64),
-    Shape(4, 16, 2048, 128),
-    Shape(4, 16, 2048, 64, causal=True),
-)
-
-
-def parse_shape(text: str) -> Shape:
-    """'B,H,S,D' or 'B,H,S,D,causal'."""
-    parts = [p.strip() for p in text.split(",")]
-    causal = False
-    if len(parts) == 5 and parts[4].lower() in ("causal", "1", "true"):
-        causal, parts = True, parts[:4]
-    if len(parts) != 4 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise ValueError(f"--shape: {text!r} is not B,H,S,D[,causal] with positive integers, e.g. 1,8,512,64")
-    return Shape(*map(int, parts), causal=causal)
 
 
 @dataclass

@@ -373,14 +373,19 @@ def cmd_report(args) -> int:
 
 # pyproject.toml's runtime dependencies, as import names (torch is imported before this can run).
 DEPENDENCIES = ("numpy", "ninja", "asv", "pygal")
+# `fcbench report` reads results and draws pages: no torch, numpy or ninja (main.yml's report job
+# installs only deploy/report-requirements.txt).
+REPORT_DEPENDENCIES = ("asv", "pygal")
 
 
-def missing_packages() -> list[str]:
-    """The dependencies this interpreter cannot import: `pip install --no-deps` (an offline runner)
-    installs none of them, and each would otherwise fail deep inside a command as an ImportError."""
+def missing_packages(command: str | None = None) -> list[str]:
+    """The dependencies `command` needs that this interpreter cannot import: `pip install --no-deps`
+    (an offline runner) installs none of them, and each would otherwise fail deep inside a command
+    as an ImportError."""
     import importlib.util
 
-    return [name for name in DEPENDENCIES if importlib.util.find_spec(name) is None]
+    needed = REPORT_DEPENDENCIES if command == "report" else DEPENDENCIES
+    return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
 def cmd_ci(args) -> int:
@@ -552,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading.current_thread() is threading.main_thread():  # a cancelled CI job: unwind as on Ctrl-C
         signal.signal(signal.SIGTERM, raise_on_sigterm)
-    if missing := missing_packages():
+    if missing := missing_packages(args.command):
         print(f"fcbench {args.command}: could not run: missing Python package(s): {', '.join(missing)} (fcbench's "
               "dependencies in pyproject.toml; an offline runner installs them from wheels before "
               "`pip install --no-deps -e .`)", file=sys.stderr)

@@ -102,7 +102,7 @@ def _table(parent: dict, key: str, where: str) -> dict:
 
 def _variant_key(key: str, where: str, *, shape_allowed: bool) -> None:
     """'variant', or with shape_allowed 'variant(B,H,S,D[,causal])' exactly as the gate spells shapes."""
-    from .bench import parse_shape
+    from .shapes import parse_shape
 
     name, paren, rest = key.partition("(")
     names = [v.name for v in registry.VARIANTS]

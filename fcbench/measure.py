@@ -19,11 +19,11 @@ import torch
 
 from . import build, config, registry, resources
 from .api import attention
-from .bench import Shape, parse_shape
 from .bench import inputs as bench_inputs
 from .check import run_poisoned
 from .peers import PeerUnavailable
 from .reference import error_bound, max_abs_error, reference_attention
+from .shapes import Shape, parse_shape, shape_from_label  # noqa: F401  (measure.shape_from_label, as before)
 from .timer import CpuTimer, CudaTimer
 
 GPU_SHAPES = (Shape(1, 8, 512, 64), Shape(4, 16, 2048, 64), Shape(4, 16, 2048, 128), Shape(4, 16, 2048, 64, True))
@@ -66,10 +66,6 @@ def shapes_setting(shapes) -> str:
 
 def shape_label(shape: Shape) -> str:
     return str(shape)
-
-
-def shape_from_label(label: str) -> Shape:
-    return parse_shape(label.strip("()"))
 
 
 class Unsupported(Exception):

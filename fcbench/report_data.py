@@ -21,9 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import attribution, gate, measure, registry
+from . import attribution, gate, registry
 from .config import GateConfig
 from .history import BENCHMARKS, ENV_NAME, ran, read_benchmark, read_failures
+from .shapes import shape_from_label
 
 # Metric -> (title, unit) in page order: what a variant page charts.
 METRICS = {
@@ -136,7 +137,7 @@ def load_history(results_dir: Path, machine: str, repo: Path | None = None) -> H
     # TFLOP/s at each commit's median latency: derived here, not stored (asv reads every stored
     # metric as lower-is-better, and would call a faster kernel's higher TFLOP/s a regression).
     for (variant, shape), points in list(hist.series["latency"].items()):
-        flops = measure.shape_from_label(shape).flops
+        flops = shape_from_label(shape).flops
         hist.series["tflops"][(variant, shape)] = [Point(flops / (p.value * 1e-6) / 1e12 if p.value else None)
                                                    for p in points]
     return hist

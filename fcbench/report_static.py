@@ -6,7 +6,7 @@ request comment, a mail, a browser with scripts off (the pages' <noscript> views
   commit whose gate verdict against the previous commit is failing (report_data.verdicts).
 - Per machine, per kernel variant: a badge (hand-written SVG, shields-style), "mma_fused | 0.81x
   sdpa_cudnn (1,8,512,64)": its latest latency over the fastest SDPA peer's on the same commit at
-  FlashCore's headline shape (the first of bench.DEFAULT_SHAPES; another shape where the variant
+  FlashCore's headline shape (the first of shapes.DEFAULT_SHAPES; another shape where the variant
   or no peer ran there), coloured by its latest verdicts (red: a shape's verdict against the
   previous commit is failing; green: none is; grey: no verdict, as at the first commit).
 
@@ -26,9 +26,9 @@ import shutil
 from pathlib import Path
 
 from . import registry, report_data
-from .bench import DEFAULT_SHAPES
 from .gate import FAILING
 from .report_pages import file_stem, machine_slug
+from .shapes import DEFAULT_SHAPES
 
 HEADLINE_SHAPE = str(DEFAULT_SHAPES[0])  # "(1,8,512,64)"
 # The pages' own verdict colours (report.css: .v-fail, .v-faster), and a neutral grey for no verdict.

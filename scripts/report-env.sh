@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The report job's Python environment (main.yml, on a GitHub-hosted runner): a virtual environment
-# at VENV with the CPU build of torch (enough to read results and draw the report) and this
-# checkout's fcbench, so that nothing is installed into the runner's own interpreter.
+# at VENV holding exactly deploy/report-requirements.txt (every package pinned with its sha256:
+# pip --require-hashes refuses anything else) and this checkout's fcbench, installed without its
+# dependencies: `fcbench report` needs no torch, numpy or ninja (fcbench/shapes.py says why), so
+# nothing unhashed is installed into the job that publishes the Pages site.
 # Usage: scripts/report-env.sh VENV
-#   FCBENCH_TORCH_INDEX: the index torch comes from (default PyTorch's CPU index; set and empty:
-#   pip's own configuration, as the workflow tests use on a machine that has the wheel locally).
 set -euo pipefail
 venv=${1:?usage: scripts/report-env.sh VENV}
-index=${FCBENCH_TORCH_INDEX-https://download.pytorch.org/whl/cpu}
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q torch==2.13.0 ${index:+--index-url "$index"}
-"$venv/bin/python" -m pip install -q -e .
-echo "report-env: fcbench in $venv over $("$venv/bin/python" -c 'import torch; print("torch", torch.__version__)' 2>/dev/null)"
+"$venv/bin/python" -m pip install -q --require-hashes --only-binary=:all: --no-deps -r deploy/report-requirements.txt
+# The build backend (setuptools) is the hashed one just installed: no isolated build, no index.
+"$venv/bin/python" -m pip install -q --no-deps --no-build-isolation --no-index -e .
+if "$venv/bin/python" -c "import torch" 2>/dev/null; then
+  echo "report-env: torch is importable in $venv: the environment is not the lock file's" >&2; exit 1
+fi
+echo "report-env: fcbench and $(grep -c -- '--hash=' deploy/report-requirements.txt) hashed packages in $venv (no torch)"

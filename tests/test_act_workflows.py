@@ -308,7 +308,7 @@ def test_nightly_backfills_pushes_and_publishes_the_report(world, tmp_path):
     # Runs last: it adds a commit to main. The nightly run (schedule): record backfills with
     # `asv run NEW` from the history on asv-results (at least main's own recording, above), push
     # adds the new commit's results, report builds the site from the branch into its own
-    # environment (scripts/report-env.sh; torch from pip's configured source here), deploy finds
+    # environment (scripts/report-env.sh: the hashed lock file, no torch), deploy finds
     # the Pages artifact's index.html.
     main = world.shas["main"]
     if subprocess.run(["git", "-C", str(world.remote), "cat-file", "-e", "asv-results"]).returncode:
@@ -320,11 +320,13 @@ def test_nightly_backfills_pushes_and_publishes_the_report(world, tmp_path):
     new = _commit(clone, "main", "HEAD", "docs: a commit no recording reached", _edit("README.md", "# fcbench", "# fcbench "))
     subprocess.run(["git", "-C", str(clone), "push", "-q", "origin", "main"], check=True)
     run = world.run("schedule", {"schedule": "17 3 * * *"}, workflow="main.yml", sha=new,
-                    env={**JOB_ENV, "FCBENCH_TORCH_INDEX": ""})
+                    env=JOB_ENV)
     assert run.jobs == {"record": "success", "push": "success", "report": "success", "deploy": "success"}, \
         run.output[-6000:]
     assert f"For fcbench commit {new[:8]}" in run.output  # asv run NEW measured it
     assert "gpu-tests: no CUDA device (FCBENCH_JOB_CPU=1): the GPU tests skip" in run.output
+    # The report job's environment is the hashed lock file's, without torch.
+    assert re.search(r"report-env: fcbench and \d+ hashed packages in .* \(no torch\)", run.output), run.output[-6000:]
     assert re.search(r"\[record\]\s+\|.*?\d+ skipped.*deselected", run.output)  # pytest -m gpu ran, and skipped here
     name, recorded = _branch_file(world, f"results/l4/{new[:8]}-*.json")
     latency = recorded["results"]["benchmarks.Latency.time_attention"][recorded["result_columns"].index("result")]
@@ -343,7 +345,7 @@ def test_a_manual_run_backfills_and_finds_nothing_new(world):
     before = subprocess.run(["git", "-C", str(world.remote), "ls-tree", "-r", "--name-only", "asv-results"],
                             capture_output=True, text=True).stdout.split()  # none yet when run alone
     run = world.run("workflow_dispatch", {"ref": "refs/heads/main", "inputs": {}}, workflow="main.yml", sha=head,
-                    env={**JOB_ENV, "FCBENCH_TORCH_INDEX": ""})
+                    env=JOB_ENV)
     assert run.jobs == {"record": "success", "push": "success", "report": "success", "deploy": "success"}, \
         run.output[-6000:]
     if before:  # after the nightly run: nothing left to measure (asv run NEW would exit 1, failing the job)

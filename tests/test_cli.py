@@ -1,6 +1,7 @@
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -241,3 +242,34 @@ def test_a_missing_dependency_is_named_in_one_line(monkeypatch, capsys):
     deps = tomllib.loads((registry.REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps}
     assert names == {"torch", *cli.DEPENDENCIES}  # the check knows every runtime dependency but torch
+
+
+def test_the_report_needs_neither_torch_nor_numpy_nor_ninja(monkeypatch, tmp_path):
+    # main.yml's report job installs only deploy/report-requirements.txt (hashed): `fcbench report`
+    # must not import torch, and must not refuse to run for want of numpy or ninja.
+    import importlib.util
+
+    import fcbench.cli as cli
+
+    code = ("import sys, fcbench.cli, fcbench.report, fcbench.report_data, fcbench.report_static; "
+            "print(sorted(m for m in ('torch', 'numpy', 'ninja') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "[]", out.stdout
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("torch", "numpy", "ninja") else real(name, *a))
+    assert cli.missing_packages("report") == [] and cli.missing_packages("run") == ["numpy", "ninja"]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pygal" else real(name, *a))
+    assert cli.missing_packages("report") == ["pygal"]
+
+
+def test_the_report_lock_file_pins_every_package_with_a_hash():
+    # pip --require-hashes (scripts/report-env.sh) refuses a lock with an unpinned or unhashed
+    # line; this says which. The lock holds what the report imports: asv and pygal.
+    text = (registry.REPO_ROOT / "deploy" / "report-requirements.txt").read_text()
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+) \\\n\s+--hash=sha256:([0-9a-f]{64})$", text, re.M)
+    pins = [line for line in text.splitlines() if line and not line.startswith(("#", " "))]
+    assert len(entries) == len(pins) and {"asv", "pygal", "setuptools"} <= {name for name, _, _ in entries}
+    assert "torch" not in {name for name, _, _ in entries}
+    script = (registry.REPO_ROOT / "scripts" / "report-env.sh").read_text()
+    assert "--require-hashes" in script and "-r deploy/report-requirements.txt" in script
