@@ -85,6 +85,49 @@ MODULES = {
         "parse / load / changes are configuration validation and the bar's diff: every key's range, "
         "type and spelling error is raised by parse on a dict; load's tests write small pyproject files.",
     ),
+    "fcbench/check.py": (
+        [f"tests/test_check_verdicts.py::{t}" for t in (
+            "test_check_case_passes_a_right_answer_with_its_error_and_bound",
+            "test_check_case_runs_a_peer_once_without_a_poisoned_buffer",
+            "test_check_case_fails_an_answer_over_the_bound_and_a_moving_one",
+            "test_check_case_names_nan_and_does_not_run_it_twice",
+            "test_check_case_skips_what_cannot_run_here_and_a_missing_backend",
+            "test_check_case_fails_a_kernel_that_raises_and_passes_on_a_dead_context",
+            "test_run_keeps_each_reply_and_asks_with_the_configured_ceiling",
+            "test_run_stops_a_variant_after_its_fault_and_keeps_the_log",
+            "test_run_keeps_the_log_after_a_hang_alone",
+            "test_run_skips_a_kernel_the_checkout_lacks_and_fails_a_harness_error",
+            "test_summary_counts_each_verdict_and_the_worst_ratio_of_the_judged",
+            "test_the_grids_size_per_dimension",
+            "test_the_bound_is_inclusive_and_nothing_over_it_passes")],
+        r"x_check_case|x_run|x__result|xǁCheckReportǁ|x_cases",
+        "check_case is the verdict of one variant on one case (skip, raise, bound, NaN, race), run and "
+        "_result what the check keeps per reply (fault, stand-in after a fault, absent unit, harness "
+        "error, the log), summary / failed the counts the exit code comes from, cases the grid. All "
+        "in this process: the kernel's call and the measuring process replaced by scripted ones (the "
+        "same paths through a real worker are tests/test_check_verdicts.py's planted tests, seconds "
+        "each). Not scored: make_inputs / _creeping (input generation, pinned by "
+        "tests/test_reference.py's creeping and offset tests), CheckCase.name and as_dict (formatting).",
+    ),
+    "fcbench/supervise.py": (
+        [f"tests/test_supervise.py::{t}" for t in (
+            "test_bound_follows_the_base_with_a_floor_and_a_ceiling",
+            "test_the_reply_kinds",
+            "test_stops_names_the_first_fault_of_each_variant_and_nothing_else",
+            "test_first_line_and_a_dead_context",
+            "test_the_worker_speaks_past_stray_lines_and_keeps_its_process",
+            "test_the_worker_is_told_its_checkout_and_this_harness",
+            "test_a_crash_is_reported_and_the_next_request_restarts_with_the_setup",
+            "test_a_hang_costs_the_bound_and_kills_the_process",
+            "test_a_worker_that_does_not_start_or_fails_its_setup_cannot_run",
+            "test_leaving_the_worker_on_an_error_kills_it")],
+        r"x_|xǁ",  # every function
+        "how a request ends (reply, Python error, CUDA fault, signal, exit, hang), the bound, the "
+        "stand-in after a fault, a dead context, a worker that cannot start or set up, restarts and "
+        "their cost: supervise.Worker against tests/tiny_worker.py, which speaks the worker's "
+        "protocol without torch (milliseconds a start; tests/fake_worker.py, the real worker with "
+        "plants, takes seconds and is what the slower tests use).",
+    ),
 }
 
 

@@ -182,3 +182,174 @@ def test_a_variant_the_checkout_lacks_is_unsupported_not_an_error(tmp_path, monk
     monkeypatch.setattr(registry, "KERNELS_DIR", tmp_path)
     with pytest.raises(measure.Unsupported, match="wmma_unfused.cu does not exist in this checkout"):
         measure.variant_resources("wmma_unfused", 64)
+
+
+# -- the supervisor's decisions, fast (issue 27: the mutation score's selection) --------------
+# supervise.Worker against tests/tiny_worker.py (no torch: milliseconds a start), and the pure
+# rules: which reply is a fault, its verdict and detail, the stand-in after a fault, a dead context.
+
+@pytest.fixture
+def tiny(monkeypatch):
+    from . import tiny_worker
+
+    assert (tiny_worker.READY, tiny_worker.REPLY) == (supervise.READY, supervise.REPLY)
+    monkeypatch.setattr(supervise, "WORKER_MODULE", "tests.tiny_worker")
+
+
+def _tiny(tmp_path, setup=None, **env) -> supervise.Worker:
+    return supervise.Worker(tmp_path / "checkout", tmp_path / "logs" / "worker.log", {**os.environ, **env}, setup=setup)
+
+
+def test_the_reply_kinds():
+    crashed, hung = {"crashed": "illegal address"}, {"hung": "no reply within 1.0 s"}
+    assert [supervise.is_fault(r) for r in (crashed, hung, {"error": "x"}, {"unsupported": "x"}, {"v": 1})] == \
+        [True, True, False, False, False]
+    assert [supervise.measured_nothing(r) for r in (crashed, hung, {"error": "x"}, {"unsupported": "x"}, {"v": 1})] == \
+        [True, True, True, True, False]
+    assert [supervise.fault_verdict(r) for r in (crashed, hung, {"error": "x"})] == ["CRASHED", "HUNG", None]
+    assert [supervise.fault_detail(r) for r in (crashed, hung, {"error": "x"})] == \
+        ["illegal address", "no reply within 1.0 s", ""]
+    assert supervise.fault_detail({"crashed": "", "hung": "late"}) == "late"
+
+
+def test_stops_names_the_first_fault_of_each_variant_and_nothing_else():
+    stops = supervise.Stops()
+    assert not stops and stops.stand_in("a") is None
+    stops.note("a", "case 1", {"error": "RuntimeError: x"})
+    stops.note("a", "case 1", {"v": 1})
+    assert not stops and stops.stand_in("a") is None  # a Python error or a reply does not stop it
+    stops.note("a", "case 2", {"hung": "no reply"})
+    stops.note("a", "case 3", {"crashed": "illegal address"})
+    stops.note("b", "case 3", {"crashed": "illegal address"})
+    assert stops
+    assert stops.stand_in("a") == {"hung": "not run: HUNG at case 2"}
+    assert stops.stand_in("b") == {"crashed": "not run: CRASHED at case 3"}
+    assert stops.stand_in("c") is None
+
+
+def test_first_line_and_a_dead_context(monkeypatch):
+    import torch
+
+    assert supervise.first_line(ValueError("  one\ntwo  ")) == "ValueError: one"
+    assert supervise.first_line(ValueError("")) == "ValueError: "
+    assert not supervise.context_dead(RuntimeError("CUDA error: an illegal memory access was encountered"))  # no CUDA
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert not supervise.context_dead(RuntimeError("illegal memory access"))  # CUDA never initialised here
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    probes = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda: probes.append("sync"))
+    monkeypatch.setattr(torch, "ones", lambda *a, **kw: torch.zeros(1))  # the probe's tiny kernel, on the CPU
+    for text in supervise._STICKY:
+        assert supervise.context_dead(RuntimeError(f"CUDA error: {text}")) and not probes, text
+    assert not supervise.context_dead(RuntimeError("shapes do not match")) and probes == ["sync", "sync"]
+    assert not supervise.context_dead()  # no exception: the probe alone decides
+
+    def gone():
+        raise RuntimeError("CUDA error: unknown error")
+
+    monkeypatch.setattr(torch.cuda, "synchronize", gone)
+    assert supervise.context_dead(RuntimeError("shapes do not match")) and supervise.context_dead()
+
+
+def test_the_worker_speaks_past_stray_lines_and_keeps_its_process(tmp_path, tiny):
+    w = _tiny(tmp_path, setup=[{"op": "echo", "n": 1}, {"op": "echo", "n": 2}])
+    with w:
+        replies = w.start()
+        pid = w.proc.pid
+        assert [r["echo"]["n"] for r in replies] == [1, 2] and all(r["pid"] == pid for r in replies)
+        assert w.start() is replies and w.proc.pid == pid and (w.starts, w.restarts, w.restart_s) == (1, 0, 0.0)
+        reply = w.request(5, op="echo", stray=True)
+        assert reply == {"echo": {"op": "echo", "stray": True}, "pid": pid}
+        assert w.request(5, op="error") == {"error": "RuntimeError: planted"} and w.proc.pid == pid
+        proc = w.proc
+    assert proc.returncode == 0 and w.proc is None  # closed: its stdin ended, it exited
+    log = (tmp_path / "logs" / "worker.log").read_text()
+    assert log.startswith("--- worker start 1 (") and "--- CRASHED" not in log and "--- HUNG" not in log
+
+
+def test_the_worker_is_told_its_checkout_and_this_harness(tmp_path, tiny):
+    with _tiny(tmp_path, PYTHONPATH="/elsewhere") as w:
+        w.start()
+        environ = Path(f"/proc/{w.proc.pid}/environ").read_bytes().split(b"\0")
+        env = dict(e.decode().split("=", 1) for e in environ if b"=" in e)
+        assert env["FCBENCH_SOURCE_ROOT"] == str(tmp_path / "checkout")
+        assert env["PYTHONPATH"] == os.pathsep.join([str(registry.REPO_ROOT), "/elsewhere"])
+        assert Path(f"/proc/{w.proc.pid}/cwd").resolve() == registry.REPO_ROOT.resolve()
+        assert os.getpgid(w.proc.pid) == w.proc.pid  # a session of its own: a kill reaches all it started
+    with _tiny(tmp_path) as w:
+        w.start()
+        env = dict(e.decode().split("=", 1) for e in Path(f"/proc/{w.proc.pid}/environ").read_bytes().split(b"\0")
+                   if b"=" in e)
+        assert env["PYTHONPATH"].split(os.pathsep)[0] == str(registry.REPO_ROOT)
+
+
+@pytest.mark.parametrize("op, evidence", [
+    ("crash", "CUDA error: an illegal memory access was encountered"),
+    ("segv", "the measuring process killed by SIGSEGV (tiny worker: about to segfault)"),
+    ("exit", "the measuring process exited with code 5 (tiny worker: exiting 5)"),
+])
+def test_a_crash_is_reported_and_the_next_request_restarts_with_the_setup(tmp_path, tiny, op, evidence):
+    with _tiny(tmp_path, setup=[{"op": "echo", "n": 1}]) as w:
+        first = w.start()[0]["pid"]
+        proc = w.proc
+        reply = w.request(5, op=op)
+        assert reply == {"crashed": evidence}
+        assert w.proc is None and proc.returncode is not None  # reaped
+        assert proc.returncode == {"crash": 70, "segv": -11, "exit": 5}[op]
+        assert (w.starts, w.restarts, w.restart_s) == (1, 0, 0.0)
+        again = w.request(5, op="echo")
+        assert again["pid"] != first and w.setup_replies[0]["pid"] == again["pid"]  # the setup was replayed
+        assert (w.starts, w.restarts) == (2, 1) and 0 < w.restart_s < 30
+    log = (tmp_path / "logs" / "worker.log").read_text()
+    assert '--- CRASHED after ' in log and f'on {{"op": "{op}"}}: {evidence}\n' in log
+    assert "--- worker start 2 (" in log
+
+
+def test_a_hang_costs_the_bound_and_kills_the_process(tmp_path, tiny):
+    with _tiny(tmp_path) as w:
+        w.start()
+        proc = w.proc
+        started = time.monotonic()
+        reply = w.request(0.75, op="hang")
+        took = time.monotonic() - started
+        assert reply == {"hung": "no reply within 0.8 s; the measuring process was killed"}
+        assert 0.75 <= took < 5 and w.proc is None and proc.returncode == -9
+        assert w.request(5, op="echo")["pid"] != proc.pid and w.restarts == 1
+    assert '--- HUNG after 0.' in (tmp_path / "logs" / "worker.log").read_text()
+
+
+def test_a_worker_that_does_not_start_or_fails_its_setup_cannot_run(tmp_path, tiny, monkeypatch):
+    with pytest.raises(supervise.WorkerFailed) as failed:
+        _tiny(tmp_path, TINY_START="die").start()
+    assert str(failed.value) == ("the measuring process did not start: the measuring process exited with code 3 "
+                                 f"(tiny worker: cannot start); see {tmp_path / 'logs' / 'worker.log'}")
+    monkeypatch.setattr(supervise, "STARTUP_TIMEOUT_S", 1.0)
+    w = _tiny(tmp_path, TINY_START="silent")
+    started = time.monotonic()
+    with pytest.raises(supervise.WorkerFailed, match=r"did not start: not ready within 1 s; see "):
+        w.start()
+    assert time.monotonic() - started < 5 and w.proc is None
+    for op, why in (("error", "error failed: RuntimeError: planted"),
+                    ("crash", "crash failed: CUDA error: an illegal memory access was encountered")):
+        w = _tiny(tmp_path, setup=[{"op": "echo"}, {"op": op}])
+        with pytest.raises(supervise.WorkerFailed) as failed:
+            w.start()
+        assert str(failed.value) == why and w.proc is None
+    w = _tiny(tmp_path, setup=[{"op": "hang"}])
+    with pytest.raises(supervise.WorkerFailed, match="^hang failed: no reply within 1.0 s"):
+        w.start()
+
+
+def test_leaving_the_worker_on_an_error_kills_it(tmp_path, tiny):
+    with pytest.raises(KeyError), _tiny(tmp_path) as w:
+        w.start()
+        proc = w.proc
+        raise KeyError("the command failed")
+    assert proc.returncode == -9 and w.proc is None
+    w.kill()
+    w.close()  # nothing running: nothing to do
+    w = _tiny(tmp_path)
+    w.start()
+    proc = w.proc
+    w.close()
+    assert proc.returncode == 0 and w.proc is None
