@@ -120,13 +120,95 @@ MODULES = {
             "test_a_crash_is_reported_and_the_next_request_restarts_with_the_setup",
             "test_a_hang_costs_the_bound_and_kills_the_process",
             "test_a_worker_that_does_not_start_or_fails_its_setup_cannot_run",
-            "test_leaving_the_worker_on_an_error_kills_it")],
+            "test_leaving_the_worker_on_an_error_kills_it",
+            "test_restarts_add_up_their_cost",
+            "test_a_worker_that_will_not_end_is_killed_after_its_wait")],
         r"x_|xǁ",  # every function
         "how a request ends (reply, Python error, CUDA fault, signal, exit, hang), the bound, the "
         "stand-in after a fault, a dead context, a worker that cannot start or set up, restarts and "
         "their cost: supervise.Worker against tests/tiny_worker.py, which speaks the worker's "
         "protocol without torch (milliseconds a start; tests/fake_worker.py, the real worker with "
         "plants, takes seconds and is what the slower tests use).",
+    ),
+    "fcbench/history.py": (
+        ["tests/test_store.py::test_failures_that_are_not_failing_replies_are_not_written",
+         *(f"tests/test_store.py::{t}" for t in (
+             "test_write_results_stores_each_reply_as_asv_reads_it",
+             "test_write_results_without_a_timer_or_device_stores_empty_names",
+             "test_a_record_merges_into_the_commits_earlier_results_and_a_compare_replaces_them",
+             "test_a_record_of_a_new_key_into_an_unchanged_suite_keeps_the_rest",
+             "test_a_damaged_earlier_file_is_refused_before_anything_is_written",
+             "test_write_failures_keeps_what_is_not_replaced_and_removes_an_empty_file",
+             "test_record_keeps_a_value_or_the_reply_and_the_first_failure",
+             "test_ran_tells_a_measurement_from_a_failure_and_a_skip"))],
+        r"x__record|x_write_results|x__earlier_results|x__grid_with_earlier|x_failures_path|x_read_failures"
+        r"|x_write_failures|x_ran__|x_read_benchmark",
+        "the write path: what each reply becomes in asv's file (median and samples, NaN for a skip, None "
+        "for a failure), what a record keeps of the commit's earlier results and failures and what a "
+        "compare replaces, a damaged earlier file refused before writing, and the readers of the same "
+        "files. Not scored: the git / asv / worktree plumbing (git, resolve, Checkouts, discover, "
+        "asv_config, machine_name, signals) and the measuring loop (measure_commits, run), which "
+        "the end-to-end record / compare tests (subprocesses, tens of seconds) cover.",
+    ),
+    "fcbench/ci.py": (
+        [f"tests/test_ci_decisions.py::{t}" for t in (
+            "test_check_findings_name_the_first_failing_case_and_count_the_judged_ones",
+            "test_sanitizer_findings_are_the_ones_that_did_not_pass",
+            "test_history_links_are_for_the_rows_a_pr_moved_and_only_with_a_report",
+            "test_pr_runs_every_stage_on_the_heads_checkout_and_returns_the_gates_code",
+            "test_pr_does_not_sanitize_what_hung_and_keeps_the_checks_findings_first",
+            "test_pr_without_the_sanitizer_stage_and_with_nothing_changed",
+            "test_pr_tells_a_change_of_the_bar_first_and_gates_by_the_base",
+            "test_pr_appendix_is_asvs_comparison_and_the_history_links",
+            "test_pr_refuses_the_same_commit_twice",
+            "test_pr_gates_by_the_bar_of_the_base",
+            "test_pr_sanitizes_and_shows_progress_on_stderr_unless_told")],
+        r"x_|xǁ",  # every function
+        "the PR job's decisions: each stage's failures as gate rows (first failing case, counts), "
+        "no sanitizer for a kernel that hung, the base's bar and the note of its change, the same "
+        "commit refused, the gate's exit code returned, history links for moved rows only. The "
+        "stages are replaced by recorders in this process; tests/test_ci_pr.py runs the job end "
+        "to end (tens of seconds a run).",
+    ),
+    "fcbench/store.py": (
+        [*(f"tests/test_store.py::{t}" for t in (
+            "test_each_damage_is_named_at_its_edge",
+            "test_what_a_measurement_can_be_is_kept",
+            "test_the_damaged_results_of_one_machine_or_commit",
+            "test_failures_have_the_shape_write_failures_gives",
+            "test_saving_refuses_what_the_readers_would_call_damaged",
+            "test_machine_names_are_directory_names",
+            "test_the_lock_is_exclusive_and_a_writer_held_too_long_is_named",
+            "test_stale_temporaries_go_and_nothing_else",
+            "test_failures_that_are_not_failing_replies_are_not_written",
+            "test_written_files_get_the_mode_a_plain_open_gives"))],
+        r"x_validate_machine|x_lock|x_remove_stale_temporaries|x_save_results|x_save_failures|x__is_number_or_none"
+        r"|x__is_literal|x__bad_measurement|x_check_result_file|x_check_failures|x_check_file|x_damaged_files",
+        "the store's validation: every reason a result or failures file is damaged, at its edge, and "
+        "what a measurement may be (a skip, a failure, +inf error, the smallest time), which files "
+        "damaged_files reads, saving refused before writing, machine names, the writers' lock. Hand-"
+        "made files from history.write_results, in this process. Not scored: write_atomic / _umask "
+        "(all-or-nothing writes: a writer killed mid-write, a subprocess test) and the worktree "
+        "clean-up (_pid_alive, stale_worktrees, prune_worktrees: git, a killed run's test).",
+    ),
+    "fcbench/reference.py": (
+        [*(f"tests/test_reference.py::{t}" for t in (
+            "test_reference_matches_a_hand_computed_case",
+            "test_uniform_attention_gives_the_mean_of_v",
+            "test_error_is_inf_for_nan_and_the_bound_rejects_it",
+            "test_bound_arithmetic",
+            "test_floor_is_two_fp16_roundings_of_the_largest_output",
+            "test_a_wrong_kernel_fails_the_bound",
+            "test_creeping_inputs_catch_a_kernel_that_skips_small_rescales",
+            "test_offset_inputs_catch_a_forgotten_normalisation_term",
+            "test_the_causal_bound_is_the_causal_fp16_paths_error",
+            "test_an_fp16_path_that_overflows_leaves_the_bound_undefined",
+            "test_the_reference_is_fp64_up_to_its_size_limit_then_fp32")),
+         "tests/test_check_verdicts.py::test_the_bound_is_inclusive_and_nothing_over_it_passes",
+         "tests/test_check_verdicts.py::test_the_floor_decides_where_the_fp16_math_path_is_exact"],
+        r"x_|xǁ",  # every function
+        "the one reference and the one pass rule: the reference's math (mask, precision), the fp16 "
+        "baseline, the error (inf for NaN/Inf), the bound's arithmetic and its inclusive edge, the floor.",
     ),
 }
 
