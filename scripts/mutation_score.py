@@ -5,7 +5,8 @@ every surviving mutant's diff.
 Usage: nice -n 19 .venv/bin/python scripts/mutation_score.py [MODULE...]   (default: every module
 below; `list` names them). Needs `pip install mutmut==3.8.1` in the venv (not in the test extras:
 .ci/run does not run this). Not the kernel plants of scripts/mutation-test.sh: those mutate CUDA
-kernels on a GPU; this mutates fcbench's own Python on any machine, in about a minute a module.
+kernels on a GPU; this mutates fcbench's own Python on any machine, in 10 s to 4 minutes a module
+(2 shared cores; supervise.py is the slowest: each mutant starts real, if torch-free, worker processes).
 
 Why mutmut 3: it rewrites each function into a trampoline that switches between the original and
 its mutants in one process, records which tests reach which function, and forks per mutant, so a
@@ -18,7 +19,11 @@ Each module runs in a scratch copy of this working tree (tracked and untracked f
 its mutants/ there, never here) with a setup.cfg naming the module (only_mutate), the tests that
 judge it and the functions whose mutants are scored. Functions not scored are mutated but only
 reported: formatting of tables and markdown (`fcbench.gate.markdown`) and the I/O that feeds the
-decisions (loading asv files, git), which the slow end-to-end tests cover, not the fast selection.
+decisions (loading asv files, git, worktrees, the measuring loop), which the slow end-to-end tests
+cover, not the fast selection. The selections are in-process tests: the measuring process of the
+check is replaced by scripted replies (tests/test_check_verdicts.py), supervise.Worker runs
+tests/tiny_worker.py (the worker's protocol without torch), ci pr's stages are recorders
+(tests/test_ci_decisions.py), history and store work on hand-made asv files (tests/test_store.py).
 
 Scores count a mutant killed when a test in its module's selection fails; "no tests" (no test of
 the selection reaches its function) and timeouts count as not killed. docs/mutation-survivors.md
@@ -138,6 +143,7 @@ MODULES = {
              "test_a_record_merges_into_the_commits_earlier_results_and_a_compare_replaces_them",
              "test_a_record_of_a_new_key_into_an_unchanged_suite_keeps_the_rest",
              "test_a_damaged_earlier_file_is_refused_before_anything_is_written",
+             "test_a_record_never_merges_into_another_machines_file",
              "test_write_failures_keeps_what_is_not_replaced_and_removes_an_empty_file",
              "test_record_keeps_a_value_or_the_reply_and_the_first_failure",
              "test_ran_tells_a_measurement_from_a_failure_and_a_skip"))],

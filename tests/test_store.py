@@ -658,13 +658,28 @@ def test_a_damaged_earlier_file_is_refused_before_anything_is_written(tmp_path):
     for damaged, text in ((failures, "[]"), (result, "{")):
         before = {p: p.read_bytes() for p in (failures, result)}
         damaged.write_text(text)
-        with pytest.raises(store.DamagedResults, match=rf"^{re.escape(str(damaged))}: .*; not recording into it"):
+        with pytest.raises(store.DamagedResults, match=rf"^{re.escape(str(damaged))}: .*; not recording into it "
+                                                        r"\(move it aside to start this commit over\)$"):
             _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=True)
         assert damaged.read_text() == text
         _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=False)  # a compare starts over
         assert _read(tmp_path, "latency")[(V1, S1)][2] == [2e-3]
         for p, b in before.items():
             p.write_bytes(b)
+
+
+def test_a_record_never_merges_into_another_machines_file(tmp_path):
+    from asv.util import UserError
+
+    _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3]}}), append=True)
+    path = tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"
+    doc = json.loads(path.read_text())
+    doc["params"]["machine"] = "another-gpu"  # copied over from another machine's folder
+    path.write_text(json.dumps(doc))
+    before = path.read_bytes()
+    with pytest.raises(UserError, match="machine name is not 'ci-cpu'"):
+        _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=True)
+    assert path.read_bytes() == before
 
 
 def test_write_failures_keeps_what_is_not_replaced_and_removes_an_empty_file(tmp_path):

@@ -195,7 +195,19 @@ def tiny(monkeypatch):
     assert (tiny_worker.READY, tiny_worker.REPLY) == (supervise.READY, supervise.REPLY)
     monkeypatch.setattr(supervise, "WORKER_MODULE", "tests.tiny_worker")
     monkeypatch.setattr(supervise, "STARTUP_TIMEOUT_S", 10.0)  # a worker that never says READY fails the test in 10 s
-    yield
+    import signal
+
+    def too_long(signum, frame):
+        raise TimeoutError("over 25 s: a worker the supervisor could not end?")
+
+    # A supervisor whose kill misses its worker waits on it for ever: the test fails instead.
+    old = signal.signal(signal.SIGALRM, too_long)
+    signal.setitimer(signal.ITIMER_REAL, 25)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
     # A supervisor that failed to kill its worker (the test failed) must not leave it behind.
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -321,6 +333,10 @@ def test_the_worker_speaks_past_stray_lines_and_keeps_its_process(tmp_path, tiny
 
 def test_the_worker_is_told_its_checkout_and_this_harness(tmp_path, tiny, monkeypatch):
     monkeypatch.chdir(tmp_path)  # it runs in this harness's checkout, wherever the command runs
+    _within(20, lambda: _told(tmp_path))  # a kill that cannot reach the worker fails the test, never hangs it
+
+
+def _told(tmp_path):
     with _tiny(tmp_path, PYTHONPATH="/elsewhere") as w:
         w.start()
         environ = Path(f"/proc/{w.proc.pid}/environ").read_bytes().split(b"\0")
@@ -432,7 +448,7 @@ def test_a_worker_that_will_not_end_is_killed_after_its_wait(tmp_path, tiny, mon
     monkeypatch.setattr(supervise, "REAP_TIMEOUT_S", 0.5)
     monkeypatch.setattr(supervise, "EXIT_WAIT_S", 0.5)
     monkeypatch.setattr(supervise, "CLOSE_TIMEOUT_S", 0.5)
-    _within(30, lambda: _ends_killed(tmp_path))
+    _within(20, lambda: _ends_killed(tmp_path))
 
 
 def _ends_killed(tmp_path):
