@@ -42,6 +42,12 @@ BOUND_FACTOR = 10.0
 # Starting a worker: interpreter, torch, CUDA context, then its setup requests (building the
 # extension compiles every kernel of a checkout when the cache is cold). No kernel runs here.
 STARTUP_TIMEOUT_S = 900.0
+# How long the supervisor waits on a worker that is ending: one whose output ended (it died, or
+# it closed stdout and is about to), one that said "crashed" (a dead context can hang its
+# teardown), one whose stdin was closed at the end of a command. Past each, it is killed.
+EXIT_WAIT_S = 5.0
+REAP_TIMEOUT_S = 30.0
+CLOSE_TIMEOUT_S = 60.0
 # Tests swap in a worker that crashes and hangs on purpose (tests/fake_worker.py), also in the
 # processes asv starts, which only the environment reaches.
 WORKER_MODULE = os.environ.get("FCBENCH_WORKER_MODULE", "fcbench.worker")
@@ -244,7 +250,7 @@ class Worker:
         if self.proc is None:
             return "the measuring process is gone"
         try:
-            code = self.proc.wait(timeout=5)
+            code = self.proc.wait(timeout=EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
             return None
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
@@ -254,7 +260,7 @@ class Worker:
 
     def _reap(self) -> None:
         try:
-            self.proc.wait(timeout=30)
+            self.proc.wait(timeout=REAP_TIMEOUT_S)
         except subprocess.TimeoutExpired:  # a dead context can hang teardown: it said its piece
             self.kill()
         self.proc = None
@@ -275,7 +281,7 @@ class Worker:
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.close()
-                self.proc.wait(timeout=60)
+                self.proc.wait(timeout=CLOSE_TIMEOUT_S)
             except (OSError, subprocess.TimeoutExpired):
                 self.kill()
         self.proc = None

@@ -124,3 +124,38 @@ def test_offset_inputs_catch_a_forgotten_normalisation_term():
     b = reference.error_bound(q, k, v, ref, causal=False, scale=0.125, floor_relative=2**-10)
     off_by_one_key = (ref.double() * (1 + 1 / 97)).half()  # l counts one key too few
     assert not b.passes(reference.max_abs_error(off_by_one_key, ref))
+
+
+def test_the_causal_bound_is_the_causal_fp16_paths_error():
+    # The baseline of a causal case is the fp16 math path with the same mask (restated here):
+    # without it, the baseline would be the full attention's distance to the causal reference.
+    case = check.CheckCase(97, 64, True, "normal", 0)
+    q, k, v = check.make_inputs(case, "cpu")
+    ref = reference.reference_attention(q, k, v, causal=True, scale=0.125)
+    scores = (q @ k.transpose(-2, -1)) * 0.125
+    scores = scores.masked_fill(torch.ones(97, 97, dtype=torch.bool).triu(1), float("-inf"))
+    fp16 = torch.softmax(scores, dim=-1) @ v
+    assert fp16.dtype == torch.float16
+    b = reference.error_bound(q, k, v, ref, causal=True, scale=0.125)
+    assert b.baseline_error == reference.max_abs_error(fp16, ref) and b.baseline_error < 0.01
+    full = reference.reference_attention(q, k, v, causal=False, scale=0.125)
+    assert reference.max_abs_error(full.half(), ref) > 10 * b.bound  # what a mask left out would cost
+
+
+def test_an_fp16_path_that_overflows_leaves_the_bound_undefined():
+    q = k = torch.full((1, 1, 4, 64), 300.0, dtype=torch.float16)  # q.k = 5.8e6: inf in fp16, NaN after softmax
+    v = torch.ones(1, 1, 4, 64, dtype=torch.float16)
+    ref = reference.reference_attention(q, k, v, causal=False, scale=1.0)
+    assert torch.isfinite(ref).all()
+    with pytest.raises(ArithmeticError, match=r"^the fp16 math path produced NaN/Inf on these inputs; the bound is "
+                                              r"undefined$"):
+        reference.error_bound(q, k, v, ref, causal=False, scale=1.0)
+
+
+def test_the_reference_is_fp64_up_to_its_size_limit_then_fp32(monkeypatch):
+    q, k, v = check.make_inputs(check.CheckCase(17, 64, False, "normal", 0), "cpu")  # B=2, H=3, S=17
+    monkeypatch.setattr(reference, "FP64_MAX_SCORES", 2 * 3 * 17 * 17)
+    assert reference.reference_attention(q, k, v, causal=False, scale=0.125).dtype == torch.float64
+    monkeypatch.setattr(reference, "FP64_MAX_SCORES", 2 * 3 * 17 * 17 - 1)
+    out = reference.reference_attention(q, k, v, causal=False, scale=0.125)
+    assert out.dtype == torch.float32

@@ -4,6 +4,7 @@ cleaned up after killed runs, arguments and config refused before anything runs.
 
 import html
 import json
+import math
 import os
 import re
 import signal
@@ -544,3 +545,389 @@ def test_written_files_get_the_mode_a_plain_open_gives(tmp_path, umask):
     os.chmod(tmp_path / "result.json", 0o640)
     store.write_atomic(tmp_path / "result.json", b"[]")
     assert (tmp_path / "result.json").stat().st_mode & 0o777 == 0o640 and (tmp_path / "result.json").read_bytes() == b"[]"
+
+
+# -- history's write path in this process (issue 27: the mutation score's fast selection) -----
+# history.write_results / write_failures on hand-made measurements and a hand-made suite: what
+# each reply becomes in asv's file, what a record keeps of earlier runs and what a compare
+# replaces, the failures beside it, a damaged earlier file refused before anything is written.
+
+SHA = "ab" * 20
+V1, V2 = "sdpa_math", "wmma_fused"
+S1, S2 = "(1,2,16,64)", "(1,2,32,64)"
+
+
+def _suite(variants=(V1, V2), shapes=(S1, S2), version="v1") -> dict:
+    return {name: {"name": name, "param_names": ["variant", "shape"], "version": version,
+                   "params": [[repr(v) for v in variants], [repr(s) for s in shapes]],
+                   "type": "time" if metric == "latency" else "track", "unit": "seconds" if metric == "latency" else "x"}
+            for metric, name in history.BENCHMARKS.items()}
+
+
+def _measured(values: dict, info=None, failures=None) -> history.Measured:
+    """values: metric -> (variant, shape) -> value or reply; a latency's value is its samples."""
+    m = history.Measured(SHA, info=info or {})
+    for metric, by_key in values.items():
+        m.metrics[metric].update(by_key)
+    m.failures.update(failures or {})
+    return m
+
+
+def _read(results_dir: Path, metric: str) -> dict:
+    from asv.results import Results
+
+    results = Results.load(str(results_dir / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"), MACHINE)
+    return history.read_benchmark(results, history.BENCHMARKS[metric])
+
+
+def _write(results_dir, measured, *, append, suite=None):
+    return history.write_results(results_dir, MACHINE, measured, suite or _suite(), 1_790_000_000_000, append=append)
+
+
+def test_write_results_stores_each_reply_as_asv_reads_it(tmp_path):
+    info = {"device": {"name": "cpu", "capability": "none", "driver": "d", "cuda": "c", "torch": "t",
+                       "sm_clock_max_mhz": 1, "serial": "not kept"}, "timer": "perf_counter"}
+    crash = {"crashed": "killed by SIGSEGV"}
+    m = _measured({"latency": {(V1, S1): [3e-3, 1e-3, 2e-3, 5e-3], (V2, S1): crash, (V2, S2): {"unsupported": "no"}},
+                   "registers": {(V1, S1): 40, (V1, S2): {"error": "RuntimeError: x"}}},
+                  info=info, failures={(V2, S1): crash})
+    assert _write(tmp_path, m, append=False) == tmp_path / MACHINE
+    latency = _read(tmp_path, "latency")
+    assert latency[(V1, S1)][2] == [3e-3, 1e-3, 2e-3, 5e-3] and latency[(V1, S1)][0] == 2.5e-3  # asv's median
+    assert latency[(V2, S1)][0] is None and math.isnan(latency[(V2, S2)][0])  # failed / skipped
+    assert math.isnan(latency[(V1, S2)][0])  # not measured: a skip, not a failure
+    registers = _read(tmp_path, "registers")
+    assert registers[(V1, S1)][0] == 40 and registers[(V1, S1)][2] is None and registers[(V1, S2)][0] is None
+    data = json.loads((tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json").read_text())
+    assert data["params"] == {"machine": MACHINE, "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+                              "name": "cpu", "capability": "none", "driver": "d", "cuda": "c", "torch": "t",
+                              "sm_clock_max_mhz": "1", "timer": "perf_counter"}
+    assert (data["date"], data["python"], data["env_name"], data["requirements"], data["env_vars"]) == \
+        (1_790_000_000_000, data["params"]["python"], history.ENV_NAME, {}, {})
+    assert latency[(V1, S1)][1]["number"] == 1 and latency[(V1, S1)][1]["repeat"] == 4  # asv's stats of the samples
+    assert history.read_failures(tmp_path, MACHINE, SHA) == {(V2, S1): crash}
+    # Beside the asv file, named as asv names it (the commit's first 8 hex digits), never *.json.
+    assert history.failures_path(tmp_path, MACHINE, SHA) == tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.failures"
+    assert not list((tmp_path / MACHINE).glob(".*.tmp"))
+
+
+def test_write_results_without_a_timer_or_device_stores_empty_names(tmp_path):
+    _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3]}}), append=False)
+    data = json.loads((tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json").read_text())
+    assert data["params"] == {"machine": MACHINE, "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+                              "timer": ""}
+
+
+def test_a_record_merges_into_the_commits_earlier_results_and_a_compare_replaces_them(tmp_path):
+    first = _measured({"latency": {(V1, S1): [1e-3, 1e-3], (V1, S2): [2e-3], (V2, S1): {"hung": "no reply"}},
+                       "registers": {(V1, S1): 40, (V1, S2): 41}},
+                      failures={(V2, S1): {"hung": "no reply"}, (V1, S2): {"error": "RuntimeError: once"}})
+    _write(tmp_path, first, append=True)
+    # Again, V1 at S1 only, and a variant the first run did not select: earlier samples stay.
+    again = _measured({"latency": {(V1, S1): [3e-3], ("wmma_qk", S1): [4e-3]}, "registers": {(V1, S1): 42}},
+                      failures={})
+    _write(tmp_path, again, append=True, suite=_suite(variants=(V1, "wmma_qk"), shapes=(S1,), version="v2"))
+    latency = _read(tmp_path, "latency")
+    assert sorted(latency[(V1, S1)][2]) == [1e-3, 1e-3, 3e-3] and latency[(V1, S1)][0] == 1e-3
+    assert latency[(V1, S2)][0] == 2e-3 and latency[(V1, S2)][2] == [2e-3]  # not measured now: kept
+    assert latency[(V2, S1)][0] is None and latency[("wmma_qk", S1)][0] == 4e-3
+    assert _read(tmp_path, "registers")[(V1, S1)][0] == 42 and _read(tmp_path, "registers")[(V1, S2)][0] == 41
+    # The failures of keys not measured now are kept; V1 at S1 was measured again and is clean.
+    assert history.read_failures(tmp_path, MACHINE, SHA) == {(V2, S1): {"hung": "no reply"},
+                                                             (V1, S2): {"error": "RuntimeError: once"}}
+    # A compare replaces the commit's results and failures with its own.
+    _write(tmp_path, _measured({"latency": {(V1, S1): [5e-3]}}, failures={}), append=False)
+    latency = _read(tmp_path, "latency")
+    assert latency[(V1, S1)][2] == [5e-3] and math.isnan(latency[(V1, S2)][0]) and (V2, S1) in latency
+    assert ("wmma_qk", S1) not in latency
+    assert not history.failures_path(tmp_path, MACHINE, SHA).exists()
+
+
+def test_a_record_of_a_new_key_into_an_unchanged_suite_keeps_the_rest(tmp_path):
+    _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3], (V2, S2): [7e-3]}}), append=True)
+    _write(tmp_path, _measured({"latency": {(V2, S1): [2e-3]}}), append=True)  # same suite, same version
+    latency = _read(tmp_path, "latency")
+    assert (latency[(V1, S1)][0], latency[(V2, S2)][0], latency[(V2, S1)][0]) == (1e-3, 7e-3, 2e-3)
+    assert latency[(V1, S1)][2] == [1e-3]
+
+
+def test_a_damaged_earlier_file_is_refused_before_anything_is_written(tmp_path):
+    _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3]}}, failures={(V2, S1): {"hung": "x"}}), append=True)
+    failures = history.failures_path(tmp_path, MACHINE, SHA)
+    result = tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"
+    for damaged, text in ((failures, "[]"), (result, "{")):
+        before = {p: p.read_bytes() for p in (failures, result)}
+        damaged.write_text(text)
+        with pytest.raises(store.DamagedResults, match=rf"^{re.escape(str(damaged))}: .*; not recording into it "
+                                                        r"\(move it aside to start this commit over\)$"):
+            _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=True)
+        assert damaged.read_text() == text
+        _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=False)  # a compare starts over
+        assert _read(tmp_path, "latency")[(V1, S1)][2] == [2e-3]
+        for p, b in before.items():
+            p.write_bytes(b)
+
+
+def test_a_record_never_merges_into_another_machines_file(tmp_path):
+    from asv.util import UserError
+
+    _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3]}}), append=True)
+    path = tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"
+    doc = json.loads(path.read_text())
+    doc["params"]["machine"] = "another-gpu"  # copied over from another machine's folder
+    path.write_text(json.dumps(doc))
+    before = path.read_bytes()
+    with pytest.raises(UserError, match="machine name is not 'ci-cpu'"):
+        _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=True)
+    assert path.read_bytes() == before
+
+
+def test_write_failures_keeps_what_is_not_replaced_and_removes_an_empty_file(tmp_path):
+    a, b, c = (V1, S1), (V1, S2), (V2, S1)
+    history.write_failures(tmp_path, MACHINE, SHA, {a: {"hung": "x"}, b: {"error": "y"}}, replaces=None)
+    history.write_failures(tmp_path, MACHINE, SHA, {c: {"crashed": "z"}}, replaces={a})
+    assert history.read_failures(tmp_path, MACHINE, SHA) == {b: {"error": "y"}, c: {"crashed": "z"}}
+    history.write_failures(tmp_path, MACHINE, SHA, {b: {"hung": "w"}}, replaces={b})
+    assert history.read_failures(tmp_path, MACHINE, SHA) == {b: {"hung": "w"}, c: {"crashed": "z"}}
+    history.write_failures(tmp_path, MACHINE, SHA, {}, replaces=set())
+    assert len(history.read_failures(tmp_path, MACHINE, SHA)) == 2
+    history.write_failures(tmp_path, MACHINE, SHA, {}, replaces={b, c})
+    assert not history.failures_path(tmp_path, MACHINE, SHA).exists()
+    history.write_failures(tmp_path, MACHINE, SHA, {}, replaces=None)  # nothing to remove: no error
+    assert history.read_failures(tmp_path, MACHINE, SHA) == {}
+    history.failures_path(tmp_path, MACHINE, SHA).write_text('{"x (1)": {"hung": "y"}}')
+    history.write_failures(tmp_path, MACHINE, SHA, {a: {"hung": "x"}}, replaces=None)
+    assert history.read_failures(tmp_path, MACHINE, SHA) == {a: {"hung": "x"}}
+    history.failures_path(tmp_path, MACHINE, SHA).write_text('{"x": {"hung": "y"}}')
+    with pytest.raises(store.DamagedResults, match=r"\.failures: 'x' is not 'variant shape'$"):
+        history.read_failures(tmp_path, MACHINE, SHA)
+
+
+def test_record_keeps_a_value_or_the_reply_and_the_first_failure():
+    m = history.Measured(SHA)
+    history._record(m, "registers", (V1, S1), {"registers": 40, "smem_bytes": 3})
+    history._record(m, "registers", (V1, S2), {"unsupported": "no"})
+    history._record(m, "registers", (V2, S1), {"error": "RuntimeError: first"})
+    history._record(m, "registers", (V2, S1), {"crashed": "second"})
+    history._record(m, "latency", (V2, S2), {"hung": "no reply"})
+    assert m.metrics["registers"] == {(V1, S1): 40, (V1, S2): {"unsupported": "no"}, (V2, S1): {"crashed": "second"}}
+    assert m.metrics["latency"] == {(V2, S2): {"hung": "no reply"}}
+    assert m.failures == {(V2, S1): {"error": "RuntimeError: first"}, (V2, S2): {"hung": "no reply"}}
+
+
+def test_ran_tells_a_measurement_from_a_failure_and_a_skip():
+    assert [history.ran(x) for x in (0, 0.0, 1e-3, math.inf, None, math.nan, float("nan"))] == \
+        [True, True, True, True, False, False, False]
+
+
+# -- the store's validation in this process (issue 27: the mutation score's fast selection) ---
+# store.check_result_file / check_failures / damaged_files on a file written by
+# history.write_results and damaged by hand: each reason at its edge, what is left out.
+
+def _result_file(tmp_path) -> Path:
+    m = _measured({"latency": {(V1, S1): [1e-3, 2e-3, 3e-3], (V2, S1): {"crashed": "x"}, (V2, S2): {"unsupported": "no"}},
+                   "registers": {(V1, S1): 0, (V1, S2): 40}, "max_abs_error": {(V1, S1): math.inf}},
+                  failures={(V2, S1): {"crashed": "x"}})
+    _write(tmp_path, m, append=False)
+    path = tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"
+    assert store.check_file(path) is None and store.check_file(history.failures_path(tmp_path, MACHINE, SHA)) is None
+    return path
+
+
+def _damaged(path: Path, edit) -> str | None:
+    doc = json.loads(path.read_text())
+    edit(doc)
+    path.write_text(json.dumps(doc))
+    return store.check_result_file(path)
+
+
+def _row(doc, metric="latency"):
+    return doc["results"][history.BENCHMARKS[metric]]
+
+
+def _col(doc, name):
+    return doc["result_columns"].index(name)
+
+
+def _set(doc, metric, column, value):
+    """A column of a benchmark's row set, the row padded first (asv trims trailing empty columns)."""
+    row = _row(doc, metric)
+    row.extend([None] * (len(doc["result_columns"]) - len(row)))
+    row[_col(doc, column)] = value
+
+
+LAT = history.BENCHMARKS["latency"]
+REGS = history.BENCHMARKS["registers"]
+
+
+@pytest.mark.parametrize("edit, why", [
+    (lambda d: d.clear(), "not an asv result file (no commit_hash, params, results, result_columns)"),
+    (lambda d: d.pop("result_columns"), "not an asv result file (no result_columns)"),
+    (lambda d: d.update(commit_hash=SHA.upper()), f"commit_hash {SHA.upper()!r} is not a commit (40 lowercase hex digits)"),
+    (lambda d: d.update(commit_hash=SHA + "0"), f"commit_hash {SHA + '0'!r} is not a commit (40 lowercase hex digits)"),
+    (lambda d: d.update(commit_hash=7), "commit_hash 7 is not a commit (40 lowercase hex digits)"),
+    (lambda d: d.update(commit_hash="cd" * 20), "commit_hash cdcdcdcd... is not the commit the file name says"),
+    (lambda d: d.update(results=[]), "malformed: 'results' or 'result_columns'"),
+    (lambda d: d.update(result_columns="result"), "malformed: 'results' or 'result_columns'"),
+    (lambda d: d["result_columns"].remove("result"), "malformed: 'results' or 'result_columns'"),
+    (lambda d: d["results"].update({LAT: {}}), f"{LAT}: malformed row"),
+    (lambda d: _row(d).extend([None] * 20), f"{LAT}: malformed row"),
+    (lambda d: _row(d).__setitem__(_col(d, "params"), "x"), f"{LAT}: malformed params"),
+    (lambda d: _row(d).__setitem__(_col(d, "params"), ["x"]), f"{LAT}: malformed params"),
+    (lambda d: _row(d)[_col(d, "params")][1].__setitem__(0, "(1,2"), f"{LAT}: parameter '(1,2' is not a Python literal"),
+    (lambda d: _row(d)[_col(d, "params")][1].append(3), f"{LAT}: parameter 3 is not a Python literal"),
+    (lambda d: _row(d).__setitem__(_col(d, "result"), 1.0), f"{LAT}: float results for 4 parameter combinations (cut short?)"),
+    (lambda d: _row(d)[_col(d, "result")].pop(), f"{LAT}: 3 results for 4 parameter combinations (cut short?)"),
+    # A benchmark that did not run (None) is passed over, and the next one still checked.
+    (lambda d: (d.update(results={"benchmarks.A.track_none": [None], **d["results"]}), _row(d)[_col(d, "result")].pop()),
+     f"{LAT}: 3 results for 4 parameter combinations (cut short?)"),
+    (lambda d: _row(d)[_col(d, "result")].__setitem__(0, "1"), f"{LAT}: a result that is not a number"),
+    (lambda d: _row(d)[_col(d, "result")].__setitem__(0, True), f"{LAT}: a result that is not a number"),
+    (lambda d: _row(d).__setitem__(_col(d, "samples"), [None] * 3), f"{LAT}: samples do not match the 4 parameter combinations"),
+    (lambda d: _row(d).__setitem__(_col(d, "samples"), {}), f"{LAT}: samples do not match the 4 parameter combinations"),
+    (lambda d: _row(d)[_col(d, "samples")].__setitem__(1, 2.0), f"{LAT}: samples that are not numbers"),
+    (lambda d: _row(d)[_col(d, "samples")][0].append("x"), f"{LAT}: samples that are not numbers"),
+    (lambda d: _row(d).__setitem__(_col(d, "stats_q_25"), [1.0]), f"{LAT}: stats_q_25 does not match the results"),
+    (lambda d: _row(d).__setitem__(_col(d, "stats_q_75"), 1.0), f"{LAT}: stats_q_75 does not match the results"),
+    (lambda d: _row(d)[_col(d, "stats_ci_99_a")].__setitem__(0, "x"), f"{LAT}: stats_ci_99_a does not match the results"),
+    (lambda d: _row(d)[_col(d, "stats_ci_99_b")].__setitem__(0, "x"), f"{LAT}: stats_ci_99_b does not match the results"),
+    (lambda d: _row(d)[_col(d, "samples")][0].__setitem__(1, 0.0), f"{LAT}('{V1}', '{S1}'): sample 0.0 is not a time (finite, > 0 s)"),
+    (lambda d: _row(d)[_col(d, "samples")][0].__setitem__(1, None), f"{LAT}('{V1}', '{S1}'): sample None is not a time (finite, > 0 s)"),
+    (lambda d: _row(d)[_col(d, "result")].__setitem__(0, -1e-3), f"{LAT}('{V1}', '{S1}'): result -0.001 is not a time (finite, > 0 s)"),
+    (lambda d: _row(d)[_col(d, "result")].__setitem__(0, 0.0), f"{LAT}('{V1}', '{S1}'): result 0.0 is not a time (finite, > 0 s)"),
+    (lambda d: d["results"].update({"benchmarks.X.timeraw_x": [[0.0]]}),
+     "benchmarks.X.timeraw_x(): result 0.0 is not a time (finite, > 0 s)"),
+    (lambda d: d["results"].update({"time_x": [[0.0]]}), "time_x(): result 0.0 is not a time (finite, > 0 s)"),  # no dot
+    (lambda d: _row(d, "registers")[_col(d, "result")].__setitem__(1, -1), f"{REGS}('{V1}', '{S2}'): -1 is not a measurement (>= 0)"),
+    (lambda d: _row(d, "registers")[_col(d, "result")].__setitem__(0, math.nan) or
+     _set(d, "registers", "samples", [[1.0], None, None, None]),
+     f"{REGS}('{V1}', '{S1}'): nan is not a measurement (>= 0)"),
+    (lambda d: _set(d, "registers", "samples", [[-2.0], None, None, None]),
+     f"{REGS}('{V1}', '{S1}'): -2.0 is not a measurement (>= 0)"),
+    (lambda d: _set(d, "registers", "samples", [[None], None, None, None]),
+     f"{REGS}('{V1}', '{S1}'): None is not a measurement (>= 0)"),
+])
+def test_each_damage_is_named_at_its_edge(tmp_path, edit, why):
+    path = _result_file(tmp_path)
+    assert _damaged(path, edit) == why
+    assert store.damaged_files(tmp_path) == [(path, why)] and store.damaged_files(tmp_path, MACHINE, SHA) == [(path, why)]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: None,
+    lambda d: _row(d)[_col(d, "result")].__setitem__(1, None),  # a failure
+    lambda d: _row(d)[_col(d, "result")].__setitem__(1, math.nan),  # a skip, no samples
+    lambda d: _row(d)[_col(d, "result")].__setitem__(0, 5e-324),  # the smallest time there is
+    lambda d: _row(d).__setitem__(_col(d, "samples"), None),
+    lambda d: _row(d).__setitem__(_col(d, "stats_q_25"), None),
+    lambda d: _row(d, "registers").__setitem__(_col(d, "result"), None),  # not run at all
+    lambda d: _row(d, "registers")[_col(d, "result")].__setitem__(1, 0),
+    lambda d: _row(d, "registers")[_col(d, "result")].__setitem__(1, math.inf),  # an error of a NaN output
+    lambda d: _set(d, "registers", "samples", [[0.0, 1], None, None, None]),
+    lambda d: _row(d)[_col(d, "samples")].__setitem__(1, None),
+    lambda d: d["results"].update({"benchmarks.X.track_x": [[1.0]]}),  # no params: one value
+    lambda d: d["results"].update({"benchmarks.X.track_y": [[1.0], []]}),
+    lambda d: d["results"].update({"benchmarks.X.time_z": [[2e-3], [], [[2e-3]]]}),
+    lambda d: d["results"].update({"benchmarks.X.track_w": [[1.0], [], *[None] * (len(d["result_columns"]) - 2)]}),
+])
+def test_what_a_measurement_can_be_is_kept(tmp_path, edit):
+    path = _result_file(tmp_path)
+    assert _damaged(path, edit) is None
+
+
+def test_the_damaged_results_of_one_machine_or_commit(tmp_path):
+    path = _result_file(tmp_path)
+    other = tmp_path / "other-machine"
+    other.mkdir()
+    (other / "cdcdcdcd-fcbench.json").write_text("{")
+    (other / "machine.json").write_text("{")  # asv's own files are not result files
+    (tmp_path / MACHINE / "benchmarks.json").write_text("{")
+    (tmp_path / "benchmarks.json").write_text("{")
+    failures = history.failures_path(tmp_path, MACHINE, SHA)
+    failures.write_text("[1]")
+    later = tmp_path / MACHINE / "dcdcdcdc-fcbench.json"  # after benchmarks.json in the folder's order
+    later.write_text("{")
+    bad_json = "not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2; truncated?)"
+    bad_failures = "not a failures file (a JSON list, not an object)"
+    assert sorted(store.damaged_files(tmp_path)) == [(failures, bad_failures), (later, bad_json),
+                                                     (other / "cdcdcdcd-fcbench.json", bad_json)]
+    assert store.damaged_files(tmp_path, "other-machine") == [(other / "cdcdcdcd-fcbench.json", bad_json)]
+    assert store.damaged_files(tmp_path, "other-machine", SHA) == []
+    assert store.damaged_files(tmp_path, MACHINE, "cd" * 20) == []
+    assert store.damaged_files(tmp_path, "no-such-machine") == [] and store.damaged_files(tmp_path / "none") == []
+    path.write_text("[]")
+    assert store.damaged_files(tmp_path, MACHINE, SHA) == [(failures, bad_failures),
+                                                           (path, "not an asv result file (not a JSON object)")]
+    path.write_bytes(b"\xff")
+    assert store.check_result_file(path).startswith("unreadable (") and store.check_file(failures) == bad_failures
+    failures.write_bytes(b"\xff")
+    assert store.check_failures_file(failures).startswith("unreadable (")
+    failures.write_text("{")
+    assert store.check_failures_file(failures) == bad_json
+    assert store.check_result_file(tmp_path / "absent.json").startswith("unreadable (")
+
+
+@pytest.mark.parametrize("failures, why", [
+    ({"a (1)": {"crashed": "x"}, "b (2)": {"hung": "y"}, "c (3)": {"error": "z", "more": 1}}, None),
+    ({}, None),
+    ([], "not a failures file (a JSON list, not an object)"),
+    ({"a": {"hung": "x"}}, "'a' is not 'variant shape'"),
+    ({"a b c": {"hung": "x"}}, "'a b c' is not 'variant shape'"),
+    ({" b": {"hung": "x"}}, "' b' is not 'variant shape'"),
+    ({"a ": {"hung": "x"}}, "'a ' is not 'variant shape'"),
+    ({"a b": ["hung"]}, "a b: ['hung'] is not a failing reply (crashed, hung or error, and why)"),
+    ({"a b": {"hung": 1}}, "a b: {'hung': 1} is not a failing reply (crashed, hung or error, and why)"),
+    ({"a b": {"unsupported": "x"}}, "a b: {'unsupported': 'x'} is not a failing reply (crashed, hung or error, and why)"),
+])
+def test_failures_have_the_shape_write_failures_gives(failures, why):
+    assert store.check_failures(failures) == why
+
+
+def test_saving_refuses_what_the_readers_would_call_damaged(tmp_path):
+    path = tmp_path / "x.failures"
+    with pytest.raises(store.DamagedResults, match=rf"^{re.escape(str(path))}: not storing it: 'a' is not 'variant shape'$"):
+        store.save_failures(path, {"a": {"hung": "x"}})
+    assert not path.exists()
+    store.save_failures(path, {"a b": {"hung": "x"}})
+    assert json.loads(path.read_text()) == {"a b": {"hung": "x"}}
+    with pytest.raises(store.DamagedResults, match=r"not storing it: .*sample 0.0 is not a time"):
+        _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3, 0.0]}}), append=False)
+    assert not (tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json").exists()
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("h100-80gb-hbm3", True), ("a", True), ("A.b_c-9", True), ("x" * 100, True), ("x" * 101, False),
+    ("", False), (".", False), ("..", False), ("...", False), ("-a", False), (".a", False), ("a.", True),
+    ("gpu two", False), ("a/b", False), ("../../escaped", False), (None, False),
+])
+def test_machine_names_are_directory_names(name, ok):
+    if ok:
+        assert store.validate_machine(name) == name
+    else:
+        with pytest.raises(ValueError, match=r"^--machine: .* is not a machine name; use letters"):
+            store.validate_machine(name)
+
+
+def test_the_lock_is_exclusive_and_a_writer_held_too_long_is_named(tmp_path):
+    import fcntl
+
+    with store.lock(tmp_path / "r"):
+        assert (tmp_path / "r" / store.LOCK_NAME).exists()
+        with open(tmp_path / "r" / store.LOCK_NAME) as other:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            started = time.monotonic()
+            with pytest.raises(store.StoreBusy, match=r"another fcbench has held the results lock for 0 s; is one"):
+                with store.lock(tmp_path / "r", wait_s=0.2):
+                    pass
+            assert 0.2 <= time.monotonic() - started < 2
+    with open(tmp_path / "r" / store.LOCK_NAME) as other:  # released
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_UN)
+
+
+def test_stale_temporaries_go_and_nothing_else(tmp_path):
+    for name in (".a.json.x.tmp", ".b.tmp", "a.json", "c.tmp", ".d.json"):
+        (tmp_path / name).write_text("")
+    store.remove_stale_temporaries(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".d.json", "a.json", "c.tmp"]
