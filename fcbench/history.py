@@ -267,18 +267,16 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
             bench = _grid_with_earlier(benchmarks[name], results, name)
             earlier = {tuple(combo) for combo in itertools.product(*results.get_result_params(name))} \
                 if name in results.get_all_result_keys() else set()
-            values, samples, numbers, errors, selected = [], [], [], [], set()
+            values, samples, numbers, selected = [], [], [], set()
             for j, combo in enumerate(itertools.product(*bench["params"])):
                 key = tuple(ast.literal_eval(p) for p in combo)
                 value = measured.metrics[metric].get(key, {"unsupported": "not measured"})
                 if key in measured.metrics[metric] or combo not in earlier:
                     selected.add(j)  # measured now, or new to this commit: the rest keep what they had
-                if isinstance(value, dict):  # asv: NaN = skipped, None = failed
+                if isinstance(value, dict):  # asv: NaN = skipped, None = failed (why: write_failures)
                     values.append(float("nan") if "unsupported" in value else None)
                     samples.append(None)
                     numbers.append(None)
-                    if "unsupported" not in value:
-                        errors.append(f"{key[0]} {key[1]}: {next(iter(value.values()))}")
                 elif metric == "latency":
                     values.append(sorted(value)[len(value) // 2])
                     samples.append(list(value))
@@ -292,7 +290,9 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
                 # (its version); fcbench measures through fcbench.measure whatever the suite's
                 # wrapper looks like, so the earlier samples stay and carry the current version.
                 results._benchmark_version[name] = bench["version"]
-            result = BenchmarkResult(values, samples, numbers, 1 if errors else 0, "\n".join(errors), None)
+            # No error code or text: asv's result file stores neither (a failure's reason is in
+            # the .failures file beside it, write_failures below).
+            result = BenchmarkResult(values, samples, numbers, 0, "", None)
             results.add_result(bench, result, record_samples=True, append_samples=append, selected_idx=selected,
                                started_at=datetime.datetime.now(datetime.UTC))
         store.save_results(results, results_dir)
