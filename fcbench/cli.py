@@ -186,6 +186,9 @@ def _cpu_run_summary(check_status: int, quick: bool, torch_version: str, torch_c
     cpu = [v.name for v in registry.VARIANTS if "cpu" in v.devices]
     gpu_peers = [v.name for v in registry.VARIANTS if "cpu" not in v.devices and not v.is_kernel]
     verdict = "passed" if check_status == EXIT_OK else "FAILED (see above)"
+    # Per arch: a kernel built for some archs only (wgmma_fused: sm_90a) is counted where it is built.
+    counted = ", ".join(f"{sum(bool(v.target(arch)) for v in kernels)} kernels on {arch}"
+                        for arch in resources.DEFAULT_ARCHS)
     if torch_cuda is None:
         next_step = (f"on a machine with a CUDA GPU, install a CUDA build of torch (this one, {torch_version}, is "
                      "CPU-only), then run `fcbench run`")
@@ -193,7 +196,7 @@ def _cpu_run_summary(check_status: int, quick: bool, torch_version: str, torch_c
         next_step = f"on a machine with a CUDA GPU (this torch, {torch_version}, is built for CUDA {torch_cuda}), run `fcbench run`"
     lines = [
         "fcbench run without a CUDA GPU:",
-        f"  ran:     resources ({len(kernels)} kernels x {', '.join(resources.DEFAULT_ARCHS)}, from nvcc); "
+        f"  ran:     resources ({counted}, from nvcc); "
         f"check{' --quick' if quick else ''} of the CPU-capable variant(s) {', '.join(cpu)}: {verdict}",
         f"  skipped: build (the torch extension), check of the {len(kernels)} FlashCore kernels and "
         f"{len(gpu_peers)} CUDA-only SDPA peers ({', '.join(gpu_peers)}), and bench (timing): "
