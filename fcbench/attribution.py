@@ -43,14 +43,14 @@ Z = 4.0  # band width in robust standard deviations
 MIN_BAND = math.log1p(0.005)  # 0.5 %: no row is read finer than this
 MIN_STEPS = 5  # a row's own band needs this many code-unchanged steps; else the pooled band
 NEAR_CEILING = 0.95
-
-
-def near_ceiling(value: float, ceiling: float) -> bool:
-    """Over the ceiling, at or within 5 % of it, or any at all where the ceiling is 0 (spills)."""
-    return value > ceiling or (ceiling > 0 and value >= NEAR_CEILING * ceiling) or (ceiling == 0 and value > 0)
 RESOURCES = {"registers": "max_registers", "smem_bytes": "max_smem_bytes", "spill_bytes": "max_spill_bytes",
              "stack_bytes": "max_stack_bytes"}
 UNITS = {"latency": "us", "registers": "registers", "smem_bytes": "B", "spill_bytes": "B", "stack_bytes": "B"}
+
+
+def near_ceiling(value: float, ceiling: float) -> bool:
+    """Over the ceiling or at or within 5 % of it (where the ceiling is 0, spills: any at all)."""
+    return value > ceiling or (ceiling > 0 and value >= NEAR_CEILING * ceiling)
 
 
 @dataclass

@@ -53,10 +53,11 @@ def cmd_resources(args) -> int:
     from .table import format_table
 
     archs = tuple(_csv(args.arch)) if args.arch else resources.DEFAULT_ARCHS
-    rows = resources.collect(_variants(args), archs, progress=sys.stderr)
+    variants = _variants(args)
+    rows = resources.collect(variants, archs, progress=sys.stderr)
     # A kernel built for some archs only (registry.Variant.archs) has no rows elsewhere: said,
     # never an error (stderr beside --json, whose rows stay a plain list).
-    not_built = [line for a in archs for line in registry.not_built(build.normalize_arch(a), _variants(args))]
+    not_built = [line for a in archs for line in registry.not_built(build.normalize_arch(a), variants)]
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         if not_built:

@@ -248,14 +248,15 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
     from .history import read_failures
 
     try:
-        base, head = load(results_dir, machine, base_sha), load(results_dir, machine, head_sha)
+        base, head_results = load(results_dir, machine, base_sha), _results(results_dir, machine, head_sha)
+        head = entries(head_results)
     except MissingResults as exc:
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: {exc}"
     except DamagedResults as exc:
         return EXIT_CANNOT_RUN, f"fcbench gate: could not run: damaged result file(s): {exc}"
     # Kernels not built for the head's GPU (registry.Variant.archs) have no rows here: said above
     # the verdicts. Machines without a GPU record no capability; no kernel runs there anyway.
-    arch = _results(results_dir, machine, head_sha).params.get("capability")
+    arch = head_results.params.get("capability")
     gated = tuple(v for v in registry.VARIANTS if variants is None or v.name in variants)
     not_here = [f"{line}: not compared on this machine" for line in registry.not_built(arch, gated)]
     rows = [*(findings or []), *(r for r in evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))

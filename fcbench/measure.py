@@ -23,7 +23,7 @@ from .bench import inputs as bench_inputs
 from .check import run_poisoned
 from .peers import PeerUnavailable
 from .reference import error_bound, max_abs_error, reference_attention
-from .shapes import Shape, parse_shape, shape_from_label  # noqa: F401  (measure.shape_from_label, as before)
+from .shapes import Shape, parse_shape
 from .timer import CpuTimer, CudaTimer
 
 GPU_SHAPES = (Shape(1, 8, 512, 64), Shape(4, 16, 2048, 64), Shape(4, 16, 2048, 128), Shape(4, 16, 2048, 64, True))
@@ -151,10 +151,10 @@ def count_resources() -> None:
     """Compiles this checkout's kernel units for this machine's arch in parallel, so that the
     per-(variant, shape) requests read cached counts. A unit that fails to compile is left to
     its own request, which raises the compiler's message again (failures are not cached)."""
-    names = [v.name for v in registry.VARIANTS
-             if v.is_kernel and v.source.exists() and not v.arch_reason(machine_arch())]
+    arch = machine_arch()
+    names = [v.name for v in registry.VARIANTS if v.is_kernel and v.source.exists() and not v.arch_reason(arch)]
     with ThreadPoolExecutor(max_workers=max(len(names), 1)) as pool:
-        futures = [pool.submit(_unit_resources, name, machine_arch()) for name in names]
+        futures = [pool.submit(_unit_resources, name, arch) for name in names]
     for f in futures:
         f.exception()  # waited for above; reported per request, not here
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import lru_cache
 
+from .shapes import shape_from_label
 from .supervise import READY, REPLY, context_dead, first_line
 
 
@@ -47,7 +48,7 @@ def handle(request: dict, prepared: dict) -> dict:
     if op == "bench":
         return _bench(request)
     variant = request["variant"]
-    shape = measure.shape_from_label(request["shape"])
+    shape = shape_from_label(request["shape"])
     if op == "latency":
         ready = _prepare_once(prepared, variant, shape)
         return {"samples_s": [measure.latency_sample_s(ready) for _ in range(request["samples"])]}

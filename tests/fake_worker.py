@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from fcbench import worker
+from fcbench.shapes import shape_from_label
 
 PLANT = Path(os.environ.get("FCBENCH_PLANT") or Path(os.environ.get("FCBENCH_SOURCE_ROOT", ".")) / "fcbench-plant.json")
 KERNEL_RUNS = {"check", "quality", "latency", "bench"}
@@ -162,7 +163,7 @@ def main():
             if how == "slow" and request["op"] == "latency":
                 from fcbench import measure
 
-                ready = worker._prepare_once(prepared, "sdpa_math", measure.shape_from_label(request["shape"]))
+                ready = worker._prepare_once(prepared, "sdpa_math", shape_from_label(request["shape"]))
                 return {"samples_s": [measure.latency_sample_s(ready) + measure.latency_sample_s(ready)
                                       for _ in range(request["samples"])]}
         return real_handle(request, prepared)
