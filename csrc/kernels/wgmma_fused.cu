@@ -193,6 +193,14 @@ __device__ __forceinline__ float fast_exp2(float x) {
   return y;
 }
 
+// Named barriers 1..kConsumers (0 is __syncthreads'): `threads` counts the waiting and the passing warpgroup.
+__device__ __forceinline__ void named_barrier_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+__device__ __forceinline__ void named_barrier_arrive(int id, int threads) {
+  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
 template <int kRegs>
 __device__ __forceinline__ void setmaxnreg_inc() {
   asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kRegs));
@@ -286,39 +294,52 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim>::kThreads, 1)
   float row_max[2] = {-INFINITY, -INFINITY};
   float row_sum[2] = {0.f, 0.f};
 
-  mbar_wait(q_full, 0);
-  for (int tile = 0; tile < num_tiles; ++tile) {
-    const int s = tile % kStages;
-    const uint32_t parity = (tile / kStages) & 1;
-    const int n0 = tile * kBlockN;
-
-    // S = Q K^T over the head dim, 16 at a time (four k steps per 64-column block).
-    float sc[kBlockN / 2];
-    mbar_wait(k_full(s), parity);
-    wgmma_fence();
+  // One tensor phase per tile: S(j) = Q K(j)^T and O += P(j-1) V(j-1) issued together, waited
+  // together, then the softmax of S(j) with no MMA of this warpgroup in flight. The phases of the
+  // consumer warpgroups take turns (named barriers, round robin), so one warpgroup's softmax runs
+  // under the others' MMAs instead of every warpgroup reaching its softmax at once.
+  float sc[kBlockN / 2];
+  uint32_t prob[kBlockN / 16][4];
+  auto issue_qk = [&](int tile) {
+    const uint32_t k_tile = k_smem + (tile % kStages) * Cfg::kTileBytes;
 #pragma unroll
     for (int kk = 0; kk < kHeadDim / 16; ++kk) {
       const int cb = kk / 4;
       const uint32_t k_off = 32 * (kk % 4);
       const uint64_t a = smem_desc(q_smem + cb * kBlockM * 128 + consumer * 64 * 128 + k_off, 16);
-      const uint64_t bk = smem_desc(k_smem + s * Cfg::kTileBytes + cb * kBlockN * 128 + k_off, 16);
+      const uint64_t bk = smem_desc(k_tile + cb * kBlockN * 128 + k_off, 16);
       wgmma_ss_m64n128k16(sc, a, bk, kk > 0);
     }
-    wgmma_commit();
-    wgmma_wait_all();
-    fence_registers(sc);
-    if (lane == 0) mbar_arrive(k_empty(s));
-
-    // Online softmax of this thread's two rows (the quad of lanes 4g..4g+3 shares a row).
-    const bool mask = n0 + kBlockN > p.seqlen || (p.causal && n0 + kBlockN - 1 > wg_row0);
+  };
+  // Key tiles 2kk and 2kk + 1 of S are, element for element, P.V's A fragment of keys 16kk..
+  auto issue_pv = [&](int tile) {
+    const uint32_t v_tile = v_smem + (tile % kStages) * Cfg::kTileBytes;
+#pragma unroll
+    for (int kk = 0; kk < kBlockN / 16; ++kk)
+      wgmma_rs<kHeadDim>(o, prob[kk], smem_desc(v_tile + kk * 2048, kBlockN * 128));
+  };
+  // Keys at or past seqlen or (causal) past the row's query get -inf: key_masked's rule as one
+  // bound per row, relative to this thread's first column of the tile. Called only for tiles that
+  // reach past seqlen or this warpgroup's first row: a test of those inside the softmax's unrolled
+  // loop compiled to predicated compares issued on every tile, a quarter of the softmax's
+  // instructions (SASS and ncu of v10.4, H100, 2026-12-06).
+  auto apply_mask = [&](int tile) {
+    int limit[2];
+#pragma unroll
+    for (int half = 0; half < 2; ++half)
+      limit[half] = (p.causal ? min(p.seqlen, row0 + 8 * half + 1) : p.seqlen) - tile * kBlockN - 2 * t;
+#pragma unroll
+    for (int i = 0; i < kBlockN / 2; ++i)
+      if (8 * (i / 4) + i % 2 >= limit[(i % 4) / 2]) sc[i] = -INFINITY;
+  };
+  // Online softmax of this thread's two rows of S(tile) (the quad of lanes 4g..4g+3 shares a
+  // row): rescales O (which holds every P.V before this tile) and leaves P(tile) in prob.
+  auto softmax = [&](int tile) {
+    const int n0 = tile * kBlockN;
+    if (n0 + kBlockN > p.seqlen || (p.causal && n0 + kBlockN - 1 > wg_row0)) apply_mask(tile);
     float tile_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
-    for (int i = 0; i < kBlockN / 2; ++i) {
-      const int half = (i % 4) / 2;
-      if (mask && key_masked(n0 + 8 * (i / 4) + 2 * t + i % 2, row0 + 8 * half, p.seqlen, p.causal))
-        sc[i] = -INFINITY;
-      tile_max[half] = fmaxf(tile_max[half], sc[i]);
-    }
+    for (int i = 0; i < kBlockN / 2; ++i) tile_max[(i % 4) / 2] = fmaxf(tile_max[(i % 4) / 2], sc[i]);
     float shift[2];
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
@@ -337,13 +358,11 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim>::kThreads, 1)
         o[4 * j + 2 * half + 1] *= alpha;
       }
     }
-    uint32_t prob[kBlockN / 16][4];
 #pragma unroll
     for (int i = 0; i < kBlockN / 2; ++i) {
       sc[i] = fast_exp2(fmaf(sc[i], scale_log2, -shift[(i % 4) / 2]));
       row_sum[(i % 4) / 2] += sc[i];
     }
-    // Key tiles 2kk and 2kk + 1 of S are, element for element, P.V's A fragment of keys 16kk..
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk) {
       prob[kk][0] = pack_half2(sc[8 * kk + 0], sc[8 * kk + 1]);
@@ -351,19 +370,55 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim>::kThreads, 1)
       prob[kk][2] = pack_half2(sc[8 * kk + 4], sc[8 * kk + 5]);
       prob[kk][3] = pack_half2(sc[8 * kk + 6], sc[8 * kk + 7]);
     }
+  };
+  // Turns: warpgroup c waits on barrier 1 + c and passes to the next; the last passes the first
+  // turn. Every barrier gets as many passes as waits: the last warpgroup does not pass its final turn.
+  const int next = (consumer + 1) % Cfg::kConsumers;
+  auto wait_turn = [&]() { named_barrier_sync(1 + consumer, 256); };
+  auto pass_turn = [&]() { named_barrier_arrive(1 + next, 256); };
+  if (consumer == Cfg::kConsumers - 1) pass_turn();
 
-    // O += P V over the tile's keys, 16 at a time (two 8-key swizzle atoms per step).
-    mbar_wait(v_full(s), parity);
+  mbar_wait(q_full, 0);
+  mbar_wait(k_full(0), 0);
+  wait_turn();
+  wgmma_fence();
+  issue_qk(0);
+  wgmma_commit();
+  pass_turn();
+  wgmma_wait_all();
+  fence_registers(sc);
+  if (lane == 0) mbar_arrive(k_empty(0));
+  softmax(0);
+  for (int tile = 1; tile < num_tiles; ++tile) {
+    const int s = tile % kStages, sp = (tile - 1) % kStages;
+    mbar_wait(k_full(s), (tile / kStages) & 1);
+    mbar_wait(v_full(sp), ((tile - 1) / kStages) & 1);
+    wait_turn();
     fence_registers(o);
     wgmma_fence();
-#pragma unroll
-    for (int kk = 0; kk < kBlockN / 16; ++kk)
-      wgmma_rs<kHeadDim>(o, prob[kk], smem_desc(v_smem + s * Cfg::kTileBytes + kk * 2048, kBlockN * 128));
+    issue_qk(tile);
+    issue_pv(tile - 1);
     wgmma_commit();
+    pass_turn();
     wgmma_wait_all();
+    fence_registers(sc);
     fence_registers(o);
-    if (lane == 0) mbar_arrive(v_empty(s));
+    if (lane == 0) {
+      mbar_arrive(k_empty(s));
+      mbar_arrive(v_empty(sp));
+    }
+    softmax(tile);
   }
+  const int last = num_tiles - 1;
+  mbar_wait(v_full(last % kStages), (last / kStages) & 1);
+  wait_turn();
+  fence_registers(o);
+  wgmma_fence();
+  issue_pv(last);
+  wgmma_commit();
+  if (consumer != Cfg::kConsumers - 1) pass_turn();
+  wgmma_wait_all();
+  fence_registers(o);
 
   // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
   __half* o_base = p.o + b * p.o_stride[0] + h * p.o_stride[1];
