@@ -6,19 +6,22 @@
 //     completing on mbarriers; a 4-D tensor map per operand ([B, H, S, D] with the caller's
 //     strides) zero-fills rows past seqlen, so partial tiles need no bounds checks in the copy;
 //   - one producer warp (of its own warpgroup, its registers given away with setmaxnreg) keeps
-//     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128) own 64
-//     query rows each;
+//     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
+//     where those blocks would not fill the GPU once) own 64 query rows each;
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
+//   - one tensor phase per tile: S(j) and P(j-1).V(j-1) issued and waited together, then the
+//     softmax of S(j); the consumer warpgroups' phases take turns (named barriers), so one
+//     warpgroup's softmax runs under the others' MMAs;
 //   - FlashAttention-2's exp2 / running-max rules, as mma_fused keeps them.
 // Inline PTX rather than CuTe: the kernel is one file like every other FlashCore unit, builds
 // with nvcc alone (no CUTLASS headers to carry), and every descriptor bit is written out below
 // where a reader can check it against the PTX ISA.
 // Measured and not kept (H100, 2026-12-06, docs/RESULTS.md): FlashAttention-3's intra-warpgroup
-// overlap (S(j+1) issued before P.V(j)) was 5-20 % slower with 2 stages, and ping-pong between
-// the consumer warpgroups on top of it only won back v10.0's times: the two warpgroups already
-// overlap one's softmax with the other's MMAs without being told to.
+// overlap (S(j+1) issued before P.V(j), the softmax under P.V) was 5-20 % slower with 2 stages;
+// 3 K/V stages at D=128 and the row reductions in 4 independent chains were no faster (the
+// chains 12 % slower at D=64).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
@@ -39,20 +42,27 @@ namespace {
 // Shared memory:
 //   D=64:  Q 24 KB + 2 stages x (K 16 KB + V 16 KB) = 88 KB
 //   D=128: Q 32 KB + 2 stages x (K 32 KB + V 32 KB) = 160 KB (one block per SM)
+//   one warpgroup: D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128 16 KB + 3 x 64 KB = 208 KB
 // Registers per consumer thread: S 64 + O D/2 + P 32 fp32/fp16x2 values; setmaxnreg gives the
 // producer warpgroup 24 and each consumer 160 (D=64: 128 x 24 + 384 x 160 = 64512 of 65536) or
-// 240 (D=128: 128 x 24 + 256 x 240 = 64512).
+// 240 (D=128 and one warpgroup: 128 x 24 + 256 x 240 = 64512).
+// D=64: three consumer warpgroups (192 rows), FlashAttention-3's choice there; on the H100 it
+// took (4,16,2048,64) from 209 to 201 us and the long causal shape from 1547 to 1435 us (v10.3).
 template <int kHeadDim>
+constexpr int kWideConsumers = kHeadDim == 64 ? 3 : 2;
+
+// kConsumers = 1 is the configuration for grids under one wave (e.g. (1,8,512,64): 24 blocks of
+// 192 rows for 132 SMs): 64-row blocks, and K/V stages for every tile of a short sequence.
+template <int kHeadDim, int kConsumersT = kWideConsumers<kHeadDim>>
 struct WgmmaConfig {
-  // D=64: three consumer warpgroups (192 rows), FlashAttention-3's choice there; on the H100 it
-  // took (4,16,2048,64) from 209 to 201 us and the long causal shape from 1547 to 1435 us (v10.3).
-  static constexpr int kConsumers = kHeadDim == 64 ? 3 : 2;
+  static constexpr int kConsumers = kConsumersT;
   // setmaxnreg's split of the 64K registers: producer warpgroup kProducerRegs, consumers kConsumerRegs.
   static constexpr int kProducerRegs = 24;
   static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
   static constexpr int kBlockM = 64 * kConsumers;
   static constexpr int kBlockN = 128;
-  static constexpr int kStages = 2;
+  // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB).
+  static constexpr int kStages = kConsumers > 1 ? 2 : kHeadDim == 64 ? 4 : 3;
   static constexpr int kThreads = 128 * (kConsumers + 1);
   static constexpr int kColBlocks = kHeadDim / 64;  // 128-byte swizzle atoms are 64 fp16 wide
   static constexpr uint32_t kQBytes = kBlockM * kHeadDim * 2;
@@ -212,11 +222,11 @@ __device__ __forceinline__ void setmaxnreg_dec() {
 
 }  // namespace
 
-template <int kHeadDim>
-__global__ void __launch_bounds__(WgmmaConfig<kHeadDim>::kThreads, 1)
+template <int kHeadDim, int kConsumers>
+__global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1)
     wgmma_fused_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                        const __grid_constant__ CUtensorMap tm_v, const AttentionParams p) {
-  using Cfg = WgmmaConfig<kHeadDim>;
+  using Cfg = WgmmaConfig<kHeadDim, kConsumers>;
   constexpr int kBlockM = Cfg::kBlockM;
   constexpr int kBlockN = Cfg::kBlockN;
   constexpr int kStages = Cfg::kStages;
@@ -373,9 +383,14 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim>::kThreads, 1)
   };
   // Turns: warpgroup c waits on barrier 1 + c and passes to the next; the last passes the first
   // turn. Every barrier gets as many passes as waits: the last warpgroup does not pass its final turn.
+  // A lone warpgroup has no one to take turns with.
   const int next = (consumer + 1) % Cfg::kConsumers;
-  auto wait_turn = [&]() { named_barrier_sync(1 + consumer, 256); };
-  auto pass_turn = [&]() { named_barrier_arrive(1 + next, 256); };
+  auto wait_turn = [&]() {
+    if constexpr (kConsumers > 1) named_barrier_sync(1 + consumer, 256);
+  };
+  auto pass_turn = [&]() {
+    if constexpr (kConsumers > 1) named_barrier_arrive(1 + next, 256);
+  };
   if (consumer == Cfg::kConsumers - 1) pass_turn();
 
   mbar_wait(q_full, 0);
@@ -481,22 +496,44 @@ bool encode(CUtensorMap* map, const __half* data, const int64_t* stride, const A
             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
+// Multiprocessor count of the current device, asked once per device (as mma_fused.cu does).
+cudaError_t multiprocessor_count(int* count) {
+  constexpr int kMaxDevices = 64;
+  static std::atomic<int> cached[kMaxDevices];
+  int device = 0;
+  if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
+  if (device < kMaxDevices && (*count = cached[device].load(std::memory_order_relaxed)) > 0) return cudaSuccess;
+  if (cudaError_t err = cudaDeviceGetAttribute(count, cudaDevAttrMultiProcessorCount, device); err != cudaSuccess)
+    return err;
+  if (device < kMaxDevices) cached[device].store(*count, std::memory_order_relaxed);
+  return cudaSuccess;
+}
+
+template <int D, int kConsumers>
+cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
+  using Cfg = WgmmaConfig<D, kConsumers>;
+  CUtensorMap q, k, v;
+  if (!encode(&q, p.q, p.q_stride, p, Cfg::kBlockM) || !encode(&k, p.k, p.k_stride, p, Cfg::kBlockN) ||
+      !encode(&v, p.v, p.v_stride, p, Cfg::kBlockN))
+    return cudaErrorInvalidValue;
+  auto kernel = wgmma_fused_kernel<D, kConsumers>;
+  if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
+  const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
+  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(q, k, v, p);
+  return cudaGetLastError();
+}
+
 }  // namespace
 
-// A block per Cfg::kBlockM query rows (192 at D=64, 128 at D=128) of one (batch, head).
+// A block per Cfg::kBlockM query rows of one (batch, head): 192 at D=64, 128 at D=128, or 64
+// (one consumer warpgroup) where those blocks would not fill every SM once.
 cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
   return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
     constexpr int D = decltype(d)::value;
-    using Cfg = WgmmaConfig<D>;
-    CUtensorMap q, k, v;
-    if (!encode(&q, p.q, p.q_stride, p, Cfg::kBlockM) || !encode(&k, p.k, p.k_stride, p, Cfg::kBlockN) ||
-        !encode(&v, p.v, p.v_stride, p, Cfg::kBlockN))
-      return cudaErrorInvalidValue;
-    auto kernel = wgmma_fused_kernel<D>;
-    if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
-    const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
-    kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(q, k, v, p);
-    return cudaGetLastError();
+    int sms = 0;
+    if (cudaError_t err = multiprocessor_count(&sms); err != cudaSuccess) return err;
+    const int64_t blocks = static_cast<int64_t>(ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM)) * p.heads * p.batch;
+    return blocks >= sms ? launch<D, kWideConsumers<D>>(p, stream) : launch<D, 1>(p, stream);
   });
 }
 
@@ -506,9 +543,16 @@ extern "C" int fcbench_wgmma_fused_launch_info(int head_dim, fcbench::KernelLaun
   using namespace fcbench;
   return with_head_dim(head_dim, 0, [&](auto d) {
     constexpr int D = decltype(d)::value;
-    using Cfg = WgmmaConfig<D>;
-    if (capacity < 1) return 0;
-    out[0] = {reinterpret_cast<const void*>(wgmma_fused_kernel<D>), unsigned{Cfg::kThreads}, Cfg::kSmemBytes};
-    return 1;
+    using Wide = WgmmaConfig<D>;
+    using Narrow = WgmmaConfig<D, 1>;
+    const KernelLaunchInfo candidates[] = {
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Wide::kConsumers>), unsigned{Wide::kThreads},
+         Wide::kSmemBytes},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1>), unsigned{Narrow::kThreads}, Narrow::kSmemBytes},
+    };
+    int count = 0;
+    for (const KernelLaunchInfo& c : candidates)
+      if (count < capacity) out[count++] = c;
+    return count;
   });
 }
