@@ -14,6 +14,7 @@
 //   - one tensor phase per tile: S(j) and P(j-1).V(j-1) issued and waited together, then the
 //     softmax of S(j); the consumer warpgroups' phases take turns (named barriers), so one
 //     warpgroup's softmax runs under the others' MMAs;
+//   - causal: a warpgroup skips the key tiles wholly masked for its 64 rows;
 //   - FlashAttention-2's exp2 / running-max rules, as mma_fused keeps them.
 // Inline PTX rather than CuTe: the kernel is one file like every other FlashCore unit, builds
 // with nvcc alone (no CUTLASS headers to carry), and every descriptor bit is written out below
@@ -393,6 +394,11 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   };
   if (consumer == Cfg::kConsumers - 1) pass_turn();
 
+  // Causal: the tiles past this warpgroup's last row are wholly masked for it; it skips them
+  // (their P would be 0 and leave max and sum as they are), keeping only its turns and the
+  // releases of their K and V.
+  const int my_tiles = p.causal ? min(num_tiles, ceil_div(wg_row0 + 64, kBlockN)) : num_tiles;
+
   mbar_wait(q_full, 0);
   mbar_wait(k_full(0), 0);
   wait_turn();
@@ -404,7 +410,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   fence_registers(sc);
   if (lane == 0) mbar_arrive(k_empty(0));
   softmax(0);
-  for (int tile = 1; tile < num_tiles; ++tile) {
+  for (int tile = 1; tile < my_tiles; ++tile) {
     const int s = tile % kStages, sp = (tile - 1) % kStages;
     mbar_wait(k_full(s), (tile / kStages) & 1);
     mbar_wait(v_full(sp), ((tile - 1) / kStages) & 1);
@@ -424,16 +430,31 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
     }
     softmax(tile);
   }
-  const int last = num_tiles - 1;
+  // Every warpgroup takes num_tiles + 1 turns; the last warpgroup does not pass its final one.
+  const bool last_consumer = consumer == Cfg::kConsumers - 1;
+  const int last = my_tiles - 1;
   mbar_wait(v_full(last % kStages), (last / kStages) & 1);
   wait_turn();
   fence_registers(o);
   wgmma_fence();
   issue_pv(last);
   wgmma_commit();
-  if (consumer != Cfg::kConsumers - 1) pass_turn();
+  if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
   wgmma_wait_all();
   fence_registers(o);
+  if (lane == 0) mbar_arrive(v_empty(last % kStages));
+  for (int tile = my_tiles; tile < num_tiles; ++tile) {
+    // A skipped tile's stages are released once loaded: an arrival before would count towards
+    // the stage's previous use.
+    const int s = tile % kStages;
+    const uint32_t parity = (tile / kStages) & 1;
+    mbar_wait(k_full(s), parity);
+    if (lane == 0) mbar_arrive(k_empty(s));
+    mbar_wait(v_full(s), parity);
+    if (lane == 0) mbar_arrive(v_empty(s));
+    wait_turn();
+    if (!(last_consumer && tile == num_tiles - 1)) pass_turn();
+  }
 
   // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
   __half* o_base = p.o + b * p.o_stride[0] + h * p.o_stride[1];
