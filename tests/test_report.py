@@ -613,6 +613,31 @@ def test_on_the_real_h200_climb_only_mma_fused_moved_by_its_code():
                for c in r["cause"])
 
 
+H100_WGMMA_CLIMB = "docs/validation/2026-12-06-h100-wgmma-2"
+
+
+def test_on_the_real_h100_wgmma_climb_only_wgmma_fused_moved_by_its_code():
+    # wgmma_fused v10.0 -> v10.10 recorded on the H100, six commits of this repository, each its
+    # own `fcbench record` process: two unchanged kernels' rows moved x1.03 between two of them
+    # (the gate failed them on those records). Every event is wgmma_fused's, and its steps are:
+    # v10.3's (1,8,512,64) x1.136, v10.5's x0.87 at D=64, v10.8's x0.75 at (1,8,512,64) and
+    # v10.9's x1.032 at (4,16,2048,128), which the gate's interleaved compare confirmed.
+    from fcbench import registry
+
+    hist = report_data.load_history(registry.REPO_ROOT / H100_WGMMA_CLIMB / "climb-history/results", "h100-80gb-hbm3",
+                                    registry.REPO_ROOT)
+    assert all(c.in_repo for c in hist.commits), "the climb's commits must be in this repository's history"
+    data = report_data.payload(hist, config.load().gate, [], None)
+    events = [e for e in data["events"] if e["kind"] != "environment"]
+    assert {e["variant"] for e in events} == {"wgmma_fused"}
+    headlined = {(e["index"], e["shape"]) for e in events if e["headline"]}
+    assert {(1, "(1,8,512,64)"), (2, "(4,16,2048,64)"), (3, "(1,8,512,64)"), (4, "(4,16,2048,128)")} <= headlined
+    slower = {(e["index"], e["shape"]) for e in events if e["headline"] and e["ratio"] > 1}
+    assert slower == {(1, "(1,8,512,64)"), (4, "(4,16,2048,128)")}
+    assert all(c in (None, "noise", "environment", "unexplained") for r in data["rows"] if r["variant"] != "wgmma_fused"
+               for c in r["cause"])
+
+
 def test_without_the_repository_code_is_unknown_and_said(held_out):
     hist = report_data.load_history(held_out["results"], held_out["machine"], None)
     data = report_data.payload(hist, config.load().gate, [], None)
@@ -642,6 +667,29 @@ def test_the_front_page_headlines_the_step_and_the_creep_and_draws_the_driver_ch
     assert text("#events-table").count("registers") == 3
     largest = text("#largest").splitlines()
     assert len(largest) == 5 and all("wmma_fused" in line for line in largest[1:])  # the step's 4 rows, largest first
+    assert browser.errors == []
+
+
+@needs_chromium
+def test_since_the_baseline_lists_only_rows_whose_code_changed(tmp_path, browser):
+    # The H100 wgmma climb's baseline is its first commit: mma_fused's (4,16,2048,64) is x1.031 and
+    # FAIL-LATENCY from there, with its code unchanged. The line lists wgmma_fused's rows alone and
+    # counts the others; the table keeps every verdict.
+    from fcbench import registry
+
+    root = registry.REPO_ROOT / H100_WGMMA_CLIMB
+    out = tmp_path / "site"
+    assert main(["report", "--results-dir", str(root / "climb-history/results"), "--out", str(out),
+                 "--gate-json", str(root / "call8/gate-0ad989cf-8769f05.json")]) == 0
+    browser.errors.clear()
+    browser.goto((out / "h100-80gb-hbm3" / "index.html").as_uri(), ready=READY)
+    line = browser.eval("[...document.querySelectorAll('p.moved')].map(p => p.innerText)"
+                        ".find(t => t.startsWith('Since the baseline'))")
+    assert line.startswith("Since the baseline (commit 1, ba49b57a):"), line
+    listed = re.findall(r"(?:FAIL-LATENCY|NOISY|SLOWER|FASTER)\s+(\w+) \(", line)
+    assert listed and set(listed) == {"wgmma_fused"}, line
+    assert re.search(r"\((\d+) other kernel row\(s\) moved with unchanged code", line), line
+    assert "mma_fused (4,16,2048,64)" not in line.replace("wgmma_fused", "")
     assert browser.errors == []
 
 

@@ -323,16 +323,21 @@ const FC = (() => {
     }
     // Failures first, then the largest moves either way (a 12% speed-up before a 0.5% slow-down).
     const severity = {"FAIL-LATENCY": 0, "NOISY": 1, "SLOWER": 2, "FASTER": 2};
-    function movedLine(label, verdictAt, ratioAt) {
-      const found = d.rows.filter(r => variantInfo(r.variant).kernel && verdictAt(r) in severity)
+    // ownChange(r): whether the row's own code may have changed over the compared range; rows
+    // that did not change are counted, not listed (a machine's drift is not a kernel's verdict).
+    function movedLine(label, verdictAt, ratioAt, ownChange) {
+      const moved = d.rows.filter(r => variantInfo(r.variant).kernel && verdictAt(r) in severity);
+      const unchanged = moved.filter(r => !ownChange(r)).length;
+      const found = moved.filter(ownChange)
         .map(r => ({r, v: verdictAt(r), x: ratioAt(r)}))
         .sort((a, b) => severity[a.v] - severity[b.v] || Math.abs(Math.log(b.x || 1)) - Math.abs(Math.log(a.x || 1)));
       const shown = found.slice(0, 8);
       return el("p", {class: "moved"}, el("b", {}, label), " ",
         found.length ? shown.flatMap(({r, v, x}, k) => [k ? "; " : "", badge(v), " ",
           el("a", {href: variantPage(r.variant) + location.hash, class: "keeps-baseline"}, r.variant), ` ${r.shape} ${ratioText(x)}`])
-          : "every FlashCore kernel row SAME",
-        found.length > shown.length ? ` and ${found.length - shown.length} more (tick "not SAME only")` : "");
+          : unchanged ? "no kernel whose code changed moved" : "every FlashCore kernel row SAME",
+        found.length > shown.length ? ` and ${found.length - shown.length} more (tick "not SAME only")` : "",
+        unchanged ? ` (${unchanged} other kernel row(s) moved with unchanged code: environment or noise, not listed)` : "");
     }
     function renderMoved() {
       const ratio = (r, i) => { const lat = r.metrics.latency || []; return lat[last] && lat[i] ? lat[last] / lat[i] : null; };
@@ -360,7 +365,8 @@ const FC = (() => {
           d.near_ceiling.flatMap((x, k) => [k ? "; " : "", el("a", {href: variantPage(x.variant) + location.hash,
             class: "keeps-baseline"}, x.variant), ` D=${x.dim} ${RESOURCE_NAMES[x.metric]} ${x.value} of ${x.ceiling}`])) : "",
         baseline === last ? "" : movedLine(`Since the baseline (commit ${baseline + 1}, ${short(d.commits[baseline].sha)}):`,
-                                           r => r.from_baseline[baseline], r => ratio(r, since(r))),
+                                           r => r.from_baseline[baseline], r => ratio(r, since(r)),
+                                           r => (r.cause || []).slice(since(r) + 1, last + 1).some(c => c === "code" || c === "unknown")),
         (() => {
           const later = d.rows.filter(r => variantInfo(r.variant).kernel && r.first > baseline && r.first < last);
           return baseline === last || !later.length ? "" : el("p", {class: "moved", id: "since-first"},
