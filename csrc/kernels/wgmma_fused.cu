@@ -39,12 +39,13 @@
 namespace fcbench {
 namespace {
 
-// 192 (D=64) or 128 (D=128) query rows per block, 64 per consumer warpgroup; 128-key tiles.
+// 192 (D=64) or 128 (D=128) query rows per block, 64 per consumer warpgroup; 128-key tiles
+// (176 at D=128 with two consumer warpgroups).
 // Shared memory:
 //   D=64:  Q 24 KB + 2 stages x (K 16 KB + V 16 KB) = 88 KB
-//   D=128: Q 32 KB + 2 stages x (K 32 KB + V 32 KB) = 160 KB (one block per SM)
+//   D=128: Q 32 KB + 2 stages x (K 44 KB + V 44 KB) = 208 KB, 176-key tiles (one block per SM)
 //   one warpgroup: D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128 16 KB + 3 x 64 KB = 208 KB
-// Registers per consumer thread: S 64 + O D/2 + P 32 fp32/fp16x2 values; setmaxnreg gives the
+// Registers per consumer thread: S kBlockN/2 + O D/2 + P kBlockN/4 fp32/fp16x2 values; setmaxnreg gives the
 // producer warpgroup 24 and each consumer 160 (D=64: 128 x 24 + 384 x 160 = 64512 of 65536) or
 // 240 (D=128 and one warpgroup: 128 x 24 + 256 x 240 = 64512).
 // D=64: three consumer warpgroups (192 rows), FlashAttention-3's choice there; on the H100 it
@@ -61,7 +62,9 @@ struct WgmmaConfig {
   static constexpr int kProducerRegs = 24;
   static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
   static constexpr int kBlockM = 64 * kConsumers;
-  static constexpr int kBlockN = 128;
+  // D=128 with two consumer warpgroups: 176-key tiles (FlashAttention-3's non-causal choice there):
+  // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale).
+  static constexpr int kBlockN = kHeadDim == 128 && kConsumers == 2 ? 176 : 128;
   // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB).
   static constexpr int kStages = kConsumers > 1 ? 2 : kHeadDim == 64 ? 4 : 3;
   static constexpr int kThreads = 128 * (kConsumers + 1);
@@ -157,6 +160,30 @@ __device__ __forceinline__ void wgmma_ss_m64n128k16(float (&d)[64], uint64_t a, 
         "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
         "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
       : "l"(a), "l"(b), "r"(scale_d));
+}
+
+__device__ __forceinline__ void wgmma_ss_m64n176k16(float (&d)[88], uint64_t a, uint64_t b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %90, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n176k16.f32.f16.f16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87}, %88, %89, p, 1, 1, 0, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
+        "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
+        "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]),
+        "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87])
+      : "l"(a), "l"(b), "r"(scale_d));
+}
+
+template <int N>
+__device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {
+  if constexpr (N == 128) wgmma_ss_m64n128k16(d, a, b, scale_d);
+  else wgmma_ss_m64n176k16(d, a, b, scale_d);
 }
 
 __device__ __forceinline__ void wgmma_rs_m64n64k16(float (&d)[32], const uint32_t (&a)[4], uint64_t b) {
@@ -324,7 +351,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
       const uint32_t k_off = 32 * (kk % 4);
       const uint64_t a = smem_desc(q_smem + cb * kBlockM * 128 + consumer * 64 * 128 + k_off, 16);
       const uint64_t bk = smem_desc(k_tile + cb * kBlockN * 128 + k_off, 16);
-      wgmma_ss_m64n128k16(sc, a, bk, kk > 0);
+      wgmma_ss<kBlockN>(sc, a, bk, kk > 0);
     }
   };
   // Key tiles 2kk and 2kk + 1 of S are, element for element, P.V's A fragment of keys 16kk..
