@@ -617,7 +617,7 @@ H100_WGMMA_CLIMB = "docs/validation/2026-12-06-h100-wgmma-2"
 
 
 def test_on_the_real_h100_wgmma_climb_only_wgmma_fused_moved_by_its_code():
-    # wgmma_fused v10.0 -> v10.10 recorded on the H100, six commits of this repository, each its
+    # wgmma_fused v10.0 -> v10.11 recorded on the H100, seven commits of this repository, each its
     # own `fcbench record` process: two unchanged kernels' rows moved x1.03 between two of them
     # (the gate failed them on those records). Every event is wgmma_fused's, and its steps are:
     # v10.3's (1,8,512,64) x1.136, v10.5's x0.87 at D=64, v10.8's x0.75 at (1,8,512,64) and
