@@ -878,6 +878,23 @@ def test_palette_kernels_and_peers_in_two_families_clear_of_the_verdict_colours(
         assert distance(a, b) > 18, (a, b)
     for color in kernels + peers + dims:
         assert min(distance(color, fail), distance(color, passed)) > 35, color
+    # The chart markers: clear of every series and verdict colour and of each other, and nested
+    # (rings outside, each size 4 px or more from the next, drawn largest first) so that markers on
+    # one commit never hide each other: an asv step, the gate's FAIL and a gate JSON's verdict.
+    block = re.search(r"const MARKERS = \{(.*?)\n  \};", script, re.S).group(1)
+    markers = {k: (c, int(z), r == "true") for k, c, z, r in
+               re.findall(r"(\w+): \{color: \"(#[0-9A-Fa-f]{6})\", size: (\d+)(?:, ring: (true))?\}", block)}
+    assert set(markers) == {"asvStep", "code", "fail", "gateJson"}, block
+    colors = [c for c, _, _ in markers.values()]
+    for color in colors:
+        assert min(distance(color, s) for s in kernels + peers + dims) > 25, color
+        assert min(distance(color, fail), distance(color, passed)) > 35, color
+    assert min(distance(a, b) for a in colors for b in colors if a != b) > 40
+    sizes = sorted((z for _, z, _ in markers.values()), reverse=True)
+    assert all(a - b >= 4 for a, b in zip(sizes, sizes[1:])), sizes
+    assert min(z for _, z, ring in markers.values() if ring) > max(z for _, z, ring in markers.values() if not ring)
+    pushed = re.findall(r'ms\.push\(\{label: "[^"]+", kind: "(\w+)"', script)
+    assert pushed == sorted(pushed, key=lambda k: -markers[k][1]) and len(pushed) == 3, pushed
     assert report_data.variant_color("mma_fused") == report_data.variant_color("mma_fused")  # stable by name
     assert report_data.variant_color("an_old_kernel") in report_data.KERNEL_PALETTE  # unknown: gated, a kernel
 

@@ -152,8 +152,19 @@ const FC = (() => {
   });
 
   // ---- charts -------------------------------------------------------------------------------
+  // Markers on a commit's point, one style per kind: colours clear of every series and verdict
+  // colour (tests/test_report.py measures them), and sizes that nest, rings outside, so markers
+  // on the same commit never hide each other (largest first: an asv step's ring, the code ring,
+  // the gate's FAIL, a gate JSON's dot).
+  const MARKERS = {
+    asvStep: {color: "#FFD92F", size: 21, ring: true},
+    code: {color: "#7B68EE", size: 17, ring: true},
+    fail: {color: "#222222", size: 11},
+    gateJson: {color: "#FF7F0E", size: 6},
+  };
+
   // spec: {title, yLabel, log, series: [{label, values, color, dash, band: [lo, hi]}], markers:
-  // [{label, color, at: [index], on: series index}], oneLine}: x is the commit's index (commit
+  // [{label, kind (a key of MARKERS), at: [index], on: series index, says}], oneLine}: x is the commit's index (commit
   // order), labelled with its date.
   function chart(parent, spec) {
     const commits = D().commits, xs = commits.map((_, i) => i);
@@ -173,9 +184,11 @@ const FC = (() => {
     }
     for (const m of spec.markers || []) {
       const base = data[shown[m.on || 0][0]], at = new Set(m.at);
+      const style = MARKERS[m.kind];
       data.push(base.map((v, i) => at.has(i) ? v : null));
-      series.push({label: m.label, stroke: m.color, fill: m.color, paths: () => null,
-                   points: {show: true, size: 13, width: 2, stroke: m.color, fill: m.color + "88"}});
+      series.push({label: m.label, stroke: style.color, fill: style.color, paths: () => null,
+                   points: {show: true, size: style.size, width: 2, stroke: style.color,
+                            fill: style.ring ? "transparent" : style.color}});
     }
     if (spec.oneLine) {
       data.push(xs.map(() => 1));
@@ -219,7 +232,7 @@ const FC = (() => {
       let text = fmt(data[col][i]);
       if (band !== null && data[band][i] !== null) text += ` (IQR ${fmt(data[band + 1][i])}-${fmt(data[band][i])})`;
       return [color, label, text];
-    }).concat((spec.markers || []).filter(m => m.at.includes(i)).map(m => [m.color, m.label, m.says ? m.says(i) : ""]))
+    }).concat((spec.markers || []).filter(m => m.at.includes(i)).map(m => [MARKERS[m.kind].color, m.label, m.says ? m.says(i) : ""]))
       .concat(spec.extraTip ? spec.extraTip(i) : []);
     const u = new uPlot(opts, data, figure);
     // The IQR band's edges are series of their own to uPlot; the legend names the band's series once.
@@ -522,15 +535,15 @@ const FC = (() => {
     function markers(r) {
       const key = rowKey(r), ms = [];
       const steps = d.steps.filter(s => rowKey(s) === key).map(s => s.after);
-      if (steps.length) ms.push({label: "asv step", color: "#F28E2B", at: steps,
+      if (steps.length) ms.push({label: "asv step", kind: "asvStep", at: steps,
                                  says: i => ratioText(d.steps.find(s => rowKey(s) === key && s.after === i).ratio)});
       const fails = r.previous.map((x, i) => x === "FAIL-LATENCY" ? i : -1).filter(i => i >= 0);
       const lat = r.metrics.latency || [];
-      if (fails.length) ms.push({label: "gate: FAIL-LATENCY vs previous", color: "#222222", at: fails,
+      if (fails.length) ms.push({label: "gate: FAIL-LATENCY vs previous", kind: "fail", at: fails,
                                  says: i => `this commit vs the one before: ${ratioText(lat[i] / lat[i - 1])}`
                                    + (r.notes[i] ? ` (${r.notes[i]})` : "")});
       const files = d.gate_rows.filter(g => rowKey(g) === key && g.index !== null);
-      if (files.length) ms.push({label: "gate JSON", color: "#6f3fa0", at: files.map(g => g.index),
+      if (files.length) ms.push({label: "gate JSON", kind: "gateJson", at: files.map(g => g.index),
                                  says: i => files.filter(g => g.index === i).map(g => `${g.verdict} vs ${short(g.base)}`).join(", ")});
       return ms;
     }
@@ -565,7 +578,7 @@ const FC = (() => {
                        yLabel: "x previous", oneLine: "no change",
                        series: [{label: name, values: r.net, color: v.color,
                                  band: [r.net.map(() => 1 / r.band), r.net.map(() => r.band)]}],
-                       markers: code.length ? [{label: "its code, beyond noise", color: "#5b3a8c", at: code.map(e => e.index),
+                       markers: code.length ? [{label: "its code, beyond noise", kind: "code", at: code.map(e => e.index),
                                                 says: i => code.filter(e => e.index === i).map(e => eventChange(e)).join("; ")}] : [],
                        extraTip: i => (r.cause || [])[i] ? [["#777777", "why", r.cause[i]]] : []});
         }
