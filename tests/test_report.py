@@ -281,6 +281,14 @@ def test_front_page_sorts_filters_and_clicks_through_to_a_variant_page(site, bro
     browser.wait_for("location.pathname.endsWith('variant-sdpa_math.html') && document.body.dataset.ready === '1'")
     assert browser.eval("location.hash") == "#back=1"  # the baseline goes with the reader
     assert browser.eval("document.querySelector('h1').innerText") == "sdpa_math on ci-cpu"
+    # The reader edits the hash: the picker and the page follow it, as on a fresh load.
+    browser.eval("location.hash = '#back=0'")
+    browser.wait_for("document.getElementById('baseline-said').innerText.startsWith('commit 2 of 2')")
+    assert browser.eval("document.getElementById('baseline-mode').value") == "back"
+    browser.eval("location.hash = '#commit=' + window.FCBENCH_DATA.commits[0].sha.slice(0, 8)")
+    browser.wait_for("document.getElementById('baseline-said').innerText.startsWith('commit 1 of 2')")
+    assert browser.eval("document.getElementById('baseline-mode').value") == "commit"
+    assert browser.eval("document.querySelector('a#front-page').hash") == browser.eval("location.hash")
     assert browser.errors == []
 
 

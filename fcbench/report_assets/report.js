@@ -108,6 +108,14 @@ const FC = (() => {
     };
     mode.addEventListener("change", apply);
     for (const input of Object.values(inputs)) input.addEventListener("change", apply);
+    // A hash the reader edits (or a link within the page) sets the picker as a fresh load would.
+    window.addEventListener("hashchange", () => {
+      const b = baselineFromHash();
+      mode.value = b.mode;
+      if (b.mode !== "commit") inputs[b.mode].value = b.value;
+      inputs.commit.value = short(commits[b.index].sha);
+      apply();
+    });
     const box = el("p", {class: "baseline"}, "Baseline: ", mode, " ", Object.values(inputs), " ", said);
     setTimeout(apply);
     return box;
