@@ -263,6 +263,27 @@ def test_hovering_a_chart_point_shows_its_commit(site, browser):
 
 
 @needs_chromium
+def test_a_fail_markers_tooltip_says_the_ratio_the_budget_and_the_test(browser, tmp_path):
+    # mma_fused's v9.1 on the H200 climb: FAIL-LATENCY at (1,8,512,64), x1.138 against the row's
+    # own 5% budget (pyproject's override); the marker's line in the tooltip says all of it.
+    from fcbench import registry
+
+    results = registry.REPO_ROOT / "docs/validation/2026-12-03-h200/climb-history/results"
+    assert main(["report", "--results-dir", str(results), "--out", str(tmp_path / "site")]) == 0
+    browser.goto((tmp_path / "site" / "h200" / "variant-mma_fused.html").as_uri(), ready=READY)
+    x, y = browser.eval("""(() => { const u = FC.charts[0]; u.root.scrollIntoView();
+        const r = u.over.getBoundingClientRect();
+        return [r.left + u.valToPos(2, 'x'), r.top + u.valToPos(u.data[3][2], 'y')]; })()""")
+    browser.mouse("mouseMoved", 1, 1)
+    browser.mouse("mouseMoved", x, y)
+    browser.wait_for("document.getElementById('tip') && !document.getElementById('tip').hidden")
+    tip = browser.eval("document.getElementById('tip').innerText")
+    [line] = [t for t in tip.splitlines() if "gate: FAIL-LATENCY vs previous" in t]  # swatch, label, text
+    assert re.search(r"this commit vs the one before: x1\.13\d, over 5% and significant \(p < 0\.002\)", line), line
+    assert browser.errors == []
+
+
+@needs_chromium
 def test_front_page_sorts_filters_and_clicks_through_to_a_variant_page(site, browser):
     browser.goto((site / "ci-cpu" / "index.html").as_uri() + "#back=1", ready=READY)
     assert browser.eval("document.getElementById('baseline-said').innerText").startswith("commit 1 of 2")
@@ -899,7 +920,7 @@ def test_palette_kernels_and_peers_in_two_families_clear_of_the_verdict_colours(
         assert min(distance(color, fail), distance(color, passed)) > 35, color
     assert min(distance(a, b) for a in colors for b in colors if a != b) > 40
     sizes = sorted((z for _, z, _ in markers.values()), reverse=True)
-    assert all(a - b >= 4 for a, b in zip(sizes, sizes[1:])), sizes
+    assert all(a - b >= 4 for a, b in zip(sizes, sizes[1:], strict=False)), sizes
     assert min(z for _, z, ring in markers.values() if ring) > max(z for _, z, ring in markers.values() if not ring)
     pushed = re.findall(r'ms\.push\(\{label: "[^"]+", kind: "(\w+)"', script)
     assert pushed == sorted(pushed, key=lambda k: -markers[k][1]) and len(pushed) == 3, pushed

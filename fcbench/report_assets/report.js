@@ -548,7 +548,8 @@ const FC = (() => {
       const fails = r.previous.map((x, i) => x === "FAIL-LATENCY" ? i : -1).filter(i => i >= 0);
       const lat = r.metrics.latency || [];
       if (fails.length) ms.push({label: "gate: FAIL-LATENCY vs previous", kind: "fail", at: fails,
-                                 says: i => `this commit vs the one before: ${ratioText(lat[i] / lat[i - 1])}`
+                                 says: i => `this commit vs the one before: ${ratioText(lat[i] / lat[i - 1])}, `
+                                   + `over ${((r.budget ?? d.gate_config.latency_budget) * 100).toFixed(0)}% and significant (p < ${d.gate_config.significance})`
                                    + (r.notes[i] ? ` (${r.notes[i]})` : "")});
       const files = d.gate_rows.filter(g => rowKey(g) === key && g.index !== null);
       if (files.length) ms.push({label: "gate JSON", kind: "gateJson", at: files.map(g => g.index),
