@@ -474,6 +474,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
   wgmma_wait_all();
   fence_registers(o);
+  // Its last V stage is released too: a tile this warpgroup skips may be loaded into it.
   if (lane == 0) mbar_arrive(v_empty(last % kStages));
   for (int tile = my_tiles; tile < num_tiles; ++tile) {
     // A skipped tile's stages are released once loaded: an arrival before would count towards
