@@ -172,8 +172,8 @@ const FC = (() => {
   };
 
   // spec: {title, yLabel, log, series: [{label, values, color, dash, band: [lo, hi]}], markers:
-  // [{label, kind (a key of MARKERS), at: [index], on: series index, says}], oneLine}: x is the commit's index (commit
-  // order), labelled with its date.
+  // [{label, kind (a key of MARKERS), at: [index], on: series index, says}], oneLine}: x is the
+  // commit's index (commit order), labelled with its date.
   function chart(parent, spec) {
     const commits = D().commits, xs = commits.map((_, i) => i);
     const data = [xs], series = [{label: "commit"}], bands = [];
