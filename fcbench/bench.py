@@ -14,7 +14,7 @@ import torch
 from . import build, registry, table
 from .api import attention
 from .peers import PeerUnavailable
-from .shapes import DEFAULT_SHAPES, Shape, parse_shape  # noqa: F401  (bench.Shape etc., as before)
+from .shapes import Shape
 from .stats import Summary
 from .supervise import context_dead
 from .timer import CudaTimer

@@ -127,15 +127,15 @@ def cmd_check(args) -> int:
 def cmd_bench(args) -> int:
     import torch
 
-    from . import bench, device
+    from . import bench, device, shapes
     from .table import format_table
 
     if not torch.cuda.is_available():
         print("fcbench bench: timing needs a CUDA GPU (CUDA events); none is visible here. "
               "`fcbench resources` and `fcbench check --variant sdpa_math` run without one.", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    shapes = [bench.parse_shape(s) for s in args.shape] if args.shape else list(bench.DEFAULT_SHAPES)
-    results = bench.run(_variants(args), shapes, progress=None if args.json else sys.stderr,
+    chosen = [shapes.parse_shape(s) for s in args.shape] if args.shape else list(shapes.DEFAULT_SHAPES)
+    results = bench.run(_variants(args), chosen, progress=None if args.json else sys.stderr,
                         min_samples=args.min_samples, budget_s=args.budget_s)
     fp = device.fingerprint()
     if args.json:
@@ -210,9 +210,10 @@ def _cpu_run_summary(check_status: int, quick: bool, torch_version: str, torch_c
 def _history_args(args, default_dir) -> dict:
     from pathlib import Path
 
-    from . import bench, history
+    from . import history
+    from .shapes import parse_shape
 
-    shapes = [bench.parse_shape(s) for s in args.shape] if args.shape else None
+    shapes = [parse_shape(s) for s in args.shape] if args.shape else None
     from . import store
 
     return {"results_dir": Path(args.results_dir) if args.results_dir else default_dir,

@@ -99,8 +99,9 @@ def _check(request: dict) -> dict:
 
 def _bench(request: dict) -> dict:
     from . import bench, measure, registry
+    from .shapes import Shape
 
-    shape = bench.Shape(**request["shape"])
+    shape = Shape(**request["shape"])
     q, k, v = measure.inputs(shape)
     result = bench.bench_one(measure.timer(), registry.get(request["variant"]), shape, q, k, v,
                              **request.get("timer_args", {}))

@@ -13,7 +13,8 @@ from functools import partial
 import torch
 
 from fcbench import attention, build
-from fcbench.bench import Shape, inputs
+from fcbench.bench import inputs
+from fcbench.shapes import Shape
 from fcbench.timer import CudaTimer
 
 trials = int(sys.argv[1]) if len(sys.argv) > 1 else 6

@@ -7,9 +7,9 @@ import sys
 
 import torch
 
-from fcbench import attention, bench
+from fcbench import attention, shapes
 
-variant, shape = sys.argv[1], bench.parse_shape(sys.argv[2])
+variant, shape = sys.argv[1], shapes.parse_shape(sys.argv[2])
 calls = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 q, k, v = (torch.randn(shape.batch, shape.heads, shape.seqlen, shape.head_dim, device="cuda", dtype=torch.float16)
            for _ in range(3))

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from fcbench.bench import Shape
+from fcbench.shapes import Shape
 
 
 def _arch() -> str:

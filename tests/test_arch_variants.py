@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from fcbench import bench, build, check, config, gate, history, registry, supervise
+from fcbench.shapes import Shape
 
 from .conftest import GIT, commit
 from .fake_worker import plant_archs
@@ -149,7 +150,7 @@ def test_check_and_bench_on_sm_89_say_not_for_sm_89(on_sm_89, tmp_path, monkeypa
     report = check.run((on_sm_89,), progress=None, root=root)
     assert [(r.verdict, r.note) for r in report.results] == [("SKIP", NOT_FOR_SM_89)]
     assert not report.failed
-    results = bench.run((on_sm_89,), [bench.Shape(1, 2, 32, 64)], progress=None)
+    results = bench.run((on_sm_89,), [Shape(1, 2, 32, 64)], progress=None)
     assert [(r.status, r.note) for r in results] == [("skip", NOT_FOR_SM_89)]
 
 
@@ -168,7 +169,7 @@ def test_a_head_adding_it_on_sm_89_is_not_compared_and_not_a_failure(on_sm_89, r
     monkeypatch.chdir(repo)
     results = tmp_path / "results"
     history.run([base, head], results_dir=results, append=False, machine="ci-cpu",
-                variants=(on_sm_89, registry.get("sdpa_math")), shapes=(bench.Shape(1, 2, 32, 64),), rounds=1,
+                variants=(on_sm_89, registry.get("sdpa_math")), shapes=(Shape(1, 2, 32, 64),), rounds=1,
                 samples=2, progress=None)
     rows = gate.evaluate(gate.load(results, "ci-cpu", base), gate.load(results, "ci-cpu", head), config.GateConfig(),
                          history.read_failures(results, "ci-cpu", head))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from fcbench import bench, registry
+from fcbench import registry, shapes
 from fcbench.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_USAGE, main
 
 
@@ -55,23 +55,23 @@ def test_check_json_on_cpu_runs_sdpa_math(capsys):
     assert {r["verdict"] for r in data["results"]} == {"PASS"}
 
 
-@pytest.mark.parametrize("text, shape", [("1,8,512,64", bench.Shape(1, 8, 512, 64)),
-                                         ("4,16,2048,64,causal", bench.Shape(4, 16, 2048, 64, True))])
+@pytest.mark.parametrize("text, shape", [("1,8,512,64", shapes.Shape(1, 8, 512, 64)),
+                                         ("4,16,2048,64,causal", shapes.Shape(4, 16, 2048, 64, True))])
 def test_parse_shape(text, shape):
-    assert bench.parse_shape(text) == shape
+    assert shapes.parse_shape(text) == shape
 
 
 @pytest.mark.parametrize("text", ["1,8,512", "1,8,0,64", "a,b,c,d", "1,8,512,64,sideways"])
 def test_bad_shape_is_named(text):
     with pytest.raises(ValueError, match="--shape: .* is not B,H,S,D"):
-        bench.parse_shape(text)
+        shapes.parse_shape(text)
 
 
 def test_flops_and_stats():
     from fcbench.stats import summarize
 
-    assert bench.Shape(1, 8, 512, 64).flops == 4 * 8 * 512 * 512 * 64
-    assert bench.Shape(1, 8, 512, 64, True).flops == 2 * 8 * 512 * 512 * 64
+    assert shapes.Shape(1, 8, 512, 64).flops == 4 * 8 * 512 * 512 * 64
+    assert shapes.Shape(1, 8, 512, 64, True).flops == 2 * 8 * 512 * 512 * 64
     s = summarize([1.0, 2.0, 3.0, 4.0, 100.0])
     assert (s.median, s.q25, s.q75, s.iqr, s.n, s.min, s.max) == (3.0, 2.0, 4.0, 2.0, 5, 1.0, 100.0)
     with pytest.raises(ValueError, match="samples: need at least one"):

@@ -379,7 +379,7 @@ def test_tflops_is_derived_from_the_latency_samples_not_stored(compared):
     from asv.results import iter_results_for_machine_and_hash
 
     from fcbench import report_data
-    from fcbench.bench import Shape
+    from fcbench.shapes import Shape
 
     results = next(iter_results_for_machine_and_hash(str(compared["results"]), "ci-cpu", compared["docs"]))
     assert not any("tflops" in name for name in results.get_all_result_keys())

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from fcbench import attention, bench, check, registry
+from fcbench.shapes import Shape
 from fcbench.timer import CallSynchronises, CudaTimer
 
 pytestmark = pytest.mark.gpu
@@ -141,7 +142,7 @@ def test_a_call_that_synchronises_is_an_error_not_a_hang():
 
 
 def test_bench_reports_tflops_and_sdpa_ratio():
-    results = bench.run([registry.get("wmma_fused"), registry.get("sdpa_math")], [bench.Shape(1, 2, 256, 64)],
+    results = bench.run([registry.get("wmma_fused"), registry.get("sdpa_math")], [Shape(1, 2, 256, 64)],
                         progress=None, min_samples=5, budget_s=0.05)
     by_name = {r.variant: r for r in results}
     assert by_name["wmma_fused"].status == "ok" and by_name["wmma_fused"].tflops > 0

@@ -237,6 +237,7 @@ def test_bench_variant_shape_samples_budget_reach_the_timer(monkeypatch, capsys)
     # Timing needs a CUDA GPU (CUDA events): without one `bench` exits 3 before reading its flags;
     # with one faked, what bench.run is asked for.
     from fcbench import bench, device
+    from fcbench.shapes import DEFAULT_SHAPES, Shape
 
     if not torch.cuda.is_available():
         assert main(["bench", "--variant", "sdpa_math"]) == EXIT_CANNOT_RUN
@@ -248,13 +249,13 @@ def test_bench_variant_shape_samples_budget_reach_the_timer(monkeypatch, capsys)
     assert main(["bench", "--json"]) == EXIT_OK
     assert json.loads(capsys.readouterr().out) == {"device": {"device": "cuda"}, "results": []}
     variants, shapes, kw = asked.pop()
-    assert variants == registry.VARIANTS and shapes == list(bench.DEFAULT_SHAPES)
+    assert variants == registry.VARIANTS and shapes == list(DEFAULT_SHAPES)
     assert (kw["min_samples"], kw["budget_s"]) == (20, 1.0)  # README: [--min-samples 20] [--budget-s 1.0]
     assert main(["bench", "--variant", "sdpa_math", "--shape", "1,2,128,64,causal", "--shape", "2,4,256,128",
                  "--min-samples", "5", "--budget-s", "0.5", "--json"]) == EXIT_OK
     variants, shapes, kw = asked.pop()
     assert [v.name for v in variants] == ["sdpa_math"]
-    assert shapes == [bench.Shape(1, 2, 128, 64, True), bench.Shape(2, 4, 256, 128)]
+    assert shapes == [Shape(1, 2, 128, 64, True), Shape(2, 4, 256, 128)]
     assert (kw["min_samples"], kw["budget_s"]) == (5, 0.5)
     capsys.readouterr()
 
