@@ -246,16 +246,22 @@ def test_every_page_loads_from_the_file_system_with_no_console_errors(site, brow
     assert browser.eval("document.querySelectorAll('#tip').length") <= 1
 
 
+def _hover_latency(browser, i: int) -> tuple[str, tuple[float, float]]:
+    """Moves the mouse onto the page's first chart (a latency chart: its median is data column 3)
+    at commit index i, from outside the chart as a hand would; the tooltip's text and the point."""
+    x, y = browser.eval(f"""(() => {{ const u = FC.charts[0]; u.root.scrollIntoView();
+        const r = u.over.getBoundingClientRect();
+        return [r.left + u.valToPos({i}, 'x'), r.top + u.valToPos(u.data[3][{i}], 'y')]; }})()""")
+    browser.mouse("mouseMoved", 1, 1)
+    browser.mouse("mouseMoved", x, y)
+    browser.wait_for("document.getElementById('tip') && !document.getElementById('tip').hidden")
+    return browser.eval("document.getElementById('tip').innerText"), (x, y)
+
+
 @needs_chromium
 def test_hovering_a_chart_point_shows_its_commit(site, browser):
     browser.goto((site / "ci-cpu" / "variant-sdpa_math.html").as_uri(), ready=READY)
-    x, y = browser.eval("""(() => { const u = FC.charts[0]; u.root.scrollIntoView();
-        const r = u.over.getBoundingClientRect();
-        return [r.left + u.valToPos(1, 'x'), r.top + u.valToPos(u.data[3][1], 'y')]; })()""")
-    browser.mouse("mouseMoved", 1, 1)  # from outside the chart onto the point, as a hand would
-    browser.mouse("mouseMoved", x, y)
-    browser.wait_for("document.getElementById('tip') && !document.getElementById('tip').hidden")
-    text = browser.eval("document.getElementById('tip').innerText")
+    text, (x, y) = _hover_latency(browser, 1)
     assert "docs: a README newline" in text and "fcbench-ci" in text and "sdpa_math" in text
     browser.click(x, y)  # pinned: its commit link can be followed
     assert browser.eval("document.querySelector('#tip.pinned a').href").startswith("https://example.invalid/commit/")
@@ -271,13 +277,7 @@ def test_a_fail_markers_tooltip_says_the_ratio_the_budget_and_the_test(browser, 
     results = registry.REPO_ROOT / "docs/validation/2026-12-03-h200/climb-history/results"
     assert main(["report", "--results-dir", str(results), "--out", str(tmp_path / "site")]) == 0
     browser.goto((tmp_path / "site" / "h200" / "variant-mma_fused.html").as_uri(), ready=READY)
-    x, y = browser.eval("""(() => { const u = FC.charts[0]; u.root.scrollIntoView();
-        const r = u.over.getBoundingClientRect();
-        return [r.left + u.valToPos(2, 'x'), r.top + u.valToPos(u.data[3][2], 'y')]; })()""")
-    browser.mouse("mouseMoved", 1, 1)
-    browser.mouse("mouseMoved", x, y)
-    browser.wait_for("document.getElementById('tip') && !document.getElementById('tip').hidden")
-    tip = browser.eval("document.getElementById('tip').innerText")
+    tip, _ = _hover_latency(browser, 2)
     [line] = [t for t in tip.splitlines() if "gate: FAIL-LATENCY vs previous" in t]  # swatch, label, text
     assert re.search(r"this commit vs the one before: x1\.13\d, over 5% and significant \(p < 0\.002\)", line), line
     assert browser.errors == []
@@ -474,13 +474,7 @@ def test_crafted_values_run_nothing_and_read_as_written_in_fcbench_pages(crafted
     assert {href.split("/")[-1].split("#")[0] for text, href in links if text == IMG} == {variant["page"]}
     browser.goto((front.parent / variant["page"]).as_uri(), ready=READY)
     assert browser.eval(NOTHING_RAN) == {"title": f"{IMG} on {IMG}", "injected": 0}
-    x, y = browser.eval("""(() => { const u = FC.charts[0]; u.root.scrollIntoView();
-        const r = u.over.getBoundingClientRect();
-        return [r.left + u.valToPos(1, 'x'), r.top + u.valToPos(u.data[3][1], 'y')]; })()""")
-    browser.mouse("mouseMoved", 1, 1)
-    browser.mouse("mouseMoved", x, y)
-    browser.wait_for("document.getElementById('tip') && !document.getElementById('tip').hidden")
-    tip = browser.eval("document.getElementById('tip').innerText")
+    tip, _ = _hover_latency(browser, 1)
     assert IMG in tip and TAG in tip, tip  # the subject, the author, the tag: as text
     assert browser.eval(NOTHING_RAN)["injected"] == 0
     other = next(v for v in data["variants"] if v["name"] == END)
