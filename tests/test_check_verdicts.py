@@ -426,7 +426,7 @@ def test_the_grids_size_per_dimension():
     assert len(full) == 4 * 8 * 5 * 2 + 8 + 1 + 4 * 5 + 4 * 2 * 2
     assert {c.seed for c in quick} == {0} and {c.inputs for c in quick} == set(check.INPUTS)
     assert sorted({c.seqlen for c in quick}) == [1, 17, 97, 257, 512]
-    assert {(c.batch, c.heads) for c in full if c.seqlen in check.LONG_SEQLENS} == {(1, 2)}
+    assert {(c.batch, c.heads) for c in full if c.seqlen in check.LONG_SEQLENS} == {(1, 3)}
     assert {c.inputs for c in full if c.seqlen in check.LONG_SEQLENS} == {"normal", "creeping"}
     assert {c.inputs for c in quick if c.batch == check.WIDE_BATCH} == {"normal"}
     assert {c.inputs for c in full if c.batch == check.WIDE_BATCH} == set(check.INPUTS)
@@ -436,7 +436,7 @@ def test_the_grids_size_per_dimension():
                 | {(s, d, c, "normal", 0, 2, 3, "bshd") for d, c in dims for s in (97, 512)}
                 | {(512, 64, False, "normal", 0, 1, 8, "bhsd")}
                 | {(257, d, c, i, 0, 4, 40, "bhsd") for d, c in dims for i in check.INPUTS}
-                | {(s, d, c, i, 0, 1, 2, "bhsd") for d, c in dims for s in (4096, 4100) for i in ("normal", "creeping")})
+                | {(s, d, c, i, 0, 1, 3, "bhsd") for d, c in dims for s in (4096, 4100) for i in ("normal", "creeping")})
     assert {tuple(vars(c).values()) for c in full} == expected
     strided = [c for c in full if c.layout == "bshd"]
     assert {(c.seqlen, c.inputs, c.seed) for c in strided} == {(97, "normal", 0), (512, "normal", 0)}

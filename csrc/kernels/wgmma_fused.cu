@@ -7,7 +7,8 @@
 //     strides) zero-fills rows past seqlen, so partial tiles need no bounds checks in the copy;
 //   - one producer warp (of its own warpgroup, its registers given away with setmaxnreg) keeps
 //     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
-//     where those blocks would not fill the GPU once) own 64 query rows each;
+//     where those blocks would not fill the GPU once) own 64 query rows each, or (grids whose
+//     64-row blocks all fit at once) two share 64 rows and split the key tiles between them;
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
@@ -20,9 +21,10 @@
 // with nvcc alone (no CUTLASS headers to carry), and every descriptor bit is written out below
 // where a reader can check it against the PTX ISA.
 // Measured and not kept (H100, 2026-12-06, docs/RESULTS.md): FlashAttention-3's intra-warpgroup
-// overlap (S(j+1) issued before P.V(j), the softmax under P.V) was 5-20 % slower with 2 stages;
-// 3 K/V stages at D=128 and the row reductions in 4 independent chains were no faster (the
-// chains 12 % slower at D=64).
+// overlap (the softmax of S(j) under the warpgroup's own P(j-1).V(j-1)) was 5-20 % slower with
+// V released a tile late (v10.1), and with it released right after its P.V on top of the turns
+// below no faster at D=64 and 3 % slower at (8,16,4096,128) (v10.12ab); 3 K/V stages at D=128
+// and the row reductions in 4 independent chains were no faster (the chains 12 % slower at D=64).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
@@ -44,29 +46,40 @@ namespace {
 // Shared memory:
 //   D=64:  Q 24 KB + 2 stages x (K 16 KB + V 16 KB) = 88 KB
 //   D=128: Q 32 KB + 2 stages x (K 44 KB + V 44 KB) = 208 KB, 176-key tiles (one block per SM)
-//   one warpgroup: D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128 16 KB + 3 x 64 KB = 208 KB
+//   one warpgroup or a key split: D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128 16 KB + 3 x 64 KB
+//   = 208 KB
 // Registers per consumer thread: S kBlockN/2 + O D/2 + P kBlockN/4 fp32/fp16x2 values; setmaxnreg gives the
 // producer warpgroup 24 and each consumer 160 (D=64: 128 x 24 + 384 x 160 = 64512 of 65536) or
-// 240 (D=128 and one warpgroup: 128 x 24 + 256 x 240 = 64512).
+// 240 (D=128, one warpgroup and a key split: 128 x 24 + 256 x 240 = 64512).
 // D=64: three consumer warpgroups (192 rows), FlashAttention-3's choice there; on the H100 it
 // took (4,16,2048,64) from 209 to 201 us and the long causal shape from 1547 to 1435 us (v10.3).
 template <int kHeadDim>
 constexpr int kWideConsumers = kHeadDim == 64 ? 3 : 2;
 
-// kConsumers = 1 is the configuration for grids under one wave (e.g. (1,8,512,64): 24 blocks of
-// 192 rows for 132 SMs): 64-row blocks, and K/V stages for every tile of a short sequence.
-template <int kHeadDim, int kConsumersT = kWideConsumers<kHeadDim>>
+// kConsumers = 1 is the configuration for grids under one wave of wide blocks: 64-row blocks, and
+// K/V stages for every tile of a short sequence.
+// kSplit: the consumer warpgroups share one block's 64 rows and split its key tiles (tile j to
+// warpgroup j % kConsumers), then combine their partial softmax states through shared memory:
+// the configuration for grids whose 64-row blocks fit on the GPU at once (e.g. (1,8,512,64): 64
+// blocks for 132 SMs), where every block's time is its walk over the keys. With the tensor maps
+// prefetched it took that shape from 9.5 to 9.1 us and (1,8,512,128) from 12.0 to 11.5 (v10.12,
+// H100, 2026-12-06).
+template <int kHeadDim, int kConsumersT = kWideConsumers<kHeadDim>, bool kSplitT = false>
 struct WgmmaConfig {
   static constexpr int kConsumers = kConsumersT;
+  static constexpr bool kSplit = kSplitT;
+  static_assert(!kSplit || kConsumers == 2, "a key split has two consumer warpgroups of 240 registers");
   // setmaxnreg's split of the 64K registers: producer warpgroup kProducerRegs, consumers kConsumerRegs.
   static constexpr int kProducerRegs = 24;
   static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
-  static constexpr int kBlockM = 64 * kConsumers;
+  static constexpr int kBlockM = kSplit ? 64 : 64 * kConsumers;
+  // Warpgroups that consume each K and V tile (one arrival per warp on its empty barrier).
+  static constexpr int kTileConsumers = kSplit ? 1 : kConsumers;
   // D=128 with two consumer warpgroups: 176-key tiles (FlashAttention-3's non-causal choice there):
   // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale).
-  static constexpr int kBlockN = kHeadDim == 128 && kConsumers == 2 ? 176 : 128;
+  static constexpr int kBlockN = kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176 : 128;
   // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB).
-  static constexpr int kStages = kConsumers > 1 ? 2 : kHeadDim == 64 ? 4 : 3;
+  static constexpr int kStages = kConsumers > 1 && !kSplit ? 2 : kHeadDim == 64 ? 4 : 3;
   static constexpr int kThreads = 128 * (kConsumers + 1);
   static constexpr int kColBlocks = kHeadDim / 64;  // 128-byte swizzle atoms are 64 fp16 wide
   static constexpr uint32_t kQBytes = kBlockM * kHeadDim * 2;
@@ -77,6 +90,10 @@ struct WgmmaConfig {
   static constexpr int kBarriers = 1 + 4 * kStages;  // Q full; K, V full; K, V empty
   // + 1024: the dynamic shared memory base is aligned up to the swizzle atom's 1024 bytes.
   static constexpr size_t kSmemBytes = kBarOffset + 8 * kBarriers + 1024;
+  // A key split's partial states (O, max, sum per thread of each warpgroup but the first) reuse
+  // the K stages once every tile is consumed.
+  static constexpr int kPartialFloats = kHeadDim / 2 + 4;
+  static_assert(!kSplit || (kConsumers - 1) * kPartialFloats * 128 * 4 <= kStages * kTileBytes);
   static_assert(kHeadDim % 64 == 0, "rows are whole 128-byte swizzle atoms");
 };
 
@@ -116,6 +133,12 @@ __device__ __forceinline__ void tma_load(uint32_t dst, const CUtensorMap* map, i
       "[%6];\n" ::"r"(dst),
       "l"(reinterpret_cast<uint64_t>(map)), "r"(col), "r"(row), "r"(h), "r"(b), "r"(bar)
       : "memory");
+}
+
+// Fetches a tensor map (a __grid_constant__ parameter) into the TMA unit's cache before the first
+// copy needs it.
+__device__ __forceinline__ void prefetch_tensor_map(const CUtensorMap* map) {
+  asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(map)) : "memory");
 }
 
 // ---- wgmma shared-memory matrix descriptors (PTX ISA, "Matrix Descriptor Format"):
@@ -250,11 +273,11 @@ __device__ __forceinline__ void setmaxnreg_dec() {
 
 }  // namespace
 
-template <int kHeadDim, int kConsumers>
-__global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1)
+template <int kHeadDim, int kConsumers, bool kSplit>
+__global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kThreads, 1)
     wgmma_fused_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                        const __grid_constant__ CUtensorMap tm_v, const AttentionParams p) {
-  using Cfg = WgmmaConfig<kHeadDim, kConsumers>;
+  using Cfg = WgmmaConfig<kHeadDim, kConsumers, kSplit>;
   constexpr int kBlockM = Cfg::kBlockM;
   constexpr int kBlockN = Cfg::kBlockN;
   constexpr int kStages = Cfg::kStages;
@@ -283,15 +306,23 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   const int num_tiles = ceil_div(kv_end, kBlockN);  // >= 1: key 0 is never causally masked
 
   if (threadIdx.x == 0) {
+    prefetch_tensor_map(&tm_q);
+    prefetch_tensor_map(&tm_k);
+    prefetch_tensor_map(&tm_v);
     mbar_init(q_full, 1);
     for (int s = 0; s < kStages; ++s) {
       mbar_init(k_full(s), 1);
       mbar_init(v_full(s), 1);
-      mbar_init(k_empty(s), 4 * Cfg::kConsumers);  // one arrival per consumer warp
-      mbar_init(v_empty(s), 4 * Cfg::kConsumers);
+      mbar_init(k_empty(s), 4 * Cfg::kTileConsumers);  // one arrival per consuming warp
+      mbar_init(v_empty(s), 4 * Cfg::kTileConsumers);
     }
     // The copy engine (the async proxy) must see the initialised barriers.
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    // Q's copy starts before the block's first barrier: the copy waits on nothing.
+    mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
+#pragma unroll
+    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
+      tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, block_row0, h, b, q_full);
   }
   __syncthreads();
 
@@ -299,10 +330,6 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
     // Producer: one thread issues every copy; the warpgroup's registers go to the consumers.
     setmaxnreg_dec<Cfg::kProducerRegs>();
     if (threadIdx.x == 0) {
-      mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
-#pragma unroll
-      for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-        tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, block_row0, h, b, q_full);
       for (int tile = 0; tile < num_tiles; ++tile) {
         const int s = tile % kStages;
         const uint32_t parity = (tile / kStages) & 1;
@@ -327,7 +354,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   const int lane = threadIdx.x % 32;
   const int g = lane / 4;
   const int t = lane % 4;
-  const int wg_row0 = block_row0 + 64 * consumer;
+  const int wg_row0 = block_row0 + (kSplit ? 0 : 64 * consumer);
   const int row0 = wg_row0 + 16 * warp + g;  // this thread's rows: row0 and row0 + 8
   const float scale_log2 = p.softmax_scale * kLog2e;
 
@@ -349,7 +376,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
     for (int kk = 0; kk < kHeadDim / 16; ++kk) {
       const int cb = kk / 4;
       const uint32_t k_off = 32 * (kk % 4);
-      const uint64_t a = smem_desc(q_smem + cb * kBlockM * 128 + consumer * 64 * 128 + k_off, 16);
+      const uint64_t a = smem_desc(q_smem + cb * kBlockM * 128 + (wg_row0 - block_row0) * 128 + k_off, 16);
       const uint64_t bk = smem_desc(k_tile + cb * kBlockN * 128 + k_off, 16);
       wgmma_ss<kBlockN>(sc, a, bk, kk > 0);
     }
@@ -416,13 +443,13 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   };
   // Turns: warpgroup c waits on barrier 1 + c and passes to the next; the last passes the first
   // turn. Every barrier gets as many passes as waits: the last warpgroup does not pass its final turn.
-  // A lone warpgroup has no one to take turns with.
+  // A lone warpgroup has no one to take turns with, and a key split's warpgroups share no tile.
   const int next = (consumer + 1) % Cfg::kConsumers;
   auto wait_turn = [&]() {
-    if constexpr (kConsumers > 1) named_barrier_sync(1 + consumer, 256);
+    if constexpr (kConsumers > 1 && !kSplit) named_barrier_sync(1 + consumer, 256);
   };
   auto pass_turn = [&]() {
-    if constexpr (kConsumers > 1) named_barrier_arrive(1 + next, 256);
+    if constexpr (kConsumers > 1 && !kSplit) named_barrier_arrive(1 + next, 256);
   };
   if (consumer == Cfg::kConsumers - 1) pass_turn();
 
@@ -430,53 +457,61 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
   // (their P would be 0 and leave max and sum as they are), keeping only its turns and the
   // releases of their K and V.
   const int my_tiles = p.causal ? min(num_tiles, ceil_div(wg_row0 + 64, kBlockN)) : num_tiles;
+  // This warpgroup's tiles: first, first + step, ... below my_tiles.
+  const int first = kSplit ? consumer : 0;
+  constexpr int step = kSplit ? kConsumers : 1;
+  const int my_count = first < my_tiles ? ceil_div(my_tiles - first, step) : 0;
 
   mbar_wait(q_full, 0);
-  mbar_wait(k_full(0), 0);
-  wait_turn();
-  wgmma_fence();
-  issue_qk(0);
-  wgmma_commit();
-  pass_turn();
-  wgmma_wait_all();
-  fence_registers(sc);
-  if (lane == 0) mbar_arrive(k_empty(0));
-  softmax(0);
-  for (int tile = 1; tile < my_tiles; ++tile) {
-    const int s = tile % kStages, sp = (tile - 1) % kStages;
-    mbar_wait(k_full(s), (tile / kStages) & 1);
-    mbar_wait(v_full(sp), ((tile - 1) / kStages) & 1);
+  const bool last_consumer = consumer == Cfg::kConsumers - 1;
+  // A key split's second warpgroup has no tile where the sequence has one.
+  if (my_count > 0) {
+    mbar_wait(k_full(first % kStages), (first / kStages) & 1);
     wait_turn();
-    fence_registers(o);
     wgmma_fence();
-    issue_qk(tile);
-    issue_pv(tile - 1);
+    issue_qk(first);
     wgmma_commit();
     pass_turn();
     wgmma_wait_all();
     fence_registers(sc);
-    fence_registers(o);
-    if (lane == 0) {
-      mbar_arrive(k_empty(s));
-      mbar_arrive(v_empty(sp));
+    if (lane == 0) mbar_arrive(k_empty(first % kStages));
+    softmax(first);
+    for (int i = 1; i < my_count; ++i) {
+      const int tile = first + i * step, prev = tile - step;
+      const int s = tile % kStages, sp = prev % kStages;
+      mbar_wait(k_full(s), (tile / kStages) & 1);
+      mbar_wait(v_full(sp), (prev / kStages) & 1);
+      wait_turn();
+      fence_registers(o);
+      wgmma_fence();
+      issue_qk(tile);
+      issue_pv(prev);
+      wgmma_commit();
+      pass_turn();
+      wgmma_wait_all();
+      fence_registers(sc);
+      fence_registers(o);
+      if (lane == 0) {
+        mbar_arrive(k_empty(s));
+        mbar_arrive(v_empty(sp));
+      }
+      softmax(tile);
     }
-    softmax(tile);
+    // Every warpgroup takes num_tiles + 1 turns; the last warpgroup does not pass its final one.
+    const int last = first + (my_count - 1) * step;
+    mbar_wait(v_full(last % kStages), (last / kStages) & 1);
+    wait_turn();
+    fence_registers(o);
+    wgmma_fence();
+    issue_pv(last);
+    wgmma_commit();
+    if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
+    wgmma_wait_all();
+    fence_registers(o);
+    // Its last V stage is released too: a tile this warpgroup skips may be loaded into it.
+    if (lane == 0) mbar_arrive(v_empty(last % kStages));
   }
-  // Every warpgroup takes num_tiles + 1 turns; the last warpgroup does not pass its final one.
-  const bool last_consumer = consumer == Cfg::kConsumers - 1;
-  const int last = my_tiles - 1;
-  mbar_wait(v_full(last % kStages), (last / kStages) & 1);
-  wait_turn();
-  fence_registers(o);
-  wgmma_fence();
-  issue_pv(last);
-  wgmma_commit();
-  if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
-  wgmma_wait_all();
-  fence_registers(o);
-  // Its last V stage is released too: a tile this warpgroup skips may be loaded into it.
-  if (lane == 0) mbar_arrive(v_empty(last % kStages));
-  for (int tile = my_tiles; tile < num_tiles; ++tile) {
+  for (int tile = kSplit ? num_tiles : my_tiles; tile < num_tiles; ++tile) {
     // A skipped tile's stages are released once loaded: an arrival before would count towards
     // the stage's previous use.
     const int s = tile % kStages;
@@ -487,6 +522,49 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers>::kThreads, 1
     if (lane == 0) mbar_arrive(v_empty(s));
     wait_turn();
     if (!(last_consumer && tile == num_tiles - 1)) pass_turn();
+  }
+
+  if constexpr (kSplit) {
+    // Every warpgroup but the first leaves its O, max and sum (thread for thread: the same rows
+    // and columns) in the K stages, which no MMA or copy uses any more once all have waited
+    // here; the first combines them: O = sum_w c_w O_w, l = sum_w c_w l_w with
+    // c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has m = -inf, c = 0).
+    float* partial = reinterpret_cast<float*>(smem_raw + (k_smem - shared_address(smem_raw)));
+    const int tid = threadIdx.x % 128;
+    named_barrier_sync(1, 128 * kConsumers);
+    if (consumer > 0) {
+      float* mine = partial + (consumer - 1) * Cfg::kPartialFloats * 128 + tid;
+#pragma unroll
+      for (int i = 0; i < kHeadDim / 2; ++i) mine[128 * i] = o[i];
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        mine[128 * (kHeadDim / 2 + half)] = row_max[half];
+        mine[128 * (kHeadDim / 2 + 2 + half)] = row_sum[half];
+      }
+    }
+    named_barrier_sync(1, 128 * kConsumers);
+    if (consumer > 0) return;
+#pragma unroll
+    for (int w = 1; w < kConsumers; ++w) {
+      const float* theirs = partial + (w - 1) * Cfg::kPartialFloats * 128 + tid;
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const float m_w = theirs[128 * (kHeadDim / 2 + half)];
+        const float m = fmaxf(row_max[half], m_w);
+        const float c_mine = row_max[half] == -INFINITY ? 0.f : fast_exp2((row_max[half] - m) * scale_log2);
+        const float c_w = m_w == -INFINITY ? 0.f : fast_exp2((m_w - m) * scale_log2);
+        row_max[half] = m;
+        row_sum[half] = row_sum[half] * c_mine + theirs[128 * (kHeadDim / 2 + 2 + half)] * c_w;
+#pragma unroll
+        for (int j = 0; j < kHeadDim / 8; ++j) {
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int i = 4 * j + 2 * half + e;
+            o[i] = o[i] * c_mine + theirs[128 * i] * c_w;
+          }
+        }
+      }
+    }
   }
 
   // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
@@ -563,14 +641,14 @@ cudaError_t multiprocessor_count(int* count) {
   return cudaSuccess;
 }
 
-template <int D, int kConsumers>
+template <int D, int kConsumers, bool kSplit = false>
 cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
-  using Cfg = WgmmaConfig<D, kConsumers>;
+  using Cfg = WgmmaConfig<D, kConsumers, kSplit>;
   CUtensorMap q, k, v;
   if (!encode(&q, p.q, p.q_stride, p, Cfg::kBlockM) || !encode(&k, p.k, p.k_stride, p, Cfg::kBlockN) ||
       !encode(&v, p.v, p.v_stride, p, Cfg::kBlockN))
     return cudaErrorInvalidValue;
-  auto kernel = wgmma_fused_kernel<D, kConsumers>;
+  auto kernel = wgmma_fused_kernel<D, kConsumers, kSplit>;
   if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
   const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
   kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(q, k, v, p);
@@ -580,14 +658,17 @@ cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
 }  // namespace
 
 // A block per Cfg::kBlockM query rows of one (batch, head): 192 at D=64, 128 at D=128, or 64
-// (one consumer warpgroup) where those blocks would not fill every SM once.
+// where those blocks would not fill every SM once: two warpgroups splitting the keys where all
+// 64-row blocks fit on the GPU at once, one otherwise.
 cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
   return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
     constexpr int D = decltype(d)::value;
     int sms = 0;
     if (cudaError_t err = multiprocessor_count(&sms); err != cudaSuccess) return err;
-    const int64_t blocks = static_cast<int64_t>(ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM)) * p.heads * p.batch;
-    return blocks >= sms ? launch<D, kWideConsumers<D>>(p, stream) : launch<D, 1>(p, stream);
+    const int64_t heads = static_cast<int64_t>(p.heads) * p.batch;
+    if (ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM) * heads >= sms) return launch<D, kWideConsumers<D>>(p, stream);
+    if (ceil_div(p.seqlen, 64) * heads <= sms) return launch<D, 2, true>(p, stream);
+    return launch<D, 1>(p, stream);
   });
 }
 
@@ -599,10 +680,13 @@ extern "C" int fcbench_wgmma_fused_launch_info(int head_dim, fcbench::KernelLaun
     constexpr int D = decltype(d)::value;
     using Wide = WgmmaConfig<D>;
     using Narrow = WgmmaConfig<D, 1>;
+    using Split = WgmmaConfig<D, 2, true>;
     const KernelLaunchInfo candidates[] = {
-        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Wide::kConsumers>), unsigned{Wide::kThreads},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Wide::kConsumers, false>), unsigned{Wide::kThreads},
          Wide::kSmemBytes},
-        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1>), unsigned{Narrow::kThreads}, Narrow::kSmemBytes},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1, false>), unsigned{Narrow::kThreads},
+         Narrow::kSmemBytes},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 2, true>), unsigned{Split::kThreads}, Split::kSmemBytes},
     };
     int count = 0;
     for (const KernelLaunchInfo& c : candidates)
