@@ -26,8 +26,12 @@ from . import build, registry
 
 TOOLS = ("memcheck", "racecheck", "synccheck")
 # Partial tiles in both directions (17 and 97 are no multiple of any tile; 80 ends a 64-key
-# tile 16 rows in), both head dims, causal and not: every masked edge a kernel has.
-CASES = tuple((1, 2, s, d, c) for s, d in ((17, 64), (97, 128), (80, 64)) for c in (False, True))
+# tile 16 rows in), both head dims, causal and not: every masked edge a kernel has. Then two
+# wide grids (160 heads, more than any GPU has SMs, as check.WIDE_*): launchers that pick their
+# tiles by grid size take their large-block kernels only there (wgmma_fused: a persistent grid,
+# each block several work items, at D=64 non-causal; one item per block causal at D=128).
+CASES = (*((1, 2, s, d, c) for s, d in ((17, 64), (97, 128), (80, 64)) for c in (False, True)),
+         (4, 40, 257, 64, False), (4, 40, 257, 128, True))
 ERROR_EXIT = 86  # compute-sanitizer's exit code when it reported errors (--error-exitcode)
 # One (variant, tool) run took 5 to 8 s on the H100 (docs/RESULTS.md, "When a kernel breaks"):
 # 120 s leaves room for a slower GPU and a larger unit and bounds a kernel that hangs under a tool.

@@ -16,6 +16,10 @@
 //     softmax of S(j); the consumer warpgroups' phases take turns (named barriers), so one
 //     warpgroup's softmax runs under the others' MMAs;
 //   - causal: a warpgroup skips the key tiles wholly masked for its 64 rows;
+//   - non-causal wide grids are persistent: one block per SM walks work items, and Q's buffer goes
+//     back to the producer after each warpgroup's last Q.K^T, so the next item's copies run under
+//     this one's last tiles and output: (4,16,2048,128) 257-261 -> 248-250 us, (4,16,2048,64)
+//     162-165 -> 161-162 (v10.13, H100, 2026-12-06);
 //   - FlashAttention-2's exp2 / running-max rules, as mma_fused keeps them.
 // Inline PTX rather than CuTe: the kernel is one file like every other FlashCore unit, builds
 // with nvcc alone (no CUTLASS headers to carry), and every descriptor bit is written out below
@@ -29,6 +33,7 @@
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -87,7 +92,7 @@ struct WgmmaConfig {
   static constexpr uint32_t kKOffset = kQBytes;
   static constexpr uint32_t kVOffset = kKOffset + kStages * kTileBytes;
   static constexpr uint32_t kBarOffset = kVOffset + kStages * kTileBytes;
-  static constexpr int kBarriers = 1 + 4 * kStages;  // Q full; K, V full; K, V empty
+  static constexpr int kBarriers = 2 + 4 * kStages;  // Q full; K, V full; K, V empty; Q empty
   // + 1024: the dynamic shared memory base is aligned up to the swizzle atom's 1024 bytes.
   static constexpr size_t kSmemBytes = kBarOffset + 8 * kBarriers + 1024;
   // A key split's partial states (O, max, sum per thread of each warpgroup but the first) reuse
@@ -291,6 +296,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   auto v_full = [&](int s) { return q_full + 8 * (1 + kStages + s); };
   auto k_empty = [&](int s) { return q_full + 8 * (1 + 2 * kStages + s); };
   auto v_empty = [&](int s) { return q_full + 8 * (1 + 3 * kStages + s); };
+  const uint32_t q_empty = q_full + 8 * (1 + 4 * kStages);
 
   // Read through a shuffle so the compiler knows it is the same in every lane: values derived
   // from it (this warpgroup's rows and tile count, hence the loop's stage and every wgmma
@@ -298,12 +304,25 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   // Derived from threadIdx.x alone, the causal tile count moved the descriptors to per-lane
   // registers and R2UR copies, and (4,16,2048,128) ran 3 % slower (v10.9, H100).
   const int warpgroup = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x / 128), 0);
-  const int b = blockIdx.z;
-  const int h = blockIdx.y;
-  // Causal blocks run longest first (as in mma_fused): the last row block has the most tiles.
-  const int block_row0 = (p.causal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kBlockM;
-  const int kv_end = p.causal ? min(p.seqlen, block_row0 + kBlockM) : p.seqlen;
-  const int num_tiles = ceil_div(kv_end, kBlockN);  // >= 1: key 0 is never causally masked
+  // Work item w (kBlockM query rows of one batch and head) for w = blockIdx.x, + gridDim.x, ...:
+  // one per block, or (a persistent grid of one block per SM) several, so that the next item's
+  // Q, K and V copies run under this one's last tiles and output instead of after them.
+  const int m_blocks = ceil_div(p.seqlen, kBlockM);
+  const int num_work = m_blocks * p.heads * p.batch;
+  struct Work {
+    int b, h, block_row0, num_tiles;
+  };
+  auto work_at = [&](int w) {
+    Work work;
+    const int m = w % m_blocks, bh = w / m_blocks;
+    work.h = bh % p.heads;
+    work.b = bh / p.heads;
+    // Causal blocks run longest first (as in mma_fused): the last row block has the most tiles.
+    work.block_row0 = (p.causal ? m_blocks - 1 - m : m) * kBlockM;
+    const int kv_end = p.causal ? min(p.seqlen, work.block_row0 + kBlockM) : p.seqlen;
+    work.num_tiles = ceil_div(kv_end, kBlockN);  // >= 1: key 0 is never causally masked
+    return work;
+  };
 
   if (threadIdx.x == 0) {
     prefetch_tensor_map(&tm_q);
@@ -316,13 +335,15 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
       mbar_init(k_empty(s), 4 * Cfg::kTileConsumers);  // one arrival per consuming warp
       mbar_init(v_empty(s), 4 * Cfg::kTileConsumers);
     }
+    mbar_init(q_empty, 4 * Cfg::kConsumers);  // every consumer warp reads Q
     // The copy engine (the async proxy) must see the initialised barriers.
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-    // Q's copy starts before the block's first barrier: the copy waits on nothing.
+    // The first item's Q copy starts before the block's first barrier: it waits on nothing.
+    const Work first = work_at(blockIdx.x);
     mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
 #pragma unroll
     for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, block_row0, h, b, q_full);
+      tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, first.block_row0, first.h, first.b, q_full);
   }
   __syncthreads();
 
@@ -330,9 +351,21 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
     // Producer: one thread issues every copy; the warpgroup's registers go to the consumers.
     setmaxnreg_dec<Cfg::kProducerRegs>();
     if (threadIdx.x == 0) {
-      for (int tile = 0; tile < num_tiles; ++tile) {
-        const int s = tile % kStages;
-        const uint32_t parity = (tile / kStages) & 1;
+      int loaded = 0;  // K/V tiles loaded so far: the stage ring runs on across work items
+      for (int w = blockIdx.x, round = 0; w < num_work; w += gridDim.x, ++round) {
+        const Work work = work_at(w);
+        const int b = work.b, h = work.h;
+        // Q's buffer is free once every consumer warp's last Q.K^T of the previous item is done.
+        if (round > 0) {
+          mbar_wait(q_empty, (round - 1) & 1);
+          mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
+#pragma unroll
+          for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
+            tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, work.block_row0, h, b, q_full);
+        }
+      for (int tile = 0; tile < work.num_tiles; ++tile, ++loaded) {
+        const int s = loaded % kStages;
+        const uint32_t parity = (loaded / kStages) & 1;
         mbar_wait(k_empty(s), parity ^ 1);
         mbar_arrive_expect_tx(k_full(s), Cfg::kTileBytes);
 #pragma unroll
@@ -344,6 +377,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
         for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
           tma_load(v_smem + s * Cfg::kTileBytes + cb * kBlockN * 128, &tm_v, 64 * cb, tile * kBlockN, h, b, v_full(s));
       }
+      }
     }
     return;
   }
@@ -354,15 +388,17 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   const int lane = threadIdx.x % 32;
   const int g = lane / 4;
   const int t = lane % 4;
-  const int wg_row0 = block_row0 + (kSplit ? 0 : 64 * consumer);
-  const int row0 = wg_row0 + 16 * warp + g;  // this thread's rows: row0 and row0 + 8
   const float scale_log2 = p.softmax_scale * kLog2e;
+  // The current work item's rows and tiles (set at the top of each round below; the lambdas
+  // read them); this thread's rows are row0 and row0 + 8.
+  int block_row0 = 0, wg_row0 = 0, row0 = 0, num_tiles = 0;
+  // K/V tiles of the earlier work items: this item's tile j is the stage ring's tile done + j.
+  int done = 0;
+  auto stage = [&](int tile) { return (done + tile) % kStages; };
+  auto phase = [&](int tile) { return static_cast<uint32_t>((done + tile) / kStages) & 1; };
 
   float o[kHeadDim / 2];
-#pragma unroll
-  for (int i = 0; i < kHeadDim / 2; ++i) o[i] = 0.f;
-  float row_max[2] = {-INFINITY, -INFINITY};
-  float row_sum[2] = {0.f, 0.f};
+  float row_max[2], row_sum[2];
 
   // One tensor phase per tile: S(j) = Q K(j)^T and O += P(j-1) V(j-1) issued together, waited
   // together, then the softmax of S(j) with no MMA of this warpgroup in flight. The phases of the
@@ -371,7 +407,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   float sc[kBlockN / 2];
   uint32_t prob[kBlockN / 16][4];
   auto issue_qk = [&](int tile) {
-    const uint32_t k_tile = k_smem + (tile % kStages) * Cfg::kTileBytes;
+    const uint32_t k_tile = k_smem + stage(tile) * Cfg::kTileBytes;
 #pragma unroll
     for (int kk = 0; kk < kHeadDim / 16; ++kk) {
       const int cb = kk / 4;
@@ -383,7 +419,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   };
   // Key tiles 2kk and 2kk + 1 of S are, element for element, P.V's A fragment of keys 16kk..
   auto issue_pv = [&](int tile) {
-    const uint32_t v_tile = v_smem + (tile % kStages) * Cfg::kTileBytes;
+    const uint32_t v_tile = v_smem + stage(tile) * Cfg::kTileBytes;
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk)
       wgmma_rs<kHeadDim>(o, prob[kk], smem_desc(v_tile + kk * 2048, kBlockN * 128));
@@ -451,136 +487,159 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   auto pass_turn = [&]() {
     if constexpr (kConsumers > 1 && !kSplit) named_barrier_arrive(1 + next, 256);
   };
-  if (consumer == Cfg::kConsumers - 1) pass_turn();
-
-  // Causal: the tiles past this warpgroup's last row are wholly masked for it; it skips them
-  // (their P would be 0 and leave max and sum as they are), keeping only its turns and the
-  // releases of their K and V.
-  const int my_tiles = p.causal ? min(num_tiles, ceil_div(wg_row0 + 64, kBlockN)) : num_tiles;
-  // This warpgroup's tiles: first, first + step, ... below my_tiles.
-  const int first = kSplit ? consumer : 0;
-  constexpr int step = kSplit ? kConsumers : 1;
-  const int my_count = first < my_tiles ? ceil_div(my_tiles - first, step) : 0;
-
-  mbar_wait(q_full, 0);
   const bool last_consumer = consumer == Cfg::kConsumers - 1;
-  // A key split's second warpgroup has no tile where the sequence has one.
-  if (my_count > 0) {
-    mbar_wait(k_full(first % kStages), (first / kStages) & 1);
-    wait_turn();
-    wgmma_fence();
-    issue_qk(first);
-    wgmma_commit();
-    pass_turn();
-    wgmma_wait_all();
-    fence_registers(sc);
-    if (lane == 0) mbar_arrive(k_empty(first % kStages));
-    softmax(first);
-    for (int i = 1; i < my_count; ++i) {
-      const int tile = first + i * step, prev = tile - step;
-      const int s = tile % kStages, sp = prev % kStages;
-      mbar_wait(k_full(s), (tile / kStages) & 1);
-      mbar_wait(v_full(sp), (prev / kStages) & 1);
+  // Q's buffer goes back to the producer after this warpgroup's last Q.K^T of the item.
+  auto release_q = [&]() {
+    if (lane == 0) mbar_arrive(q_empty);
+  };
+
+  for (int w = blockIdx.x, round = 0; w < num_work; w += gridDim.x, ++round, done += num_tiles) {
+    const Work work = work_at(w);
+    block_row0 = work.block_row0;
+    num_tiles = work.num_tiles;
+    wg_row0 = block_row0 + (kSplit ? 0 : 64 * consumer);
+    row0 = wg_row0 + 16 * warp + g;
+#pragma unroll
+    for (int i = 0; i < kHeadDim / 2; ++i) o[i] = 0.f;
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      row_max[half] = -INFINITY;
+      row_sum[half] = 0.f;
+    }
+    if (last_consumer) pass_turn();
+
+    // Causal: the tiles past this warpgroup's last row are wholly masked for it; it skips them
+    // (their P would be 0 and leave max and sum as they are), keeping only its turns and the
+    // releases of their K and V.
+    const int my_tiles = p.causal ? min(num_tiles, ceil_div(wg_row0 + 64, kBlockN)) : num_tiles;
+    // This warpgroup's tiles: first, first + step, ... below my_tiles.
+    const int first = kSplit ? consumer : 0;
+    constexpr int step = kSplit ? kConsumers : 1;
+    const int my_count = first < my_tiles ? ceil_div(my_tiles - first, step) : 0;
+
+    mbar_wait(q_full, round & 1);
+    // A key split's second warpgroup has no tile where the sequence has one.
+    if (my_count > 0) {
+      mbar_wait(k_full(stage(first)), phase(first));
       wait_turn();
-      fence_registers(o);
       wgmma_fence();
-      issue_qk(tile);
-      issue_pv(prev);
+      issue_qk(first);
       wgmma_commit();
       pass_turn();
       wgmma_wait_all();
       fence_registers(sc);
+      if (lane == 0) mbar_arrive(k_empty(stage(first)));
+      if (my_count == 1) release_q();
+      softmax(first);
+      for (int i = 1; i < my_count; ++i) {
+        const int tile = first + i * step, prev = tile - step;
+        const int s = stage(tile), sp = stage(prev);
+        mbar_wait(k_full(s), phase(tile));
+        mbar_wait(v_full(sp), phase(prev));
+        wait_turn();
+        fence_registers(o);
+        wgmma_fence();
+        issue_qk(tile);
+        issue_pv(prev);
+        wgmma_commit();
+        pass_turn();
+        wgmma_wait_all();
+        fence_registers(sc);
+        fence_registers(o);
+        if (lane == 0) {
+          mbar_arrive(k_empty(s));
+          mbar_arrive(v_empty(sp));
+        }
+        if (i == my_count - 1) release_q();
+        softmax(tile);
+      }
+      // Every warpgroup takes num_tiles + 1 turns; the last warpgroup does not pass its final one.
+      const int last = first + (my_count - 1) * step;
+      mbar_wait(v_full(stage(last)), phase(last));
+      wait_turn();
       fence_registers(o);
-      if (lane == 0) {
-        mbar_arrive(k_empty(s));
-        mbar_arrive(v_empty(sp));
-      }
-      softmax(tile);
+      wgmma_fence();
+      issue_pv(last);
+      wgmma_commit();
+      if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
+      wgmma_wait_all();
+      fence_registers(o);
+      // Its last V stage is released too: a tile this warpgroup skips may be loaded into it.
+      if (lane == 0) mbar_arrive(v_empty(stage(last)));
+    } else {
+      release_q();
     }
-    // Every warpgroup takes num_tiles + 1 turns; the last warpgroup does not pass its final one.
-    const int last = first + (my_count - 1) * step;
-    mbar_wait(v_full(last % kStages), (last / kStages) & 1);
-    wait_turn();
-    fence_registers(o);
-    wgmma_fence();
-    issue_pv(last);
-    wgmma_commit();
-    if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
-    wgmma_wait_all();
-    fence_registers(o);
-    // Its last V stage is released too: a tile this warpgroup skips may be loaded into it.
-    if (lane == 0) mbar_arrive(v_empty(last % kStages));
-  }
-  for (int tile = kSplit ? num_tiles : my_tiles; tile < num_tiles; ++tile) {
-    // A skipped tile's stages are released once loaded: an arrival before would count towards
-    // the stage's previous use.
-    const int s = tile % kStages;
-    const uint32_t parity = (tile / kStages) & 1;
-    mbar_wait(k_full(s), parity);
-    if (lane == 0) mbar_arrive(k_empty(s));
-    mbar_wait(v_full(s), parity);
-    if (lane == 0) mbar_arrive(v_empty(s));
-    wait_turn();
-    if (!(last_consumer && tile == num_tiles - 1)) pass_turn();
-  }
+    for (int tile = kSplit ? num_tiles : my_tiles; tile < num_tiles; ++tile) {
+      // A skipped tile's stages are released once loaded: an arrival before would count towards
+      // the stage's previous use.
+      const int s = stage(tile);
+      const uint32_t parity = phase(tile);
+      mbar_wait(k_full(s), parity);
+      if (lane == 0) mbar_arrive(k_empty(s));
+      mbar_wait(v_full(s), parity);
+      if (lane == 0) mbar_arrive(v_empty(s));
+      wait_turn();
+      if (!(last_consumer && tile == num_tiles - 1)) pass_turn();
+    }
 
-  if constexpr (kSplit) {
-    // Every warpgroup but the first leaves its O, max and sum (thread for thread: the same rows
-    // and columns) in the K stages, which no MMA or copy uses any more once all have waited
-    // here; the first combines them: O = sum_w c_w O_w, l = sum_w c_w l_w with
-    // c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has m = -inf, c = 0).
-    float* partial = reinterpret_cast<float*>(smem_raw + (k_smem - shared_address(smem_raw)));
-    const int tid = threadIdx.x % 128;
-    named_barrier_sync(1, 128 * kConsumers);
-    if (consumer > 0) {
-      float* mine = partial + (consumer - 1) * Cfg::kPartialFloats * 128 + tid;
+    if constexpr (kSplit) {
+      // Every warpgroup but the first leaves its O, max and sum (thread for thread: the same rows
+      // and columns) in the K stages, which no MMA or copy uses any more once all have waited
+      // here; the first combines them: O = sum_w c_w O_w, l = sum_w c_w l_w with
+      // c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has m = -inf, c = 0).
+      float* partial = reinterpret_cast<float*>(smem_raw + (k_smem - shared_address(smem_raw)));
+      const int tid = threadIdx.x % 128;
+      named_barrier_sync(1, 128 * kConsumers);
+      if (consumer > 0) {
+        float* mine = partial + (consumer - 1) * Cfg::kPartialFloats * 128 + tid;
 #pragma unroll
-      for (int i = 0; i < kHeadDim / 2; ++i) mine[128 * i] = o[i];
+        for (int i = 0; i < kHeadDim / 2; ++i) mine[128 * i] = o[i];
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        mine[128 * (kHeadDim / 2 + half)] = row_max[half];
-        mine[128 * (kHeadDim / 2 + 2 + half)] = row_sum[half];
+        for (int half = 0; half < 2; ++half) {
+          mine[128 * (kHeadDim / 2 + half)] = row_max[half];
+          mine[128 * (kHeadDim / 2 + 2 + half)] = row_sum[half];
+        }
       }
-    }
-    named_barrier_sync(1, 128 * kConsumers);
-    if (consumer > 0) return;
+      named_barrier_sync(1, 128 * kConsumers);
+      if (consumer > 0) continue;
 #pragma unroll
-    for (int w = 1; w < kConsumers; ++w) {
-      const float* theirs = partial + (w - 1) * Cfg::kPartialFloats * 128 + tid;
+      for (int other = 1; other < kConsumers; ++other) {
+        const float* theirs = partial + (other - 1) * Cfg::kPartialFloats * 128 + tid;
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const float m_w = theirs[128 * (kHeadDim / 2 + half)];
-        const float m = fmaxf(row_max[half], m_w);
-        const float c_mine = row_max[half] == -INFINITY ? 0.f : fast_exp2((row_max[half] - m) * scale_log2);
-        const float c_w = m_w == -INFINITY ? 0.f : fast_exp2((m_w - m) * scale_log2);
-        row_max[half] = m;
-        row_sum[half] = row_sum[half] * c_mine + theirs[128 * (kHeadDim / 2 + 2 + half)] * c_w;
+        for (int half = 0; half < 2; ++half) {
+          const float m_w = theirs[128 * (kHeadDim / 2 + half)];
+          const float m = fmaxf(row_max[half], m_w);
+          const float c_mine = row_max[half] == -INFINITY ? 0.f : fast_exp2((row_max[half] - m) * scale_log2);
+          const float c_w = m_w == -INFINITY ? 0.f : fast_exp2((m_w - m) * scale_log2);
+          row_max[half] = m;
+          row_sum[half] = row_sum[half] * c_mine + theirs[128 * (kHeadDim / 2 + 2 + half)] * c_w;
 #pragma unroll
-        for (int j = 0; j < kHeadDim / 8; ++j) {
+          for (int j = 0; j < kHeadDim / 8; ++j) {
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int i = 4 * j + 2 * half + e;
-            o[i] = o[i] * c_mine + theirs[128 * i] * c_w;
+            for (int e = 0; e < 2; ++e) {
+              const int i = 4 * j + 2 * half + e;
+              o[i] = o[i] * c_mine + theirs[128 * i] * c_w;
+            }
           }
         }
       }
     }
-  }
 
-  // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
-  __half* o_base = p.o + b * p.o_stride[0] + h * p.o_stride[1];
+    // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
+    __half* o_base = p.o + work.b * p.o_stride[0] + work.h * p.o_stride[1];
 #pragma unroll
-  for (int half = 0; half < 2; ++half) {
-    float l = row_sum[half];
-    l += __shfl_xor_sync(0xffffffffu, l, 1);
-    l += __shfl_xor_sync(0xffffffffu, l, 2);
-    const float inv_l = l > 0.f ? 1.f / l : 0.f;
-    const int row = row0 + 8 * half;
-    if (row < p.seqlen) {
-      __half* out = o_base + static_cast<int64_t>(row) * p.o_stride[2] + 2 * t;
+    for (int half = 0; half < 2; ++half) {
+      float l = row_sum[half];
+      l += __shfl_xor_sync(0xffffffffu, l, 1);
+      l += __shfl_xor_sync(0xffffffffu, l, 2);
+      const float inv_l = l > 0.f ? 1.f / l : 0.f;
+      const int row = row0 + 8 * half;
+      if (row < p.seqlen) {
+        __half* out = o_base + static_cast<int64_t>(row) * p.o_stride[2] + 2 * t;
 #pragma unroll
-      for (int j = 0; j < kHeadDim / 8; ++j)
-        *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_half2(o[4 * j + 2 * half] * inv_l, o[4 * j + 2 * half + 1] * inv_l);
+        for (int j = 0; j < kHeadDim / 8; ++j)
+          *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_half2(o[4 * j + 2 * half] * inv_l, o[4 * j + 2 * half + 1] * inv_l);
+      }
     }
   }
 }
@@ -641,8 +700,10 @@ cudaError_t multiprocessor_count(int* count) {
   return cudaSuccess;
 }
 
+// max_blocks: a persistent grid (one block per SM: each block's registers or shared memory fill
+// one) where it is smaller than the work items.
 template <int D, int kConsumers, bool kSplit = false>
-cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
+cudaError_t launch(const AttentionParams& p, cudaStream_t stream, int64_t max_blocks = INT32_MAX) {
   using Cfg = WgmmaConfig<D, kConsumers, kSplit>;
   CUtensorMap q, k, v;
   if (!encode(&q, p.q, p.q_stride, p, Cfg::kBlockM) || !encode(&k, p.k, p.k_stride, p, Cfg::kBlockN) ||
@@ -650,23 +711,28 @@ cudaError_t launch(const AttentionParams& p, cudaStream_t stream) {
     return cudaErrorInvalidValue;
   auto kernel = wgmma_fused_kernel<D, kConsumers, kSplit>;
   if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
-  const dim3 grid(ceil_div(p.seqlen, Cfg::kBlockM), p.heads, p.batch);
-  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(q, k, v, p);
+  const int64_t work = static_cast<int64_t>(ceil_div(p.seqlen, Cfg::kBlockM)) * p.heads * p.batch;
+  if (work > INT32_MAX) return cudaErrorInvalidConfiguration;  // the kernel counts work items in int
+  const unsigned blocks = static_cast<unsigned>(std::min(work, max_blocks));
+  kernel<<<blocks, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(q, k, v, p);
   return cudaGetLastError();
 }
 
 }  // namespace
 
-// A block per Cfg::kBlockM query rows of one (batch, head): 192 at D=64, 128 at D=128, or 64
-// where those blocks would not fill every SM once: two warpgroups splitting the keys where all
-// 64-row blocks fit on the GPU at once, one otherwise.
+// Work items of Cfg::kBlockM query rows of one (batch, head): 192 at D=64, 128 at D=128, or 64
+// where those would not fill every SM once: two warpgroups splitting the keys where all 64-row
+// items fit on the GPU at once, one otherwise. Non-causal wide items run on a persistent grid;
+// causal ones a block each, so that the hardware hands the next (shorter) item to whichever SM
+// is free first; a key split a block each, since its partial states reuse the K stages.
 cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
   return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
     constexpr int D = decltype(d)::value;
     int sms = 0;
     if (cudaError_t err = multiprocessor_count(&sms); err != cudaSuccess) return err;
     const int64_t heads = static_cast<int64_t>(p.heads) * p.batch;
-    if (ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM) * heads >= sms) return launch<D, kWideConsumers<D>>(p, stream);
+    if (ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM) * heads >= sms)
+      return launch<D, kWideConsumers<D>>(p, stream, p.causal ? INT32_MAX : sms);
     if (ceil_div(p.seqlen, 64) * heads <= sms) return launch<D, 2, true>(p, stream);
     return launch<D, 1>(p, stream);
   });
