@@ -8,7 +8,8 @@
 //   - one producer warp (of its own warpgroup, its registers given away with setmaxnreg) keeps
 //     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
 //     where those blocks would not fill the GPU once) own 64 query rows each, or (grids whose
-//     64-row blocks all fit at once) two share 64 rows and split the key tiles between them;
+//     64-row blocks all fit at once) two (D=128) or four (D=64) share 64 rows and split the key
+//     tiles between them;
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
@@ -51,15 +52,18 @@ namespace {
 // Shared memory:
 //   D=64:  Q 24 KB + 2 stages x (K 16 KB + V 16 KB) = 88 KB
 //   D=128: Q 32 KB + 2 stages x (K 44 KB + V 44 KB) = 208 KB, 176-key tiles (one block per SM)
-//   one warpgroup or a key split: D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128 16 KB + 3 x 64 KB
-//   = 208 KB
+//   one warpgroup or a two-way key split (D=128): D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128
+//   16 KB + 3 x 64 KB = 208 KB; a four-way key split (D=64): 8 KB + 8 stages x 16 KB = 136 KB
 // Registers per consumer thread: S kBlockN/2 + O D/2 + P kBlockN/4 fp32/fp16x2 values; setmaxnreg gives the
 // producer warpgroup 24 and each consumer 160 (D=64: 128 x 24 + 384 x 160 = 64512 of 65536) or
-// 240 (D=128, one warpgroup and a key split: 128 x 24 + 256 x 240 = 64512).
+// 240 (D=128, one warpgroup and a two-way split: 128 x 24 + 256 x 240 = 64512) or 112 (a four-way
+// split: 128 x 24 + 512 x 112 = 60416; 120 would need more than the producer gives back, below).
 // D=64: three consumer warpgroups (192 rows), FlashAttention-3's choice there; on the H100 it
 // took (4,16,2048,64) from 209 to 201 us and the long causal shape from 1547 to 1435 us (v10.3).
 template <int kHeadDim>
 constexpr int kWideConsumers = kHeadDim == 64 ? 3 : 2;
+template <int kHeadDim>
+constexpr int kSplitConsumers = kHeadDim == 64 ? 4 : 2;
 
 // kConsumers = 1 is the configuration for grids under one wave of wide blocks: 64-row blocks, and
 // K/V stages for every tile of a short sequence.
@@ -68,24 +72,35 @@ constexpr int kWideConsumers = kHeadDim == 64 ? 3 : 2;
 // the configuration for grids whose 64-row blocks fit on the GPU at once (e.g. (1,8,512,64): 64
 // blocks for 132 SMs), where every block's time is its walk over the keys. With the tensor maps
 // prefetched it took that shape from 9.5 to 9.1 us and (1,8,512,128) from 12.0 to 11.5 (v10.12,
-// H100, 2026-12-06).
+// H100, 2026-12-06); four warpgroups and 64-key tiles at D=64 took (2,4,1000,64) from 12.5-12.7
+// to 12.0-12.1 us and (1,8,512,64) from 9.2-9.5 to 9.1-9.2 (v10.14).
 template <int kHeadDim, int kConsumersT = kWideConsumers<kHeadDim>, bool kSplitT = false>
 struct WgmmaConfig {
   static constexpr int kConsumers = kConsumersT;
   static constexpr bool kSplit = kSplitT;
-  static_assert(!kSplit || kConsumers == 2, "a key split has two consumer warpgroups of 240 registers");
+  // A key split: two warpgroups of 240 registers and 128-key tiles, or (D=64) four of 112 and
+  // 64-key tiles (S 32 + O 32 + P 16 values per thread).
+  static_assert(!kSplit || kConsumers == 2 || (kConsumers == 4 && kHeadDim == 64));
   // setmaxnreg's split of the 64K registers: producer warpgroup kProducerRegs, consumers kConsumerRegs.
   static constexpr int kProducerRegs = 24;
-  static constexpr int kConsumerRegs = kConsumers == 3 ? 160 : 240;
+  static constexpr int kConsumerRegs = kConsumers == 4 ? 112 : kConsumers == 3 ? 160 : 240;
   static constexpr int kBlockM = kSplit ? 64 : 64 * kConsumers;
   // Warpgroups that consume each K and V tile (one arrival per warp on its empty barrier).
   static constexpr int kTileConsumers = kSplit ? 1 : kConsumers;
   // D=128 with two consumer warpgroups: 176-key tiles (FlashAttention-3's non-causal choice there):
   // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale).
-  static constexpr int kBlockN = kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176 : 128;
+  static constexpr int kBlockN = kSplit && kConsumers == 4 ? 64 : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176 : 128;
   // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB).
-  static constexpr int kStages = kConsumers > 1 && !kSplit ? 2 : kHeadDim == 64 ? 4 : 3;
+  // A four-way split: 8 stages of 64 keys (Q 8 KB + 8 x 16 KB = 136 KB), every tile of S = 512 in flight.
+  static constexpr int kStages = kConsumers > 1 && !kSplit ? 2 : kBlockN == 64 ? 8 : kHeadDim == 64 ? 4 : 3;
   static constexpr int kThreads = 128 * (kConsumers + 1);
+  // setmaxnreg.inc takes registers only from those the block's own setmaxnreg.dec gave back, and
+  // waits for ever where they are too few (a four-way split at 120 registers hung the check on
+  // the H100). The block starts with 65536 / kThreads per thread, rounded down to 8: what ptxas
+  // gives the multi-warpgroup kernels under __launch_bounds__(kThreads, 1) (`fcbench resources`).
+  static constexpr int kEntryRegs = 65536 / kThreads / 8 * 8;
+  static_assert(128 * (kEntryRegs - kProducerRegs) >= 128 * kConsumers * (kConsumerRegs - kEntryRegs),
+                "the consumers' setmaxnreg.inc would wait for registers no warpgroup gives back");
   static constexpr int kColBlocks = kHeadDim / 64;  // 128-byte swizzle atoms are 64 fp16 wide
   static constexpr uint32_t kQBytes = kBlockM * kHeadDim * 2;
   static constexpr uint32_t kTileBytes = kBlockN * kHeadDim * 2;
@@ -96,9 +111,9 @@ struct WgmmaConfig {
   // + 1024: the dynamic shared memory base is aligned up to the swizzle atom's 1024 bytes.
   static constexpr size_t kSmemBytes = kBarOffset + 8 * kBarriers + 1024;
   // A key split's partial states (O, max, sum per thread of each warpgroup but the first) reuse
-  // the K stages once every tile is consumed.
+  // the K and V stages (contiguous) once every tile is consumed.
   static constexpr int kPartialFloats = kHeadDim / 2 + 4;
-  static_assert(!kSplit || (kConsumers - 1) * kPartialFloats * 128 * 4 <= kStages * kTileBytes);
+  static_assert(!kSplit || (kConsumers - 1) * kPartialFloats * 128 * 4 <= 2 * kStages * kTileBytes);
   static_assert(kHeadDim % 64 == 0, "rows are whole 128-byte swizzle atoms");
 };
 
@@ -208,9 +223,21 @@ __device__ __forceinline__ void wgmma_ss_m64n176k16(float (&d)[88], uint64_t a, 
       : "l"(a), "l"(b), "r"(scale_d));
 }
 
+__device__ __forceinline__ void wgmma_ss_m64n64k16(float (&d)[32], uint64_t a, uint64_t b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 0, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+      : "l"(a), "l"(b), "r"(scale_d));
+}
+
 template <int N>
 __device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {
-  if constexpr (N == 128) wgmma_ss_m64n128k16(d, a, b, scale_d);
+  if constexpr (N == 64) wgmma_ss_m64n64k16(d, a, b, scale_d);
+  else if constexpr (N == 128) wgmma_ss_m64n128k16(d, a, b, scale_d);
   else wgmma_ss_m64n176k16(d, a, b, scale_d);
 }
 
@@ -733,7 +760,7 @@ cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
     const int64_t heads = static_cast<int64_t>(p.heads) * p.batch;
     if (ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM) * heads >= sms)
       return launch<D, kWideConsumers<D>>(p, stream, p.causal ? INT32_MAX : sms);
-    if (ceil_div(p.seqlen, 64) * heads <= sms) return launch<D, 2, true>(p, stream);
+    if (ceil_div(p.seqlen, 64) * heads <= sms) return launch<D, kSplitConsumers<D>, true>(p, stream);
     return launch<D, 1>(p, stream);
   });
 }
@@ -746,13 +773,14 @@ extern "C" int fcbench_wgmma_fused_launch_info(int head_dim, fcbench::KernelLaun
     constexpr int D = decltype(d)::value;
     using Wide = WgmmaConfig<D>;
     using Narrow = WgmmaConfig<D, 1>;
-    using Split = WgmmaConfig<D, 2, true>;
+    using Split = WgmmaConfig<D, kSplitConsumers<D>, true>;
     const KernelLaunchInfo candidates[] = {
         {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Wide::kConsumers, false>), unsigned{Wide::kThreads},
          Wide::kSmemBytes},
         {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1, false>), unsigned{Narrow::kThreads},
          Narrow::kSmemBytes},
-        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 2, true>), unsigned{Split::kThreads}, Split::kSmemBytes},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Split::kConsumers, true>), unsigned{Split::kThreads},
+         Split::kSmemBytes},
     };
     int count = 0;
     for (const KernelLaunchInfo& c : candidates)
