@@ -640,11 +640,13 @@ H100_WGMMA_CLIMB = "docs/validation/2026-12-06-h100-wgmma-2"
 
 
 def test_on_the_real_h100_wgmma_climb_only_wgmma_fused_moved_by_its_code():
-    # wgmma_fused v10.0 -> v10.11 recorded on the H100, seven commits of this repository, each its
+    # wgmma_fused v10.0 -> v10.14 recorded on the H100, ten commits of this repository, each its
     # own `fcbench record` process: two unchanged kernels' rows moved x1.03 between two of them
     # (the gate failed them on those records). Every event is wgmma_fused's, and its steps are:
-    # v10.3's (1,8,512,64) x1.136, v10.5's x0.87 at D=64, v10.8's x0.75 at (1,8,512,64) and
-    # v10.9's x1.032 at (4,16,2048,128), which the gate's interleaved compare confirmed.
+    # v10.3's (1,8,512,64) x1.136, v10.5's x0.87 at D=64, v10.8's x0.75 at (1,8,512,64),
+    # v10.9's x1.032 at (4,16,2048,128), which the gate's interleaved compare confirmed, and
+    # v10.13's persistent grid: x0.959 at (4,16,2048,128), and x1.023 at (1,8,512,64), whose
+    # kernel's loop it also rewrote (significant, within the gate's 3 % budget).
     from fcbench import registry
 
     hist = report_data.load_history(registry.REPO_ROOT / H100_WGMMA_CLIMB / "climb-history/results", "h100-80gb-hbm3",
@@ -654,9 +656,10 @@ def test_on_the_real_h100_wgmma_climb_only_wgmma_fused_moved_by_its_code():
     events = [e for e in data["events"] if e["kind"] != "environment"]
     assert {e["variant"] for e in events} == {"wgmma_fused"}
     headlined = {(e["index"], e["shape"]) for e in events if e["headline"]}
-    assert {(1, "(1,8,512,64)"), (2, "(4,16,2048,64)"), (3, "(1,8,512,64)"), (4, "(4,16,2048,128)")} <= headlined
+    assert {(1, "(1,8,512,64)"), (2, "(4,16,2048,64)"), (3, "(1,8,512,64)"), (4, "(4,16,2048,128)"),
+            (8, "(4,16,2048,128)")} <= headlined
     slower = {(e["index"], e["shape"]) for e in events if e["headline"] and e["ratio"] > 1}
-    assert slower == {(1, "(1,8,512,64)"), (4, "(4,16,2048,128)")}
+    assert slower == {(1, "(1,8,512,64)"), (4, "(4,16,2048,128)"), (8, "(1,8,512,64)")}
     assert all(c in (None, "noise", "environment", "unexplained") for r in data["rows"] if r["variant"] != "wgmma_fused"
                for c in r["cause"])
 
