@@ -43,8 +43,9 @@ namespace fcbench {
 // 2026-12-03, docs/RESULTS.md): a causal row block's work grows with its
 // index, and smaller blocks leave a shorter tail. Blocks run longest first (the launch
 // order is reversed), so the last wave holds the shortest blocks. D=128 keeps Full's tiles
-// (no causal D=128 alternative was measured), and so does D=64 on sm_90 (v9.5, below: with
-// 128-key full blocks there, the smaller blocks no longer win).
+// (no causal D=128 alternative was measured), and D=64 on sm_90 where Full's blocks fill the
+// GPU (v9.5, MmaFusedTiles::CausalWide: with 128-key full blocks there, the smaller blocks no
+// longer win).
 //
 // Split (grids that would not fill the GPU with the above, e.g. (1,8,512,64): 32 Full
 // blocks for 132 SMs): 16-row blocks whose kSplits warps share the rows and split every K/V
@@ -90,19 +91,6 @@ namespace fcbench {
 #endif
 #ifndef FCBENCH_MMA_MIN_BLOCKS_D128
 #define FCBENCH_MMA_MIN_BLOCKS_D128 2
-#endif
-// Causal D=64 on sm_90 (v9.5): the full blocks (4 warps x 32 rows, 128-key tiles, 2 per SM). On the H100
-// they took (2,32,8192,64,causal) from 2074-2078 to 1822 us (0.90x -> 1.05x sdpa_flash's TFLOP/s)
-// and (4,16,2048,64,causal) from 162-165 to 161 us (2026-12-06, docs/RESULTS.md); the 16-row
-// blocks below were chosen on the H200 against full blocks of 64-key tiles, which sm_90 no longer
-// uses. sm_89 keeps them.
-#if defined(__CUDA_ARCH_LIST__) && __CUDA_ARCH_LIST__ >= 900
-#ifndef FCBENCH_MMA_CAUSAL_ROW_TILES_D64
-#define FCBENCH_MMA_CAUSAL_ROW_TILES_D64 FCBENCH_MMA_ROW_TILES_D64
-#endif
-#ifndef FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D64
-#define FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D64 FCBENCH_MMA_MIN_BLOCKS_D64
-#endif
 #endif
 #ifndef FCBENCH_MMA_CAUSAL_ROW_TILES_D64
 #define FCBENCH_MMA_CAUSAL_ROW_TILES_D64 1
@@ -179,6 +167,17 @@ struct MmaFusedTiles {
                                 k64 ? FCBENCH_MMA_CAUSAL_ROW_TILES_D64 : FCBENCH_MMA_CAUSAL_ROW_TILES_D128, 1,
                                 k64 ? FCBENCH_MMA_CAUSAL_BLOCK_N_D64 : FCBENCH_MMA_CAUSAL_BLOCK_N_D128,
                                 k64 ? FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D64 : FCBENCH_MMA_CAUSAL_MIN_BLOCKS_D128>;
+  // Causal grids that fill the GPU with full blocks (v9.5): on sm_90 the full blocks (4 warps x
+  // 32 rows, 128-key tiles at D=64, 2 per SM). On the H100 they took (2,32,8192,64,causal) from
+  // 2074-2078 to 1814-1822 us (0.90x -> 1.05x sdpa_flash's TFLOP/s) and (4,16,2048,64,causal)
+  // from 162-165 to 160-161 us (2026-12-06, docs/RESULTS.md): the causal blocks were chosen on
+  // the H200 against full blocks of 64-key tiles, which sm_90 no longer uses. Causal grids too
+  // small for them keep the causal blocks, as does sm_89 everywhere.
+#if defined(__CUDA_ARCH_LIST__) && __CUDA_ARCH_LIST__ >= 900
+  using CausalWide = Full;
+#else
+  using CausalWide = Causal;
+#endif
   using Split = MmaFusedConfig<kHeadDim, 1, 1, FCBENCH_MMA_SPLITS,
                                k64 ? FCBENCH_MMA_SPLIT_KEYS_D64 : FCBENCH_MMA_SPLIT_KEYS_D128,
                                FCBENCH_MMA_SPLIT_MIN_BLOCKS>;
@@ -635,6 +634,8 @@ cudaError_t mma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
     if (cudaError_t err = multiprocessor_count(&sms); err != cudaSuccess) return err;
     const int64_t heads = static_cast<int64_t>(p.batch) * p.heads;
     auto fills = [&](int block_m) { return ceil_div(p.seqlen, block_m) * heads >= sms; };
+    if (p.causal && fills(Tiles::CausalWide::kBlockM))
+      return launch_row_blocks<typename Tiles::CausalWide>(kernel_of<typename Tiles::CausalWide>(), p, stream);
     if (p.causal && fills(Tiles::Causal::kBlockM))
       return launch_row_blocks<typename Tiles::Causal>(kernel_of<typename Tiles::Causal>(), p, stream);
     if (!p.causal && fills(Tiles::Full::kBlockM))
