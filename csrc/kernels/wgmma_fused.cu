@@ -390,20 +390,20 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
           for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
             tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, work.block_row0, h, b, q_full);
         }
-      for (int tile = 0; tile < work.num_tiles; ++tile, ++loaded) {
-        const int s = loaded % kStages;
-        const uint32_t parity = (loaded / kStages) & 1;
-        mbar_wait(k_empty(s), parity ^ 1);
-        mbar_arrive_expect_tx(k_full(s), Cfg::kTileBytes);
+        for (int tile = 0; tile < work.num_tiles; ++tile, ++loaded) {
+          const int s = loaded % kStages;
+          const uint32_t parity = (loaded / kStages) & 1;
+          mbar_wait(k_empty(s), parity ^ 1);
+          mbar_arrive_expect_tx(k_full(s), Cfg::kTileBytes);
 #pragma unroll
-        for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-          tma_load(k_smem + s * Cfg::kTileBytes + cb * kBlockN * 128, &tm_k, 64 * cb, tile * kBlockN, h, b, k_full(s));
-        mbar_wait(v_empty(s), parity ^ 1);
-        mbar_arrive_expect_tx(v_full(s), Cfg::kTileBytes);
+          for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
+            tma_load(k_smem + s * Cfg::kTileBytes + cb * kBlockN * 128, &tm_k, 64 * cb, tile * kBlockN, h, b, k_full(s));
+          mbar_wait(v_empty(s), parity ^ 1);
+          mbar_arrive_expect_tx(v_full(s), Cfg::kTileBytes);
 #pragma unroll
-        for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-          tma_load(v_smem + s * Cfg::kTileBytes + cb * kBlockN * 128, &tm_v, 64 * cb, tile * kBlockN, h, b, v_full(s));
-      }
+          for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
+            tma_load(v_smem + s * Cfg::kTileBytes + cb * kBlockN * 128, &tm_v, 64 * cb, tile * kBlockN, h, b, v_full(s));
+        }
       }
     }
     return;
