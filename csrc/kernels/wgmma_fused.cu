@@ -88,8 +88,10 @@ struct WgmmaConfig {
   // Warpgroups that consume each K and V tile (one arrival per warp on its empty barrier).
   static constexpr int kTileConsumers = kSplit ? 1 : kConsumers;
   // D=128 with two consumer warpgroups: 176-key tiles (FlashAttention-3's non-causal choice there):
-  // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale).
-  static constexpr int kBlockN = kSplit && kConsumers == 4 ? 64 : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176 : 128;
+  // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale). A
+  // four-way key split: 64-key tiles (its 112 registers).
+  static constexpr int kBlockN =
+      kSplit && kConsumers == 4 ? 64 : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176 : 128;
   // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB).
   // A four-way split: 8 stages of 64 keys (Q 8 KB + 8 x 16 KB = 136 KB), every tile of S = 512 in flight.
   static constexpr int kStages = kConsumers > 1 && !kSplit ? 2 : kBlockN == 64 ? 8 : kHeadDim == 64 ? 4 : 3;
@@ -611,7 +613,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
 
     if constexpr (kSplit) {
       // Every warpgroup but the first leaves its O, max and sum (thread for thread: the same rows
-      // and columns) in the K stages, which no MMA or copy uses any more once all have waited
+      // and columns) in the K and V stages, which no MMA or copy uses any more once all have waited
       // here; the first combines them: O = sum_w c_w O_w, l = sum_w c_w l_w with
       // c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has m = -inf, c = 0).
       float* partial = reinterpret_cast<float*>(smem_raw + (k_smem - shared_address(smem_raw)));
