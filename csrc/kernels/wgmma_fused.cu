@@ -178,6 +178,17 @@ __device__ __forceinline__ uint64_t smem_desc(uint32_t address, uint32_t lbo_byt
          static_cast<uint64_t>(1024 >> 4) << 32 | 1ull << 62;
 }
 
+// The same descriptor as two 32-bit halves: the low one (start address and LBO) steps by
+// (byte offset >> 4) within shared memory (addresses < 2^18), the high one is constant, so each
+// wgmma's descriptor is one add from a base computed once instead of a mask, shift and or.
+constexpr uint32_t kDescHi = (1024 >> 4) | 1u << 30;
+__device__ __forceinline__ uint32_t smem_desc_lo(uint32_t address, uint32_t lbo_bytes) {
+  return (address >> 4) | (lbo_bytes >> 4) << 16;
+}
+__device__ __forceinline__ uint64_t desc_from_lo(uint32_t lo) {
+  return static_cast<uint64_t>(kDescHi) << 32 | lo;
+}
+
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
@@ -435,23 +446,26 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
   // under the others' MMAs instead of every warpgroup reaching its softmax at once.
   float sc[kBlockN / 2];
   uint32_t prob[kBlockN / 16][4];
+  const uint32_t q_lo = smem_desc_lo(q_smem, 16), k_lo = smem_desc_lo(k_smem, 16);
+  const uint32_t v_lo = smem_desc_lo(v_smem, kBlockN * 128);
   auto issue_qk = [&](int tile) {
-    const uint32_t k_tile = k_smem + stage(tile) * Cfg::kTileBytes;
+    const uint32_t k_tile = k_lo + stage(tile) * (Cfg::kTileBytes >> 4);
+    const uint32_t q_rows = q_lo + (wg_row0 - block_row0) * (128 >> 4);
 #pragma unroll
     for (int kk = 0; kk < kHeadDim / 16; ++kk) {
       const int cb = kk / 4;
       const uint32_t k_off = 32 * (kk % 4);
-      const uint64_t a = smem_desc(q_smem + cb * kBlockM * 128 + (wg_row0 - block_row0) * 128 + k_off, 16);
-      const uint64_t bk = smem_desc(k_tile + cb * kBlockN * 128 + k_off, 16);
+      const uint64_t a = desc_from_lo(q_rows + ((cb * kBlockM * 128 + k_off) >> 4));
+      const uint64_t bk = desc_from_lo(k_tile + ((cb * kBlockN * 128 + k_off) >> 4));
       wgmma_ss<kBlockN>(sc, a, bk, kk > 0);
     }
   };
   // Key tiles 2kk and 2kk + 1 of S are, element for element, P.V's A fragment of keys 16kk..
   auto issue_pv = [&](int tile) {
-    const uint32_t v_tile = v_smem + stage(tile) * Cfg::kTileBytes;
+    const uint32_t v_tile = v_lo + stage(tile) * (Cfg::kTileBytes >> 4);
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk)
-      wgmma_rs<kHeadDim>(o, prob[kk], smem_desc(v_tile + kk * 2048, kBlockN * 128));
+      wgmma_rs<kHeadDim>(o, prob[kk], desc_from_lo(v_tile + (kk * 2048 >> 4)));
   };
   // Keys at or past seqlen or (causal) past the row's query get -inf: key_masked's rule as one
   // bound per row, relative to this thread's first column of the tile. Called only for tiles that
@@ -475,24 +489,40 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
     float tile_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
     for (int i = 0; i < kBlockN / 2; ++i) tile_max[(i % 4) / 2] = fmaxf(tile_max[(i % 4) / 2], sc[i]);
-    float shift[2];
+    // FlashAttention-4's conditional rescale: the running max moves (and O and the sum are
+    // rescaled) only where a row's max grew by more than 2^8, so P <= 256 (exact in fp16, the sum in
+    // fp32) and the final O / l is the same; once the first tiles have set the max, O's rescale
+    // (D/2 multiplies and an exponential per row) is skipped by the whole warp.
+    float grown[2];
+    bool rescale = false;
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       float m = tile_max[half];
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-      const float new_max = fmaxf(row_max[half], m);
-      // FlashAttention-2's rule: a row with every key so far masked shifts by 0, never -inf - -inf.
-      shift[half] = new_max == -INFINITY ? 0.f : new_max * scale_log2;
-      const float alpha = fast_exp2(row_max[half] * scale_log2 - shift[half]);
-      row_max[half] = new_max;
-      row_sum[half] *= alpha;
+      grown[half] = fmaxf(row_max[half], m);
+      // A row whose keys so far are all masked keeps -inf (-inf - -inf is NaN: no rescale).
+      rescale |= (grown[half] - row_max[half]) * scale_log2 > 8.f;
+    }
+    if (__any_sync(0xffffffffu, rescale)) {
 #pragma unroll
-      for (int j = 0; j < kHeadDim / 8; ++j) {
-        o[4 * j + 2 * half] *= alpha;
-        o[4 * j + 2 * half + 1] *= alpha;
+      for (int half = 0; half < 2; ++half) {
+        const bool moves = (grown[half] - row_max[half]) * scale_log2 > 8.f;
+        const float alpha = moves ? fast_exp2((row_max[half] - grown[half]) * scale_log2) : 1.f;
+        if (moves) row_max[half] = grown[half];
+        row_sum[half] *= alpha;
+#pragma unroll
+        for (int j = 0; j < kHeadDim / 8; ++j) {
+          o[4 * j + 2 * half] *= alpha;
+          o[4 * j + 2 * half + 1] *= alpha;
+        }
       }
     }
+    float shift[2];
+#pragma unroll
+    for (int half = 0; half < 2; ++half)
+      // FlashAttention-2's rule: a row with every key so far masked shifts by 0, never -inf - -inf.
+      shift[half] = row_max[half] == -INFINITY ? 0.f : row_max[half] * scale_log2;
 #pragma unroll
     for (int i = 0; i < kBlockN / 2; ++i) {
       sc[i] = fast_exp2(fmaf(sc[i], scale_log2, -shift[(i % 4) / 2]));
