@@ -639,14 +639,16 @@ def test_on_the_real_h200_climb_only_mma_fused_moved_by_its_code():
 H100_WGMMA_CLIMB = "docs/validation/2026-12-06-h100-wgmma-2"
 
 
-def test_on_the_real_h100_wgmma_climb_only_wgmma_fused_moved_by_its_code():
-    # wgmma_fused v10.0 -> v10.14 recorded on the H100, ten commits of this repository, each its
+def test_on_the_real_h100_wgmma_climb_only_the_kernels_whose_code_changed_moved():
+    # wgmma_fused v10.0 -> v10.15 recorded on the H100, twelve commits of this repository, each its
     # own `fcbench record` process: two unchanged kernels' rows moved x1.03 between two of them
-    # (the gate failed them on those records). Every event is wgmma_fused's, and its steps are:
-    # v10.3's (1,8,512,64) x1.136, v10.5's x0.87 at D=64, v10.8's x0.75 at (1,8,512,64),
-    # v10.9's x1.032 at (4,16,2048,128), which the gate's interleaved compare confirmed, and
+    # (the gate failed them on those records). Every event but one is wgmma_fused's, and its steps
+    # are: v10.3's (1,8,512,64) x1.136, v10.5's x0.87 at D=64, v10.8's x0.75 at (1,8,512,64),
+    # v10.9's x1.032 at (4,16,2048,128), which the gate's interleaved compare confirmed,
     # v10.13's persistent grid: x0.959 at (4,16,2048,128), and x1.023 at (1,8,512,64), whose
-    # kernel's loop it also rewrote (significant, within the gate's 3 % budget).
+    # kernel's loop it also rewrote (significant, within the gate's 3 % budget), and v10.15's
+    # x0.981 at (4,16,2048,64). The one other is mma_fused v9.5 (commit 11, d468c664): its full
+    # blocks for causal D=64 grids that fill the GPU, x0.961 at (4,16,2048,64,causal).
     from fcbench import registry
 
     hist = report_data.load_history(registry.REPO_ROOT / H100_WGMMA_CLIMB / "climb-history/results", "h100-80gb-hbm3",
@@ -654,14 +656,21 @@ def test_on_the_real_h100_wgmma_climb_only_wgmma_fused_moved_by_its_code():
     assert all(c.in_repo for c in hist.commits), "the climb's commits must be in this repository's history"
     data = report_data.payload(hist, config.load().gate, [], None)
     events = [e for e in data["events"] if e["kind"] != "environment"]
-    assert {e["variant"] for e in events} == {"wgmma_fused"}
+    mma = [(e["index"], e["shape"], e["kind"], e["cause"]) for e in events if e["variant"] != "wgmma_fused"]
+    assert mma == [(10, "(4,16,2048,64,causal)", "latency", "code")], mma
     headlined = {(e["index"], e["shape"]) for e in events if e["headline"]}
     assert {(1, "(1,8,512,64)"), (2, "(4,16,2048,64)"), (3, "(1,8,512,64)"), (4, "(4,16,2048,128)"),
-            (8, "(4,16,2048,128)")} <= headlined
+            (8, "(4,16,2048,128)"), (10, "(4,16,2048,64,causal)"), (11, "(4,16,2048,64)")} <= headlined
     slower = {(e["index"], e["shape"]) for e in events if e["headline"] and e["ratio"] > 1}
     assert slower == {(1, "(1,8,512,64)"), (4, "(4,16,2048,128)"), (8, "(1,8,512,64)")}
-    assert all(c in (None, "noise", "environment", "unexplained") for r in data["rows"] if r["variant"] != "wgmma_fused"
-               for c in r["cause"])
+    assert all(c in (None, "noise", "environment", "unexplained") for r in data["rows"]
+               if r["variant"] not in ("wgmma_fused", "mma_fused") for c in r["cause"])
+    # mma_fused's code changed at commit 11 alone (every row says so there; only the causal row's
+    # move is an event); before and after it, its rows moved with the machine.
+    mma_rows = [r for r in data["rows"] if r["variant"] == "mma_fused"]
+    assert mma_rows and all(r["cause"][10] == "code" for r in mma_rows)
+    assert all(c in (None, "noise", "environment", "unexplained") for r in mma_rows
+               for i, c in enumerate(r["cause"]) if i != 10)
 
 
 def test_without_the_repository_code_is_unknown_and_said(held_out):
@@ -698,9 +707,10 @@ def test_the_front_page_headlines_the_step_and_the_creep_and_draws_the_driver_ch
 
 @needs_chromium
 def test_since_the_baseline_lists_only_rows_whose_code_changed(tmp_path, browser):
-    # The H100 wgmma climb's baseline is its first commit: mma_fused's (4,16,2048,64) is x1.031 and
-    # FAIL-LATENCY from there, with its code unchanged. The line lists wgmma_fused's rows alone and
-    # counts the others; the table keeps every verdict.
+    # The H100 wgmma climb's default baseline is ten commits back of its twelve: commit 2. The
+    # kernels whose code changed since are wgmma_fused and mma_fused (v9.5, commit 11); the line
+    # lists their rows alone and counts the others (moved with unchanged code); the table keeps
+    # every verdict.
     from fcbench import registry
 
     root = registry.REPO_ROOT / H100_WGMMA_CLIMB
@@ -711,11 +721,10 @@ def test_since_the_baseline_lists_only_rows_whose_code_changed(tmp_path, browser
     browser.goto((out / "h100-80gb-hbm3" / "index.html").as_uri(), ready=READY)
     line = browser.eval("[...document.querySelectorAll('p.moved')].map(p => p.innerText)"
                         ".find(t => t.startsWith('Since the baseline'))")
-    assert line.startswith("Since the baseline (commit 1, ba49b57a):"), line
+    assert line.startswith("Since the baseline (commit 2, 6b926dd7):"), line
     listed = re.findall(r"(?:FAIL-LATENCY|NOISY|SLOWER|FASTER)\s+(\w+) \(", line)
-    assert listed and set(listed) == {"wgmma_fused"}, line
+    assert listed and set(listed) == {"wgmma_fused", "mma_fused"}, line
     assert re.search(r"\((\d+) other kernel row\(s\) moved with unchanged code", line), line
-    assert "mma_fused (4,16,2048,64)" not in line.replace("wgmma_fused", "")
     assert browser.errors == []
 
 

@@ -21,7 +21,11 @@
 //     back to the producer after each warpgroup's last Q.K^T, so the next item's copies run under
 //     this one's last tiles and output: (4,16,2048,128) 257-261 -> 248-250 us, (4,16,2048,64)
 //     162-165 -> 161-162 (v10.13, H100, 2026-12-06);
-//   - FlashAttention-2's exp2 / running-max rules, as mma_fused keeps them.
+//   - FlashAttention-2's exp2 / running-max rules, as mma_fused keeps them, with FlashAttention-4's
+//     conditional rescale: the running max (and with it O and the row sum) moves only where a row's
+//     max grew by more than 2^8, so most tiles skip O's rescale (v10.15 with the descriptors below:
+//     648 -> 545 SASS instructions per D=128 tile, (8,16,4096,128) 1926-1938 -> 1892-1895 us,
+//     (4,16,2048,64) 161-162 -> 159-160, H100, 2026-12-06).
 // Inline PTX rather than CuTe: the kernel is one file like every other FlashCore unit, builds
 // with nvcc alone (no CUTLASS headers to carry), and every descriptor bit is written out below
 // where a reader can check it against the PTX ISA.
@@ -29,7 +33,8 @@
 // overlap (the softmax of S(j) under the warpgroup's own P(j-1).V(j-1)) was 5-20 % slower with
 // V released a tile late (v10.1), and with it released right after its P.V on top of the turns
 // below no faster at D=64 and 3 % slower at (8,16,4096,128) (v10.12ab); 3 K/V stages at D=128
-// and the row reductions in 4 independent chains were no faster (the chains 12 % slower at D=64).
+// and the row reductions in 4 independent chains were no faster (the chains 12 % slower at D=64);
+// cuDNN's 128-key tiles with 3 stages at D=128 were 2-3 % slower at (8,16,4096,128) (v10.15n3).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
@@ -173,14 +178,11 @@ __device__ __forceinline__ void prefetch_tensor_map(const CUtensorMap* map) {
 // address inside an atom is exact (atoms are 1024-byte aligned). LBO is unused (1 by convention).
 // MN-major (V in P.V: its n dim d is contiguous, the reduction dim is keys): 8 keys per atom at
 // SBO = 1024, and LBO = the distance to the next 64 columns of d (the next column block).
-__device__ __forceinline__ uint64_t smem_desc(uint32_t address, uint32_t lbo_bytes) {
-  return static_cast<uint64_t>((address & 0x3FFFF) >> 4) | static_cast<uint64_t>(lbo_bytes >> 4) << 16 |
-         static_cast<uint64_t>(1024 >> 4) << 32 | 1ull << 62;
-}
-
-// The same descriptor as two 32-bit halves: the low one (start address and LBO) steps by
-// (byte offset >> 4) within shared memory (addresses < 2^18), the high one is constant, so each
-// wgmma's descriptor is one add from a base computed once instead of a mask, shift and or.
+// A descriptor is built as two 32-bit halves: the high one (SBO 1024, 128-byte swizzle) is the same
+// for every operand, and the low one (start address and LBO) steps by (byte offset >> 4) within
+// shared memory (addresses < 2^18, so the start field never carries into LBO). Each wgmma's
+// descriptor is then one add from a base computed once per tile, where a full build (mask, shift,
+// or) cost about 4 uniform instructions: 2656 -> 2536 SASS instructions in the D=128 wide kernel.
 constexpr uint32_t kDescHi = (1024 >> 4) | 1u << 30;
 __device__ __forceinline__ uint32_t smem_desc_lo(uint32_t address, uint32_t lbo_bytes) {
   return (address >> 4) | (lbo_bytes >> 4) << 16;

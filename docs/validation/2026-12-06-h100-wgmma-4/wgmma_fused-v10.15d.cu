@@ -767,7 +767,7 @@ cudaError_t launch(const AttentionParams& p, cudaStream_t stream, int64_t max_bl
 // where those would not fill every SM once: two warpgroups splitting the keys where all 64-row
 // items fit on the GPU at once, one otherwise. Non-causal wide items run on a persistent grid;
 // causal ones a block each, so that the hardware hands the next (shorter) item to whichever SM
-// is free first; a key split a block each, since its partial states reuse the K stages.
+// is free first; a key split a block each, since its partial states reuse the K and V stages.
 cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
   return with_head_dim(p.head_dim, cudaErrorInvalidValue, [&](auto d) {
     constexpr int D = decltype(d)::value;
