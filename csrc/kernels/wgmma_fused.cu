@@ -35,6 +35,10 @@
 // below no faster at D=64 and 3 % slower at (8,16,4096,128) (v10.12ab); 3 K/V stages at D=128
 // and the row reductions in 4 independent chains were no faster (the chains 12 % slower at D=64);
 // cuDNN's 128-key tiles with 3 stages at D=128 were 2-3 % slower at (8,16,4096,128) (v10.15n3).
+// The overlap's SASS: with wgmma.wait_group 0 written after the softmax in the same basic block,
+// ptxas put its WARPGROUP.DEPBAR before every exponential (v10.1 and v10.12ab overlapped nothing);
+// with that wait moved to the next round's top (v10.16o: 403 of a D=128 tile's 574 instructions
+// between the waits) it was level to 4 % faster at D=128 and 4 % slower at D=64.
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
