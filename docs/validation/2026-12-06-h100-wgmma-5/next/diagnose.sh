@@ -7,12 +7,7 @@ set -o pipefail; export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 D=docs/validation/2026-12-06-h100-wgmma-5; W=csrc/kernels/wgmma_fused.cu
 L=$OUT/logs; mkdir -p $L; pack() { tar czf $OUT/logs.tgz -C $OUT logs; }
 cp $W /tmp/main.cu; { nvidia-smi -L; date -u; } | tee $L/device.txt
-for step in v10.11:33e2d4d v10.12:ec2d956 v10.13:9d654b0; do n=${step%%:*}; git show ${step##*:}:$W > $W
-  md5sum $W | tee -a $L/device.txt; timeout 90 python3 -m fcbench build > $L/build-$n.log 2>&1
-  timeout 100 ncu --clock-control none -k regex:wgmma_fused_kernel --section SpeedOfLight --section ComputeWorkloadAnalysis \
-    --section SchedulerStats --section WarpStateStats --section Occupancy --section LaunchStats \
-    python3 scripts/profile_call.py wgmma_fused 1,8,512,64 4,16,2048,64 4,16,2048,128 4,16,2048,64,causal 1 > $L/ncu-$n.log 2>&1
-  echo "$n ncu rc=$?"; pack; done
+bash scripts/ncu-climb.sh wgmma_fused "1,8,512,64 4,16,2048,64 4,16,2048,128 4,16,2048,64,causal" 33e2d4d ec2d956 9d654b0
 cp $D/wgmma_fused-v10.17c.cu /tmp/v1017d.cu && patch -s /tmp/v1017d.cu $D/next/v10.17d.patch && patch -s /tmp/v1017d.cu $D/next/print-pairs.patch
 cp /tmp/v1017d.cu $W; md5sum $W | tee -a $L/device.txt
 timeout 150 python3 -m fcbench check --variant wgmma_fused --quick > $L/check-v1017d.log 2>&1; rc=$?; echo "v10.17d quick check rc=$rc: $(tail -n 1 $L/check-v1017d.log)"; pack

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# ncu of each step of a kernel's climb: for each REF in order, that commit's source of one kernel
+# unit is swapped into this checkout, built, and profiled by one ncu process over the shapes (one
+# launch each); the checkout's own source is put back at the end, also after an error. A unit
+# whose interface changed since REF may not build here; that step is reported and skipped.
+# Usage: scripts/ncu-climb.sh VARIANT "SHAPE [SHAPE...]" REF...
+#   e.g. scripts/ncu-climb.sh wgmma_fused "1,8,512,64 4,16,2048,128" 33e2d4d ec2d956
+# Logs (sources.txt with each step's md5, build-SHA.log, ncu-SHA.log, summary.txt) in
+# $OUT/ncu-climb.tgz; docs/validation/2026-12-06-h100-wgmma-5/ncu_table.py tabulates the ncu logs.
+set -u
+(( $# >= 3 )) || { echo "usage: scripts/ncu-climb.sh VARIANT 'SHAPE [SHAPE...]' REF..." >&2; exit 2; }
+variant=$1 shapes=$2; shift 2
+src=csrc/kernels/$variant.cu
+[ -f "$src" ] || { echo "ncu-climb: VARIANT: no kernel unit $src in this checkout" >&2; exit 2; }
+OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
+LOGS=$(mktemp -d)/ncu-climb; mkdir -p "$LOGS"
+FCBENCH=${FCBENCH:-python3 -m fcbench}; NCU=${NCU:-ncu}; PYTHON=${PYTHON:-python3}
+keep=$(mktemp); cp "$src" "$keep"
+trap 'cp "$keep" "$src"; tar czf "$OUT/ncu-climb.tgz" -C "$(dirname "$LOGS")" ncu-climb' EXIT
+for ref in "$@"; do
+  sha=$(git rev-parse --short=8 "$ref^{commit}") || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
+  git show "$sha:$src" > "$src" || { echo "ncu-climb: $sha has no $src" >&2; exit 3; }
+  echo "$sha $(md5sum < "$src" | cut -c1-32) $(git log -1 --format=%s "$sha" | cut -c1-70)" >> "$LOGS/sources.txt"
+  if ! $FCBENCH build > "$LOGS/build-$sha.log" 2>&1; then
+    echo "build $sha failed: not profiled (build-$sha.log)" | tee -a "$LOGS/summary.txt"; continue
+  fi
+  # Only this variant's kernels run in the process (and torch's own, which the name filter drops).
+  # shellcheck disable=SC2086  # the shapes are separate arguments
+  $NCU --clock-control none -k "regex:${variant}_" --section SpeedOfLight --section ComputeWorkloadAnalysis \
+    --section SchedulerStats --section WarpStateStats --section Occupancy --section LaunchStats \
+    $PYTHON scripts/profile_call.py "$variant" $shapes 1 > "$LOGS/ncu-$sha.log" 2>&1
+  echo "ncu $sha rc=$?" | tee -a "$LOGS/summary.txt"
+done
