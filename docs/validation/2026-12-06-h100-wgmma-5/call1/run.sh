@@ -1,5 +1,5 @@
 # session 5 call (issue 25): ncu of each climb step that had none: the step's kernel source (git show COMMIT:csrc/kernels/wgmma_fused.cu, in .probe/steps/) swapped into this checkout, built, then one ncu process over four shapes
-# .probe/steps/<version>-<commit>.cu is `git show <commit>:csrc/kernels/wgmma_fused.cu` (md5 in device.txt); run as `bash run.sh v10.0 v10.3 ...` from the repository root
+# .probe/steps/<version>-<commit>.cu is `git show <commit>:csrc/kernels/wgmma_fused.cu` (md5 in device.txt); run as `bash run.sh v10.0 v10.3 ...` from the repository root (this line added after the run)
 set -o pipefail; export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 L=$OUT/logs; mkdir -p $L; pack() { tar czf $OUT/logs.tgz -C $OUT logs; }
 { nvidia-smi -L; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv; date -u; md5sum .probe/steps/*.cu; } | tee $L/device.txt
