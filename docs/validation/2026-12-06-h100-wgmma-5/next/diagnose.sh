@@ -1,6 +1,6 @@
 # NOT YET RUN (no device time was left this session). The next device call for issue 25, from the
 # repository root on an H100: ncu of the three climb steps still without it; then v10.17d
-# (wgmma_fused-v10.17c.cu + v10.17d.patch, the descriptors' start field masked, + print-pairs.patch)
+# (250b629's kernel + v10.17c.patch + v10.17d.patch, the descriptors' start field masked, + print-pairs.patch)
 # quick-checked, and benched against main's kernel if it passes, or its failure isolated if not
 # (per-block errors against a float64 reference, memcheck, racecheck at (2,3,512,128)).
 set -o pipefail; export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
@@ -8,7 +8,7 @@ D=docs/validation/2026-12-06-h100-wgmma-5; W=csrc/kernels/wgmma_fused.cu
 L=$OUT/logs; mkdir -p $L; pack() { tar czf $OUT/logs.tgz -C $OUT logs; }
 cp $W /tmp/main.cu; { nvidia-smi -L; date -u; } | tee $L/device.txt
 bash scripts/ncu-climb.sh wgmma_fused "1,8,512,64 4,16,2048,64 4,16,2048,128 4,16,2048,64,causal" 33e2d4d ec2d956 9d654b0
-cp $D/wgmma_fused-v10.17c.cu /tmp/v1017d.cu && patch -s /tmp/v1017d.cu $D/next/v10.17d.patch && patch -s /tmp/v1017d.cu $D/next/print-pairs.patch
+git show 250b629:$W > /tmp/v1017d.cu && patch -s /tmp/v1017d.cu $D/v10.17c.patch && patch -s /tmp/v1017d.cu $D/next/v10.17d.patch && patch -s /tmp/v1017d.cu $D/next/print-pairs.patch
 cp /tmp/v1017d.cu $W; md5sum $W | tee -a $L/device.txt
 timeout 150 python3 -m fcbench check --variant wgmma_fused --quick > $L/check-v1017d.log 2>&1; rc=$?; echo "v10.17d quick check rc=$rc: $(tail -n 1 $L/check-v1017d.log)"; pack
 if [ $rc = 0 ]; then
