@@ -5,6 +5,7 @@
 
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <type_traits>
 
 #include "attention_params.h"
@@ -21,6 +22,20 @@ R with_head_dim(int head_dim, R otherwise, F&& f) {
     case 128: return f(std::integral_constant<int, 128>{});
     default: return otherwise;
   }
+}
+
+// Multiprocessor count of the current device, asked of the runtime once per device: launchers
+// that size a grid by it run on every call, and the attribute query costs host time each.
+inline cudaError_t multiprocessor_count(int* count) {
+  constexpr int kMaxDevices = 64;
+  static std::atomic<int> cached[kMaxDevices];
+  int device = 0;
+  if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
+  if (device < kMaxDevices && (*count = cached[device].load(std::memory_order_relaxed)) > 0) return cudaSuccess;
+  if (cudaError_t err = cudaDeviceGetAttribute(count, cudaDevAttrMultiProcessorCount, device); err != cudaSuccess)
+    return err;
+  if (device < kMaxDevices) cached[device].store(*count, std::memory_order_relaxed);
+  return cudaSuccess;
 }
 
 // Opts a kernel into more than 48 KB of dynamic shared memory where it needs it.

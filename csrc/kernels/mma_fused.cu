@@ -9,7 +9,6 @@
 // The helpers live in this unit rather than in a new header: fcbench's build keys and the
 // sanitizer's changed-kernel detection hash every header in csrc/kernels/, so a new header
 // would rebuild, and re-sanitize, every other kernel.
-#include <atomic>
 #include <cstdint>
 
 #include "launch.cuh"
@@ -601,19 +600,6 @@ __global__ void __launch_bounds__(Cfg::kThreads, Cfg::kMinBlocks) mma_fused_kern
 }
 
 namespace {
-
-// Multiprocessor count of the current device, asked once per device.
-cudaError_t multiprocessor_count(int* count) {
-  constexpr int kMaxDevices = 64;
-  static std::atomic<int> cached[kMaxDevices];
-  int device = 0;
-  if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
-  if (device < kMaxDevices && (*count = cached[device].load(std::memory_order_relaxed)) > 0) return cudaSuccess;
-  if (cudaError_t err = cudaDeviceGetAttribute(count, cudaDevAttrMultiProcessorCount, device); err != cudaSuccess)
-    return err;
-  if (device < kMaxDevices) cached[device].store(*count, std::memory_order_relaxed);
-  return cudaSuccess;
-}
 
 template <typename Cfg>
 constexpr auto kernel_of() {

@@ -752,19 +752,6 @@ bool encode(CUtensorMap* map, const __half* data, const int64_t* stride, const A
             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
-// Multiprocessor count of the current device, asked once per device (as mma_fused.cu does).
-cudaError_t multiprocessor_count(int* count) {
-  constexpr int kMaxDevices = 64;
-  static std::atomic<int> cached[kMaxDevices];
-  int device = 0;
-  if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
-  if (device < kMaxDevices && (*count = cached[device].load(std::memory_order_relaxed)) > 0) return cudaSuccess;
-  if (cudaError_t err = cudaDeviceGetAttribute(count, cudaDevAttrMultiProcessorCount, device); err != cudaSuccess)
-    return err;
-  if (device < kMaxDevices) cached[device].store(*count, std::memory_order_relaxed);
-  return cudaSuccess;
-}
-
 // max_blocks: a persistent grid (one block per SM: each block's registers or shared memory fill
 // one) where it is smaller than the work items.
 template <int D, int kConsumers, bool kSplit = false>
