@@ -99,11 +99,12 @@ sub('''      if (!(last_consumer && my_tiles == num_tiles)) pass_turn();
       fence_registers(o);
       TR();
 ''')
-sub('''      named_barrier_sync(1, 128 * kConsumers);
+if 'kOwnPartials' not in src:
+    sub('''      named_barrier_sync(1, 128 * kConsumers);
       if (consumer > 0) {''', '''      named_barrier_sync(1, 128 * kConsumers);
       TR();
       if (consumer > 0) {''')
-sub('''      named_barrier_sync(1, 128 * kConsumers);
+    sub('''      named_barrier_sync(1, 128 * kConsumers);
       if (consumer > 0) continue;''', '''      TR();
       named_barrier_sync(1, 128 * kConsumers);
       TR();
@@ -111,6 +112,22 @@ sub('''      named_barrier_sync(1, 128 * kConsumers);
         if (round == 0) TR_END();
         continue;
       }''')
+else:  # c3's combine: float4 partials, arrive and leave
+    sub("""      if constexpr (!Cfg::kOwnPartials) named_barrier_sync(1, 128 * kConsumers);
+""", """      if constexpr (!Cfg::kOwnPartials) named_barrier_sync(1, 128 * kConsumers);
+      TR();
+""")
+    sub("""        named_barrier_arrive(1, 128 * kConsumers);
+        continue;""", """        TR();
+        named_barrier_arrive(1, 128 * kConsumers);
+        if (round == 0) TR_END();
+        continue;""")
+    sub("""      named_barrier_sync(1, 128 * kConsumers);
+#pragma unroll
+      for (int other""", """      named_barrier_sync(1, 128 * kConsumers);
+      TR();
+#pragma unroll
+      for (int other""")
 # after combine and after the store
 sub('''    // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
 ''', '''    TR();
