@@ -53,9 +53,11 @@ void check_operand(const at::Tensor& t, const char* arg, const at::Tensor& q) {
   TORCH_CHECK(t.dim() == 4, arg, ": expected [batch, heads, seqlen, head_dim], got ", t.dim(), " dims");
   TORCH_CHECK(t.sizes() == q.sizes(), arg, ": shape ", t.sizes(), " does not match q's ", q.sizes());
   TORCH_CHECK(t.stride(3) == 1, arg, ": head-dim stride must be 1, got ", t.stride(3));
-  TORCH_CHECK(t.stride(2) % 8 == 0 && reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0, arg,
-              ": rows must start on 16-byte boundaries (sequence stride a multiple of 8, 16-byte aligned data); "
-              "call .contiguous()");
+  bool rows16 = reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0;
+  for (int i = 0; i < 3; ++i) rows16 = rows16 && (t.size(i) == 1 || t.stride(i) % 8 == 0);  // dims a kernel steps
+  TORCH_CHECK(rows16, arg,
+              ": rows must start on 16-byte boundaries (batch, head and sequence strides multiples of 8 where the "
+              "dim is > 1, 16-byte aligned data); call .contiguous()");
 }
 
 void fill_strides(int64_t (&dst)[3], const at::Tensor& t) {

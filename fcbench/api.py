@@ -28,10 +28,12 @@ def _check_tensor(name: str, t, variant: registry.Variant) -> None:
     if variant.is_kernel:
         if t.stride(3) != 1:
             raise ValueError(f"{name}: head-dim stride must be 1, got strides {t.stride()}; call .contiguous()")
-        if t.stride(2) % 8 or t.data_ptr() % 16:
+        # Every row a kernel reads or writes: the batch, head and sequence strides of the dims it
+        # steps (extent > 1) must keep 16-byte alignment, not the sequence stride alone.
+        if any(t.stride(i) % 8 for i in range(3) if t.shape[i] > 1) or t.data_ptr() % 16:
             raise ValueError(
-                f"{name}: rows must start on 16-byte boundaries (sequence stride a multiple of 8 elements, "
-                f"16-byte aligned data), got strides {t.stride()}; call .contiguous()"
+                f"{name}: rows must start on 16-byte boundaries (batch, head and sequence strides multiples "
+                f"of 8 elements where the dim is > 1, 16-byte aligned data), got strides {t.stride()}; call .contiguous()"
             )
 
 

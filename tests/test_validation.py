@@ -49,6 +49,15 @@ def test_kernel_stride_rules_are_checked_before_the_device(monkeypatch):
     odd_rows = torch.randn(1, 2, 17, 68).half()[..., :64]  # sequence stride 68: not a multiple of 8
     with pytest.raises(ValueError, match=r"q: rows must start on 16-byte boundaries"):
         api._check_tensor("q", odd_rows, registry.Variant("k", "", "flashcore", devices=("cpu",)))
+    # One row per head, heads 100 elements (200 bytes) apart: the second head's row is misaligned
+    # although the sequence stride (never stepped at S = 1) is fine.
+    storage = torch.randn(400).half()
+    odd_heads = storage.as_strided((1, 2, 1, 64), (200, 100, 64, 1))
+    with pytest.raises(ValueError, match=r"out: rows must start on 16-byte boundaries .*got strides \(200, 100, 64, 1\)"):
+        api._check_tensor("out", odd_heads, registry.Variant("k", "", "flashcore", devices=("cpu",)))
+    # A dim of extent 1 is never stepped: its stride does not matter.
+    one_head = storage.as_strided((1, 1, 2, 64), (3, 5, 64, 1))
+    api._check_tensor("k", one_head, registry.Variant("k", "", "flashcore", devices=("cpu",)))
 
 
 def test_sdpa_math_runs_on_cpu_and_matches_reference():
