@@ -9,7 +9,12 @@
 //     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
 //     where those blocks would not fill the GPU once) own 64 query rows each, or (grids whose
 //     64-row blocks all fit at once) two (D=128) or four (D=64) share 64 rows and split the key
-//     tiles between them;
+//     tiles between them, then combine their partial states through shared memory: warpgroups 1-3
+//     write theirs as float4 the moment their last P.V is done (at D=64 into a region of their own)
+//     and leave, warpgroup 0 combines and writes O; with O's stores quad-transposed to 16 bytes per
+//     lane, (1,8,512,64) 9.2 -> 8.9 us, its causal row 8.9 -> 8.7, (2,4,1000,64) 11.8 -> 11.6 (v10.19,
+//     H200, 2026-12-06: a stage probe of clock64 stamps had shown the exchange, the combine and
+//     the stores taking the last 2170 of a block's 10500 cycles there; docs/RESULTS.md);
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
@@ -62,7 +67,8 @@ namespace {
 //   D=64:  Q 24 KB + 2 stages x (K 16 KB + V 16 KB) = 88 KB
 //   D=128: Q 32 KB + 2 stages x (K 44 KB + V 44 KB) = 208 KB, 176-key tiles (one block per SM)
 //   one warpgroup or a two-way key split (D=128): D=64 Q 8 KB + 4 stages x 32 KB = 136 KB, D=128
-//   16 KB + 3 x 64 KB = 208 KB; a four-way key split (D=64): 8 KB + 8 stages x 16 KB = 136 KB
+//   16 KB + 3 x 64 KB = 208 KB (a two-way split's partial states reuse the stages); a four-way key
+//   split (D=64): 8 KB + 8 stages x 16 KB + 54 KB of partial states = 190 KB
 // Registers per consumer thread: S kBlockN/2 + O D/2 + P kBlockN/4 fp32/fp16x2 values; setmaxnreg gives the
 // producer warpgroup 24 and each consumer 160 (D=64: 128 x 24 + 384 x 160 = 64512 of 65536) or
 // 240 (D=128, one warpgroup and a two-way split: 128 x 24 + 256 x 240 = 64512) or 112 (a four-way
@@ -117,14 +123,21 @@ struct WgmmaConfig {
   static constexpr uint32_t kTileBytes = kBlockN * kHeadDim * 2;
   static constexpr uint32_t kKOffset = kQBytes;
   static constexpr uint32_t kVOffset = kKOffset + kStages * kTileBytes;
-  static constexpr uint32_t kBarOffset = kVOffset + kStages * kTileBytes;
   static constexpr int kBarriers = 2 + 4 * kStages;  // Q full; K, V full; K, V empty; Q empty
+  // A key split's partial states (O, then max and sum, per thread of each warpgroup but the
+  // first, as float4) get a region of their own where it fits (D=64: 136 + 54 KB), so a
+  // warpgroup writes its state as soon as its last P.V is done; otherwise (D=128: 208 + 34 KB)
+  // they reuse the K and V stages (contiguous) once every warpgroup's last MMA has read them.
+  static constexpr int kPartialFloats = kHeadDim / 2 + 4;
+  static constexpr uint32_t kPartialBytes = kSplit ? (kConsumers - 1) * kPartialFloats * 128 * 4 : 0;
+  static constexpr uint32_t kStagesEnd = kVOffset + kStages * kTileBytes;
+  static constexpr bool kOwnPartials = kSplit && kStagesEnd + kPartialBytes + 8 * kBarriers + 1024 <= 227 * 1024;
+  static constexpr uint32_t kPartialOffset = kOwnPartials ? kStagesEnd : kKOffset;
+  static constexpr uint32_t kBarOffset = kStagesEnd + (kOwnPartials ? kPartialBytes : 0);
   // + 1024: the dynamic shared memory base is aligned up to the swizzle atom's 1024 bytes.
   static constexpr size_t kSmemBytes = kBarOffset + 8 * kBarriers + 1024;
-  // A key split's partial states (O, max, sum per thread of each warpgroup but the first) reuse
-  // the K and V stages (contiguous) once every tile is consumed.
-  static constexpr int kPartialFloats = kHeadDim / 2 + 4;
-  static_assert(!kSplit || (kConsumers - 1) * kPartialFloats * 128 * 4 <= 2 * kStages * kTileBytes);
+  static_assert(kOwnPartials || kPartialBytes <= 2 * kStages * kTileBytes);
+  static_assert(kPartialOffset % 16 == 0, "float4 partial states");
   static_assert(kHeadDim % 64 == 0, "rows are whole 128-byte swizzle atoms");
 };
 
@@ -303,6 +316,31 @@ __device__ __forceinline__ float fast_exp2(float x) {
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
   return y;
+}
+
+// Lane t of a quad holds w[i], its 4 bytes (columns 8i + 2t, + 1) of chunk i of one row, i < 4;
+// afterwards it holds chunk t whole (columns 8t .. 8t + 7: lanes 0-3's pairs in order), so that
+// the quad writes its row's 64 bytes as four 16-byte stores where it wrote 16 of 4 bytes.
+__device__ __forceinline__ void quad_transpose(uint32_t (&w)[4], int t) {
+  const bool odd = t & 1, high = t & 2;
+  uint32_t a = __shfl_xor_sync(0xffffffffu, odd ? w[0] : w[1], 1);
+  uint32_t b = __shfl_xor_sync(0xffffffffu, odd ? w[2] : w[3], 1);
+  if (odd) {
+    w[0] = a;
+    w[2] = b;
+  } else {
+    w[1] = a;
+    w[3] = b;
+  }
+  a = __shfl_xor_sync(0xffffffffu, high ? w[0] : w[2], 2);
+  b = __shfl_xor_sync(0xffffffffu, high ? w[1] : w[3], 2);
+  if (high) {
+    w[0] = a;
+    w[1] = b;
+  } else {
+    w[2] = a;
+    w[3] = b;
+  }
 }
 
 // Named barriers 1..kConsumers (0 is __syncthreads'): `threads` counts the waiting and the passing warpgroup.
@@ -649,62 +687,72 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
 
     if constexpr (kSplit) {
       // Every warpgroup but the first leaves its O, max and sum (thread for thread: the same rows
-      // and columns) in the K and V stages, which no MMA or copy uses any more once all have waited
-      // here; the first combines them: O = sum_w c_w O_w, l = sum_w c_w l_w with
-      // c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has m = -inf, c = 0).
-      float* partial = reinterpret_cast<float*>(smem_raw + (k_smem - shared_address(smem_raw)));
+      // and columns) in shared memory, as float4 (a warp's store or load is 512 contiguous bytes),
+      // and arrives; the first waits for them and combines: O = sum_w c_w O_w, l = sum_w c_w l_w
+      // with c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has
+      // m = -inf, c = 0).
+      constexpr int kChunks = Cfg::kPartialFloats / 4;  // O's D/8 chunks, then max and sum
+      float4* partial = reinterpret_cast<float4*>(smem_raw + (base + Cfg::kPartialOffset - shared_address(smem_raw)));
       const int tid = threadIdx.x % 128;
-      named_barrier_sync(1, 128 * kConsumers);
+      // Partials in the K and V stages wait until no MMA or copy uses them any more.
+      if constexpr (!Cfg::kOwnPartials) named_barrier_sync(1, 128 * kConsumers);
       if (consumer > 0) {
-        float* mine = partial + (consumer - 1) * Cfg::kPartialFloats * 128 + tid;
+        float4* mine = partial + (consumer - 1) * kChunks * 128 + tid;
 #pragma unroll
-        for (int i = 0; i < kHeadDim / 2; ++i) mine[128 * i] = o[i];
-#pragma unroll
-        for (int half = 0; half < 2; ++half) {
-          mine[128 * (kHeadDim / 2 + half)] = row_max[half];
-          mine[128 * (kHeadDim / 2 + 2 + half)] = row_sum[half];
-        }
+        for (int c = 0; c < kHeadDim / 8; ++c) mine[128 * c] = make_float4(o[4 * c], o[4 * c + 1], o[4 * c + 2], o[4 * c + 3]);
+        mine[128 * (kHeadDim / 8)] = make_float4(row_max[0], row_max[1], row_sum[0], row_sum[1]);
+        named_barrier_arrive(1, 128 * kConsumers);
+        continue;
       }
       named_barrier_sync(1, 128 * kConsumers);
-      if (consumer > 0) continue;
 #pragma unroll
       for (int other = 1; other < kConsumers; ++other) {
-        const float* theirs = partial + (other - 1) * Cfg::kPartialFloats * 128 + tid;
+        const float4* theirs = partial + (other - 1) * kChunks * 128 + tid;
+        const float4 ml = theirs[128 * (kHeadDim / 8)];
+        const float m_w[2] = {ml.x, ml.y}, l_w[2] = {ml.z, ml.w};
+        float c_mine[2], c_w[2];
 #pragma unroll
         for (int half = 0; half < 2; ++half) {
-          const float m_w = theirs[128 * (kHeadDim / 2 + half)];
-          const float m = fmaxf(row_max[half], m_w);
-          const float c_mine = row_max[half] == -INFINITY ? 0.f : fast_exp2((row_max[half] - m) * scale_log2);
-          const float c_w = m_w == -INFINITY ? 0.f : fast_exp2((m_w - m) * scale_log2);
+          const float m = fmaxf(row_max[half], m_w[half]);
+          c_mine[half] = row_max[half] == -INFINITY ? 0.f : fast_exp2((row_max[half] - m) * scale_log2);
+          c_w[half] = m_w[half] == -INFINITY ? 0.f : fast_exp2((m_w[half] - m) * scale_log2);
           row_max[half] = m;
-          row_sum[half] = row_sum[half] * c_mine + theirs[128 * (kHeadDim / 2 + 2 + half)] * c_w;
+          row_sum[half] = row_sum[half] * c_mine[half] + l_w[half] * c_w[half];
+        }
 #pragma unroll
-          for (int j = 0; j < kHeadDim / 8; ++j) {
-#pragma unroll
-            for (int e = 0; e < 2; ++e) {
-              const int i = 4 * j + 2 * half + e;
-              o[i] = o[i] * c_mine + theirs[128 * i] * c_w;
-            }
-          }
+        for (int c = 0; c < kHeadDim / 8; ++c) {
+          const float4 x = theirs[128 * c];
+          o[4 * c] = o[4 * c] * c_mine[0] + x.x * c_w[0];
+          o[4 * c + 1] = o[4 * c + 1] * c_mine[0] + x.y * c_w[0];
+          o[4 * c + 2] = o[4 * c + 2] * c_mine[1] + x.z * c_w[1];
+          o[4 * c + 3] = o[4 * c + 3] * c_mine[1] + x.w * c_w[1];
         }
       }
     }
 
-    // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
+    // O / l as fp16: groups of four 8-column chunks of one row (half), each quad-transposed so that
+    // a lane writes 16 contiguous bytes where it wrote four of 4 bytes (every row starts 16-byte
+    // aligned: the binding checks the strides of the dims a kernel steps).
     __half* o_base = p.o + work.b * p.o_stride[0] + work.h * p.o_stride[1];
+    float inv_l[2];
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       float l = row_sum[half];
       l += __shfl_xor_sync(0xffffffffu, l, 1);
       l += __shfl_xor_sync(0xffffffffu, l, 2);
-      const float inv_l = l > 0.f ? 1.f / l : 0.f;
-      const int row = row0 + 8 * half;
-      if (row < p.seqlen) {
-        __half* out = o_base + static_cast<int64_t>(row) * p.o_stride[2] + 2 * t;
+      inv_l[half] = l > 0.f ? 1.f / l : 0.f;
+    }
 #pragma unroll
-        for (int j = 0; j < kHeadDim / 8; ++j)
-          *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_half2(o[4 * j + 2 * half] * inv_l, o[4 * j + 2 * half + 1] * inv_l);
-      }
+    for (int g4 = 0; g4 < kHeadDim / 16; ++g4) {
+      const int half = 4 * g4 / (kHeadDim / 8), jb = 4 * g4 % (kHeadDim / 8);
+      const int row = row0 + 8 * half;
+      __half* out = o_base + static_cast<int64_t>(row) * p.o_stride[2];
+      uint32_t w[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+        w[i] = pack_half2(o[4 * (jb + i) + 2 * half] * inv_l[half], o[4 * (jb + i) + 2 * half + 1] * inv_l[half]);
+      quad_transpose(w, t);
+      if (row < p.seqlen) *reinterpret_cast<uint4*>(out + 8 * (jb + t)) = make_uint4(w[0], w[1], w[2], w[3]);
     }
   }
 }
