@@ -13,8 +13,8 @@
 //     write theirs as float4 the moment their last P.V is done (at D=64 into a region of their own)
 //     and leave, warpgroup 0 combines and writes O; with O's stores quad-transposed to 16 bytes per
 //     lane, (1,8,512,64) 9.2 -> 8.9 us, its causal row 8.9 -> 8.7, (2,4,1000,64) 11.8 -> 11.6 (v10.19,
-//     H200, 2026-12-06: a stage probe of clock64 stamps had shown the exchange, the combine and
-//     the stores taking the last 2170 of a block's 10500 cycles there; docs/RESULTS.md);
+//     H200, 2026-12-06; on an H100 a stage probe of clock64 stamps had shown the exchange, the
+//     combine and the stores taking the last 2170 of a block's 10500 cycles: docs/RESULTS.md);
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
@@ -690,7 +690,9 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
       // and columns) in shared memory, as float4 (a warp's store or load is 512 contiguous bytes),
       // and arrives; the first waits for them and combines: O = sum_w c_w O_w, l = sum_w c_w l_w
       // with c_w = 2^((m_w - M) scale log2 e) and M = max_w m_w (a warpgroup without keys has
-      // m = -inf, c = 0).
+      // m = -inf, c = 0). The writers leave without waiting: a key split runs one work item per
+      // block (its launch is never persistent), so none comes back to overwrite its state before
+      // the first warpgroup has read it.
       constexpr int kChunks = Cfg::kPartialFloats / 4;  // O's D/8 chunks, then max and sum
       float4* partial = reinterpret_cast<float4*>(smem_raw + (base + Cfg::kPartialOffset - shared_address(smem_raw)));
       const int tid = threadIdx.x % 128;
