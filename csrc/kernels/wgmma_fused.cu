@@ -318,29 +318,28 @@ __device__ __forceinline__ float fast_exp2(float x) {
   return y;
 }
 
+// One round of quad_transpose: lanes whose index differs in bit kBit swap two of their four
+// values; a lane with the bit set keeps the elements whose index has it, the other lane the rest.
+template <int kBit>
+__device__ __forceinline__ void quad_exchange(uint32_t (&w)[4], bool upper) {
+  constexpr int i0 = 0, i1 = kBit == 1 ? 2 : 1;  // the two indices without kBit
+  const uint32_t a = __shfl_xor_sync(0xffffffffu, upper ? w[i0] : w[i0 | kBit], kBit);
+  const uint32_t b = __shfl_xor_sync(0xffffffffu, upper ? w[i1] : w[i1 | kBit], kBit);
+  if (upper) {  // a branch, not a computed index: w stays in registers
+    w[i0] = a;
+    w[i1] = b;
+  } else {
+    w[i0 | kBit] = a;
+    w[i1 | kBit] = b;
+  }
+}
+
 // Lane t of a quad holds w[i], its 4 bytes (columns 8i + 2t, + 1) of chunk i of one row, i < 4;
 // afterwards it holds chunk t whole (columns 8t .. 8t + 7: lanes 0-3's pairs in order), so that
 // the quad writes its row's 64 bytes as four 16-byte stores where it wrote 16 of 4 bytes.
 __device__ __forceinline__ void quad_transpose(uint32_t (&w)[4], int t) {
-  const bool odd = t & 1, high = t & 2;
-  uint32_t a = __shfl_xor_sync(0xffffffffu, odd ? w[0] : w[1], 1);
-  uint32_t b = __shfl_xor_sync(0xffffffffu, odd ? w[2] : w[3], 1);
-  if (odd) {
-    w[0] = a;
-    w[2] = b;
-  } else {
-    w[1] = a;
-    w[3] = b;
-  }
-  a = __shfl_xor_sync(0xffffffffu, high ? w[0] : w[2], 2);
-  b = __shfl_xor_sync(0xffffffffu, high ? w[1] : w[3], 2);
-  if (high) {
-    w[0] = a;
-    w[1] = b;
-  } else {
-    w[2] = a;
-    w[3] = b;
-  }
+  quad_exchange<1>(w, t & 1);
+  quad_exchange<2>(w, t & 2);
 }
 
 // Named barriers 1..kConsumers (0 is __syncthreads'): `threads` counts the waiting and the passing warpgroup.
