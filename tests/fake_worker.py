@@ -11,7 +11,9 @@ the way a broken kernel's do on a GPU:
   "raise": a Python error (the process carries on);
   "stand-in": the kernel runs on the CPU as sdpa_math does (its check, quality and timing), so
     that a kernel row is measured and gated on a machine without a GPU;
-  "slow": a stand-in that does its work twice per latency sample (a planted ~2x slowdown).
+  "slow": a stand-in that does its work SLOW_FACTOR times per latency sample (a planted ~4x
+    slowdown: at 2x, asv's significance test on a loaded 2-core CI machine once left one of the
+    two slowed rows unflagged).
 Wrong answers for the check (fcbench.check's FAIL paths on a machine without a GPU): the
 planted kernel variant's check runs on the CPU through the real fcbench.check.check_case
 (its poisoned output buffer, its bound, its second run for the race comparison decide the
@@ -41,6 +43,7 @@ from fcbench.shapes import shape_from_label
 PLANT = Path(os.environ.get("FCBENCH_PLANT") or Path(os.environ.get("FCBENCH_SOURCE_ROOT", ".")) / "fcbench-plant.json")
 KERNEL_RUNS = {"check", "quality", "latency", "bench"}
 CHECK_PLANTS = {"wrong", "nan", "unwritten", "flaky", "hair", "under-hair"}
+SLOW_FACTOR = 4
 
 
 def _fp16_up(x: float) -> float:
@@ -164,7 +167,7 @@ def main():
                 from fcbench import measure
 
                 ready = worker._prepare_once(prepared, "sdpa_math", shape_from_label(request["shape"]))
-                return {"samples_s": [measure.latency_sample_s(ready) + measure.latency_sample_s(ready)
+                return {"samples_s": [sum(measure.latency_sample_s(ready) for _ in range(SLOW_FACTOR))
                                       for _ in range(request["samples"])]}
         return real_handle(request, prepared)
 

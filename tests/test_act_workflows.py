@@ -30,7 +30,7 @@ from .conftest import GIT
 FAKE_BIN = Path(__file__).parent / "fake_bin"
 # The jobs' environment on this machine: CPU torch allowed, the breakable measuring process, the
 # compute-sanitizer stand-in first on PATH, and one torch thread per measuring process: with
-# torch's thread pool on this 2-core machine whole rounds read 100x slow, and the planted 2x
+# torch's thread pool on this 2-core machine whole rounds read 100x slow, and the planted (then 2x)
 # slowdown once came out NOISY (base 5470.9 us beside 218.8 us; tests/test_ci_pr.py saw the same).
 JOB_ENV = {"FCBENCH_JOB_CPU": "1", "FCBENCH_WORKER_MODULE": "tests.fake_worker", "OMP_NUM_THREADS": "1",
            "PATH": os.pathsep.join([str(FAKE_BIN), os.environ["PATH"]])}
@@ -72,7 +72,7 @@ def world(repo, tmp_path_factory):
     blow_up = _edit("csrc/kernels/wmma_qk.cu", "WmmaQkConfig<kHeadDim>::kThreads, 2)", "WmmaQkConfig<kHeadDim>::kThreads, 8)")
     heads = {
         "pass": ("main", _commit(repo, "pass", main, "docs only", _edit("README.md", "# fcbench", "# fcbench\n"))),
-        "latency": ("latency-base", _commit(repo, "latency", latency_base, "wmma_fused twice as slow",
+        "latency": ("latency-base", _commit(repo, "latency", latency_base, "wmma_fused four times as slow",
                                             _plant(wmma_fused="slow"))),
         "own-budget": ("latency-base", _commit(repo, "own-budget", latency_base, "slower, with a 50% budget",
                                                _both(_plant(wmma_fused="slow"),

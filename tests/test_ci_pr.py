@@ -32,7 +32,7 @@ def runs(repo, tmp_path_factory):
     blow_up = _edit("csrc/kernels/wmma_qk.cu", "WmmaQkConfig<kHeadDim>::kThreads, 2)", "WmmaQkConfig<kHeadDim>::kThreads, 8)")
     heads = {
         "pass": (main, _commit(repo, "pass", main, "docs only", _edit("README.md", "# fcbench", "# fcbench\n"))),
-        "latency": (latency_base, _commit(repo, "latency", latency_base, "wmma_fused twice as slow",
+        "latency": (latency_base, _commit(repo, "latency", latency_base, "wmma_fused four times as slow",
                                           _plant(wmma_fused="slow"))),
         # Two classes at once: a slower kernel (latency, 6) and a peer that raises (correctness, 4).
         "slow-and-raise": (latency_base, _commit(repo, "slow-and-raise", latency_base, "slower, and sdpa_math raises",
@@ -90,7 +90,7 @@ def test_a_slower_kernel_fails_latency_alone(runs):
 
 def test_correctness_outranks_latency_and_both_are_listed(runs):
     # sdpa_math raises: the check stage finds it (one row, its first failing case) and the
-    # comparison fails its rows at head; wmma_fused is still measured twice as slow beside it.
+    # comparison fails its rows at head; wmma_fused is still measured four times as slow beside it.
     code, js, md, output = result = runs["slow-and-raise"]
     assert code == js["exit_code"] == gate.EXIT_CORRECTNESS, output[-4000:]
     (check_row,) = [r for r in js["rows"] if r["shape"].startswith("check: ")]
