@@ -46,16 +46,17 @@ v=$here/docs/validation
   --gate-json "$v/2026-12-03-h200/call3-v9.4/climb/gate-6e5bdb65-5ad7054a.json")
 shot "$work/climb-site" "$here/docs/report-h200-climb.png" h200/index.html 1400,2600
 shot "$work/climb-site" "$here/docs/report-h200-mma_fused.png" h200/variant-mma_fused.html 1400,2300
-# wgmma_fused's climb on the H100 (docs/validation/2026-12-06-h100-wgmma-2/climb-history: twelve
+# wgmma_fused's climb on the H100 (docs/validation/2026-12-06-h100-wgmma-2/climb-history: thirteen
 # commits of this repository, each step's gate as --gate-json, three from the third session's calls
-# in 2026-12-06-h100-wgmma-3 and the last two from the fourth's in 2026-12-06-h100-wgmma-4):
-# docs/report-h100-wgmma-climb.png.
+# in 2026-12-06-h100-wgmma-3, two from the fourth's in 2026-12-06-h100-wgmma-4 and the last from the
+# eighth's in 2026-12-06-h100-wgmma-8): docs/report-h100-wgmma-climb.png.
 w=$v/2026-12-06-h100-wgmma-2 w3=$v/2026-12-06-h100-wgmma-3 w4=$v/2026-12-06-h100-wgmma-4
+w8=$v/2026-12-06-h100-wgmma-8
 (cd "$here" && "${FCBENCH:-fcbench}" report --results-dir "$w/climb-history/results" \
   --out "$work/wgmma-site" --commit-url 'https://github.com/OWNER/REPO/commit/{sha}' \
   $(for g in "$w"/call6/climb/gate-*.json "$w"/call8/gate-*.json "$w"/call11/gate-*.json \
              "$w3"/call4/gate-*.json "$w3"/call6/gate-*.json "$w4"/call2/gate-*.json \
-             "$w4"/call3/gate-d468c664-*.json; do printf -- '--gate-json %s ' "$g"; done))
+             "$w4"/call3/gate-d468c664-*.json "$w8"/callC/logs/gate-*.json; do printf -- '--gate-json %s ' "$g"; done))
 shot "$work/wgmma-site" "$here/docs/report-h100-wgmma-climb.png" h100-80gb-hbm3/index.html 1400,2000
 # Issue 24's acceptance history (scripts/synthetic_history.py --scenario held-out): a 3% code step,
 # a driver change, a register creep to the ceiling, a session offset and noise; the front page
