@@ -2,7 +2,9 @@
 # ncu of each step of a kernel's climb: for each REF in order, that commit's source of one kernel
 # unit is swapped into this checkout, built, and profiled by one ncu process over the shapes (one
 # launch each); the checkout's own source is put back at the end, also after an error. A unit
-# whose interface changed since REF may not build here; that step is reported and skipped.
+# that no longer builds beside this checkout's headers and bindings (their interface changed since
+# REF) is built and profiled from REF's own csrc/ instead (FCBENCH_SOURCE_ROOT at a copy of it), and
+# summary.txt says so; a step that builds neither way is reported and skipped.
 # Usage: scripts/ncu-climb.sh VARIANT "SHAPE [SHAPE...]" REF...
 #   e.g. scripts/ncu-climb.sh wgmma_fused "1,8,512,64 4,16,2048,128" 33e2d4d ec2d956
 # Logs (sources.txt with each step's md5, build-SHA.log, ncu-SHA.log, summary.txt) in
@@ -21,12 +23,21 @@ for ref in "$@"; do
   sha=$(git rev-parse --short=8 "$ref^{commit}") || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
   git show "$sha:$src" > "$src" || { echo "ncu-climb: $sha has no $src" >&2; exit 3; }
   echo "$sha $(md5sum < "$src" | cut -c1-32) $(git log -1 --format=%s "$sha" | cut -c1-70)" >> "$LOGS/sources.txt"
+  root=()  # empty: this checkout, with REF's unit swapped in
   if ! $FCBENCH build > "$LOGS/build-$sha.log" 2>&1; then
-    echo "build $sha failed: not profiled (build-$sha.log)" | tee -a "$LOGS/summary.txt"; continue
+    own=$(dirname "$LOGS")/csrc-$sha; mkdir -p "$own"
+    git archive "$sha" csrc | tar -x -C "$own"
+    root=(env "FCBENCH_SOURCE_ROOT=$own")
+    if ! "${root[@]}" $FCBENCH build >> "$LOGS/build-$sha.log" 2>&1; then
+      echo "build $sha failed, alone and with its own csrc/: not profiled (build-$sha.log)" | tee -a "$LOGS/summary.txt"
+      continue
+    fi
+    echo "build $sha: its unit did not build with this checkout's csrc/; built and profiled with its own" \
+      | tee -a "$LOGS/summary.txt"
   fi
   # Only this variant's kernels run in the process (and torch's own, which the name filter drops).
   # shellcheck disable=SC2086  # the shapes are separate arguments
-  $NCU --clock-control none -k "regex:${variant}_" --section SpeedOfLight --section ComputeWorkloadAnalysis \
+  ${root[@]+"${root[@]}"} $NCU --clock-control none -k "regex:${variant}_" --section SpeedOfLight --section ComputeWorkloadAnalysis \
     --section SchedulerStats --section WarpStateStats --section Occupancy --section LaunchStats \
     $PYTHON scripts/profile_call.py "$variant" $shapes 1 > "$LOGS/ncu-$sha.log" 2>&1
   echo "ncu $sha rc=$?" | tee -a "$LOGS/summary.txt"

@@ -11,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 UNIT = "csrc/kernels/k_fused.cu"
+HEADER = "csrc/kernels/launch.cuh"
 
 
 def git(repo, *args):
@@ -35,9 +36,15 @@ def climb(tmp_path):
     seen = tmp_path / "seen.txt"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    # fcbench build fails where the unit says so; ncu notes the unit it profiles and its arguments.
-    (bin_dir / "fakebuild").write_text(f"#!/bin/sh\n! grep -q 'does not build' {UNIT}\n")
-    (bin_dir / "fakencu").write_text(f'#!/bin/sh\necho "$(head -n 1 {UNIT}) | $*" >> {seen}\necho "  Duration us 1.0"\n')
+    # fcbench build (of FCBENCH_SOURCE_ROOT's csrc/ where it is set, as fcbench's) fails where the
+    # unit says so, or where it wants a header of its own time (v2) that the source root lacks; ncu
+    # notes the unit it profiles (from the same root) and its arguments.
+    root = '"${FCBENCH_SOURCE_ROOT:-.}"'
+    (bin_dir / "fakebuild").write_text(
+        f"#!/bin/sh\n! grep -q 'does not build' {root}/{UNIT} || exit 1\n"
+        f"! grep -q 'wants v2' {root}/{UNIT} || grep -q v2 {root}/{HEADER}\n")
+    (bin_dir / "fakencu").write_text(
+        f'#!/bin/sh\necho "$(head -n 1 {root}/{UNIT}) | $*" >> {seen}\necho "  Duration us 1.0"\n')
     for f in bin_dir.iterdir():
         f.chmod(0o755)
     env = {**os.environ, "FCBENCH": str(bin_dir / "fakebuild"), "NCU": str(bin_dir / "fakencu"), "PYTHON": "py",
@@ -75,9 +82,32 @@ def test_a_step_that_does_not_build_is_named_and_skipped(climb):
     broken = git(repo, "rev-parse", "--short=8", "HEAD")
     r = run(repo, env, "k_fused", "1,8,512,64", shas[0], broken, shas[1])
     assert r.returncode == 0, r.stderr
-    assert f"build {broken} failed: not profiled" in r.stdout
+    assert f"build {broken} failed, alone and with its own csrc/: not profiled" in r.stdout
     assert [line.split(" | ")[0] for line in seen.read_text().splitlines()] == ["// step one", "// step two"]
     assert (repo / UNIT).read_text() == "// does not build\n"  # the checkout's (committed) source
+
+
+def test_a_step_whose_headers_changed_since_is_built_and_profiled_with_its_own_csrc(climb):
+    # Step three's unit wants the header of its time (v2); a later commit changed the header's
+    # interface back (v1), so the unit alone no longer builds beside this checkout's.
+    repo, shas, seen, env = climb
+    commit = ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am")
+    (repo / HEADER).write_text("// v2\n")
+    (repo / UNIT).write_text("// step three wants v2\n")
+    git(repo, "add", "-A")
+    git(repo, *commit, "step three")
+    three = git(repo, "rev-parse", "--short=8", "HEAD")
+    (repo / HEADER).write_text("// v1\n")
+    (repo / UNIT).write_text("// step four\n")
+    git(repo, *commit, "the header's interface changes")
+    r = run(repo, env, "k_fused", "1,8,512,64", shas[0], three)
+    assert r.returncode == 0, r.stderr
+    assert f"build {three}: its unit did not build with this checkout's csrc/; built and profiled with its own" \
+        in r.stdout
+    assert [line.split(" | ")[0] for line in seen.read_text().splitlines()] == ["// step one", "// step three wants v2"]
+    assert f"ncu {three} rc=0" in r.stdout
+    assert (repo / UNIT).read_text() == "// step four\n" and (repo / HEADER).read_text() == "// v1\n"
+    assert not git(repo, "status", "--porcelain")  # nothing of the step's own csrc/ left in the checkout
 
 
 @pytest.mark.parametrize(
