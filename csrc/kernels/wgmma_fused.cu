@@ -45,8 +45,9 @@
 // with that wait moved to the next round's top (v10.16o: 403 of a D=128 tile's 574 instructions
 // between the waits) it was level to 4 % faster at D=128 and 4 % slower at D=64.
 // In the four-way key split, fewer and larger K/V copies (one TMA box per round of 2 or 4 tiles)
-// and every fourth exponential on FMA polynomials (FlashAttention-4) were 0.3-0.8 us slower at
-// (1,8,512,64): a warpgroup's first tile waits for the whole box (H100, 2026-12-06, c8 / c8h / c9).
+// were 0.3-0.7 us slower at (1,8,512,64), a warpgroup's first tile waiting for a whole box, and
+// every fourth exponential on FMA polynomials (FlashAttention-4) bought nothing on top (H100,
+// 2026-12-06, c8 / c8h / c9).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
