@@ -9,6 +9,7 @@ import http.server
 import json
 import random
 import re
+import shutil
 import subprocess
 import threading
 import xml.etree.ElementTree as ET
@@ -637,9 +638,22 @@ def test_on_the_real_h200_climb_only_mma_fused_moved_by_its_code():
 
 
 H100_WGMMA_CLIMB = "docs/validation/2026-12-06-h100-wgmma-2"
+# The climb's thirteenth step, v10.19 (recorded in the eighth session), changed launch.cuh, which
+# every kernel includes: from there on every kernel's code has changed. The tests of what unchanged
+# kernels do read the first twelve steps; the last one has a test of its own.
+H100_WGMMA_STEP_13 = "fcc16aff"
 
 
-def test_on_the_real_h100_wgmma_climb_only_the_kernels_whose_code_changed_moved():
+def _first_twelve_steps(tmp_path):
+    from fcbench import registry
+
+    results = tmp_path / "climb-12"
+    shutil.copytree(registry.REPO_ROOT / H100_WGMMA_CLIMB / "climb-history/results", results)
+    (results / "h100-80gb-hbm3" / f"{H100_WGMMA_STEP_13}-fcbench.json").unlink()
+    return results
+
+
+def test_on_the_real_h100_wgmma_climb_only_the_kernels_whose_code_changed_moved(tmp_path):
     # wgmma_fused v10.0 -> v10.15 recorded on the H100, twelve commits of this repository, each its
     # own `fcbench record` process: two unchanged kernels' rows moved x1.03 between two of them
     # (the gate failed them on those records). Every event but one is wgmma_fused's, and its steps
@@ -651,9 +665,9 @@ def test_on_the_real_h100_wgmma_climb_only_the_kernels_whose_code_changed_moved(
     # blocks for causal D=64 grids that fill the GPU, x0.961 at (4,16,2048,64,causal).
     from fcbench import registry
 
-    hist = report_data.load_history(registry.REPO_ROOT / H100_WGMMA_CLIMB / "climb-history/results", "h100-80gb-hbm3",
-                                    registry.REPO_ROOT)
+    hist = report_data.load_history(_first_twelve_steps(tmp_path), "h100-80gb-hbm3", registry.REPO_ROOT)
     assert all(c.in_repo for c in hist.commits), "the climb's commits must be in this repository's history"
+    assert len(hist.commits) == 12
     data = report_data.payload(hist, config.load().gate, [], None)
     events = [e for e in data["events"] if e["kind"] != "environment"]
     mma = [(e["index"], e["shape"], e["kind"], e["cause"]) for e in events if e["variant"] != "wgmma_fused"]
@@ -671,6 +685,28 @@ def test_on_the_real_h100_wgmma_climb_only_the_kernels_whose_code_changed_moved(
     assert mma_rows and all(r["cause"][10] == "code" for r in mma_rows)
     assert all(c in (None, "noise", "environment", "unexplained") for r in mma_rows
                for i, c in enumerate(r["cause"]) if i != 10)
+
+
+def test_on_the_real_h100_wgmma_climb_a_shared_header_change_is_every_kernels_code():
+    # v10.19 (commit 13) changed launch.cuh: every kernel's rows there are code, the SDPA peers'
+    # never are. Its events: wgmma_fused's (4,16,2048,128) x0.971 and (1,8,512,64) x0.984 (both
+    # headlined; the gate's interleaved compare gave x0.962 and x0.964) and wmma_unfused's causal
+    # row x0.992 (x0.986 net of the machine), which the header change cannot rule out; the
+    # recorded gate's wmma_fused_cpasync x1.033 is no event.
+    from fcbench import registry
+
+    hist = report_data.load_history(registry.REPO_ROOT / H100_WGMMA_CLIMB / "climb-history/results", "h100-80gb-hbm3",
+                                    registry.REPO_ROOT)
+    assert all(c.in_repo for c in hist.commits) and len(hist.commits) == 13
+    assert hist.commits[12].sha.startswith(H100_WGMMA_STEP_13)
+    data = report_data.payload(hist, config.load().gate, [], None)
+    kernels = {v.name for v in registry.VARIANTS if v.is_kernel}
+    assert {r["cause"][12] for r in data["rows"] if r["variant"] in kernels} == {"code"}
+    assert "code" not in {r["cause"][12] for r in data["rows"] if r["variant"] not in kernels}
+    latency = {(e["variant"], e["shape"], e["headline"]) for e in data["events"]
+               if e["index"] == 12 and e["kind"] == "latency"}
+    assert latency == {("wgmma_fused", "(4,16,2048,128)", True), ("wgmma_fused", "(1,8,512,64)", True),
+                       ("wmma_unfused", "(4,16,2048,64,causal)", False)}, latency
 
 
 def test_without_the_repository_code_is_unknown_and_said(held_out):
@@ -707,7 +743,7 @@ def test_the_front_page_headlines_the_step_and_the_creep_and_draws_the_driver_ch
 
 @needs_chromium
 def test_since_the_baseline_lists_only_rows_whose_code_changed(tmp_path, browser):
-    # The H100 wgmma climb's default baseline is ten commits back of its twelve: commit 2. The
+    # The H100 wgmma climb's default baseline is ten commits back of its first twelve: commit 2. The
     # kernels whose code changed since are wgmma_fused and mma_fused (v9.5, commit 11); the line
     # lists their rows alone and counts the others (moved with unchanged code); the table keeps
     # every verdict.
@@ -715,7 +751,7 @@ def test_since_the_baseline_lists_only_rows_whose_code_changed(tmp_path, browser
 
     root = registry.REPO_ROOT / H100_WGMMA_CLIMB
     out = tmp_path / "site"
-    assert main(["report", "--results-dir", str(root / "climb-history/results"), "--out", str(out),
+    assert main(["report", "--results-dir", str(_first_twelve_steps(tmp_path)), "--out", str(out),
                  "--gate-json", str(root / "call8/gate-0ad989cf-8769f05.json")]) == 0
     browser.errors.clear()
     browser.goto((out / "h100-80gb-hbm3" / "index.html").as_uri(), ready=READY)
