@@ -24,7 +24,10 @@ if [ "$MODE" = bench ]; then
   runs="main $ok main-b $(for c in $ok; do echo $c-b; done)"
   for n in $runs; do cp $D/${n%-b}.cu $W
     timeout 45 python3 -m fcbench bench --variant wgmma_fused,mma_fused $SH --min-samples 300 > $L/bench-$n.log 2>&1; echo "== bench $n rc=$? $(el)"; pack; done
+  for c in main $ok; do cp $D/$c.cu $W  # the period-4 samples (../period4.py) of each kernel, beside mma_fused and cuDNN
+    timeout 60 python3 $N/samples.py 1,8,512,64 wgmma_fused mma_fused sdpa_cudnn > $L/samples-$c.log 2>&1; echo "samples $c rc=$? $(el)"; pack; done
   for n in $runs; do echo "== $n: $(grep -E '^(wgmma_fused|mma_fused) ' $L/bench-$n.log | awk '{print $1,$2,$3,$4}' | paste -sd';')"; done
+  for c in main $ok; do echo "== samples $c"; cat $L/samples-$c.log | cut -c1-160; done
 else
   c=${2:?validate needs one candidate}; cp $D/$c.cu $W
   timeout 90 python3 -m fcbench check --variant wgmma_fused > $L/check-full-$c.log 2>&1; echo "full $c rc=$?: $(tail -n 1 $L/check-full-$c.log) $(el)"; pack
