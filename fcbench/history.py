@@ -381,28 +381,32 @@ class Checkouts:
     def __init__(self, repo: Path, shas: list[str]):
         self.repo, self.shas, self.tmp = repo, shas, None
         self._previous_sigterm = None
+        self._git_dir = None
 
     def __enter__(self) -> dict[str, Path]:
-        store.prune_worktrees(self.repo, git)
+        self._git_dir = Path(self.repo) / git(self.repo, "rev-parse", "--git-common-dir")
         if threading.current_thread() is threading.main_thread():
             # SIGTERM's default ends the process without running __exit__: make it an exit that does.
             self._previous_sigterm = signal.signal(signal.SIGTERM, raise_on_sigterm)
         self.tmp = store.worktree_dir()
         roots = {}
         try:
-            for sha in dict.fromkeys(self.shas):
-                roots[sha] = self.tmp / sha[:12]
-                git(self.repo, "worktree", "add", "--detach", str(roots[sha]), sha)
+            with store.worktree_lock(self._git_dir):
+                store.prune_worktrees(self.repo, git)
+                for sha in dict.fromkeys(self.shas):
+                    roots[sha] = self.tmp / sha[:12]
+                    git(self.repo, "worktree", "add", "--detach", str(roots[sha]), sha)
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return roots
 
     def __exit__(self, *exc):
-        for sha in dict.fromkeys(self.shas):
-            subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", "--force",
-                            str(self.tmp / sha[:12])], capture_output=True)
-        subprocess.run(["git", "-C", str(self.repo), "worktree", "prune"], capture_output=True)
+        with store.worktree_lock(self._git_dir):
+            for sha in dict.fromkeys(self.shas):
+                subprocess.run(["git", "-C", str(self.repo), "worktree", "remove", "--force", "--force",
+                                str(self.tmp / sha[:12])], capture_output=True)
+            subprocess.run(["git", "-C", str(self.repo), "worktree", "prune"], capture_output=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self._previous_sigterm is not None:
             signal.signal(signal.SIGTERM, self._previous_sigterm)

@@ -49,7 +49,7 @@ def validate_machine(name: str) -> str:
 
 
 @contextlib.contextmanager
-def lock(results_dir: Path, *, wait_s: float = 600.0):
+def lock(results_dir: Path, *, wait_s: float = 600.0, what: str = "results"):
     """Holds the results directory's writer lock (waits for another writer, at most wait_s)."""
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,7 @@ def lock(results_dir: Path, *, wait_s: float = 600.0):
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise StoreBusy(f"{results_dir}: another fcbench has held the results lock for {wait_s:.0f} s; "
+                    raise StoreBusy(f"{results_dir}: another fcbench has held the {what} lock for {wait_s:.0f} s; "
                                     f"is one still running?") from None
                 time.sleep(0.05)
         try:
@@ -283,6 +283,14 @@ def worktree_dir() -> Path:
     """A fresh directory for one run's worktrees, named with this process's id, so that a later
     run can tell a live run's worktrees from those a killed run left behind."""
     return Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-"))
+
+
+def worktree_lock(git_dir: Path):
+    """Serialises fcbench runs' `git worktree add`, `remove` and `prune` in one repository (its
+    common git directory): one run's prune deletes the administrative directory of a worktree
+    another run is adding, before git has marked it (seen in CI: two concurrent `fcbench record`,
+    "could not open '.git/worktrees/<name>/locked' for writing")."""
+    return lock(git_dir, what="worktree")
 
 
 def _pid_alive(pid: int) -> bool:

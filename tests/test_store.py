@@ -164,6 +164,34 @@ def test_a_killed_run_s_worktrees_are_pruned_and_sigterm_removes_its_own(repo):
     assert worktrees() == [] and not Path(own[0].removeprefix("worktree ")).parent.exists()
 
 
+def test_worktrees_are_added_removed_and_pruned_under_the_repositorys_worktree_lock(repo, head, monkeypatch):
+    # Two concurrent records once failed in CI: one run's `git worktree prune` deleted the
+    # administrative directory of a worktree the other was adding. Every add, remove and prune
+    # of fcbench's runs happens with the repository's worktree lock held.
+    import fcntl
+
+    lock_file = repo / ".git" / store.LOCK_NAME
+    seen = []
+    real_run = subprocess.run
+
+    def run(cmd, *args, **kwargs):
+        if "worktree" in cmd and cmd[cmd.index("worktree") + 1] in ("add", "remove", "prune"):
+            with open(lock_file, "a") as other:
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(other, fcntl.LOCK_UN)
+                    held = False
+                except BlockingIOError:
+                    held = True
+            seen.append((cmd[cmd.index("worktree") + 1], held))
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    with history.Checkouts(repo, [head]) as roots:
+        assert roots[head].is_dir()
+    assert {op for op, _ in seen} == {"add", "remove", "prune"} and all(held for _, held in seen), seen
+
+
 @pytest.mark.parametrize("args, message", [
     (["compare", "HEAD~0", "HEAD", "--rounds", "0"], "--rounds 0 / --samples 8: both must be at least 1"),
     (["compare", "HEAD~0", "HEAD~0", "--samples", "0"], "--rounds 5 / --samples 0: both must be at least 1"),
