@@ -93,8 +93,10 @@ def test_concurrent_writers_both_land(repo, head):
     # second would save over the first's samples.
     procs = [subprocess.Popen([sys.executable, "-c", SLOW_SAVE, "3"], cwd=repo, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for p in procs:
-        out, err = p.communicate(timeout=600)
+    # Both waited for before either is judged: a writer left running would land its samples in the
+    # next test (CI once failed that one too, 12 == 7, when this one failed).
+    errs = [p.communicate(timeout=600)[1] for p in procs]
+    for p, err in zip(procs, errs, strict=True):
         assert p.returncode == 0, err[-2000:]
     assert samples_of(repo, head, "sdpa_math", SHAPE) == before + 10
 
