@@ -10,6 +10,11 @@ This is NVBench's blocking kernel. It replaced a GPU spin sized from the warm-up
 which any late host outran: on the H100 1 to 8 of 40 sdpa_flash samples came out 20-310 us for
 ~15 us of GPU work, and queueing a sample (L2 flush, spin, events) itself took the host 50-80
 us, close to the ~58 us the GPU took to reach the start event (docs/RESULTS.md, "The timer").
+
+Each sample's call reaches an idle GPU, so it pays what queued launches hide. On the H100 a launch
+with 384 bytes of parameters or more (three tensor maps: wgmma_fused; sdpa_cudnn alike) costs about
+0.9 us more at every fourth launch, counting the flush and the hold: such a kernel's samples are
+slow in a period of four (docs/RESULTS.md, issue 25's ninth session).
 """
 
 from __future__ import annotations

@@ -47,7 +47,11 @@
 // In the four-way key split, fewer and larger K/V copies (one TMA box per round of 2 or 4 tiles)
 // were 0.3-0.7 us slower at (1,8,512,64), a warpgroup's first tile waiting for a whole box, and
 // every fourth exponential on FMA polynomials (FlashAttention-4) bought nothing on top (H100,
-// 2026-12-06, c8 / c8h / c9).
+// 2026-12-06, c8 / c8h / c9). Q and the first K tiles by cp.async from the producer's idle warps
+// were 0.3-0.7 us slower at the small D=64 shapes (c10s, H100, 2026-12-07).
+// At (1,8,512,64) this kernel is level with mma_fused in fcbench's timer because of its launch,
+// not its body: a parameter block of 384 bytes or more (three tensor maps + AttentionParams: 552)
+// costs ~0.9 us at every fourth launch that reaches an idle GPU (docs/RESULTS.md, ninth session).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
