@@ -12,9 +12,9 @@ which any late host outran: on the H100 1 to 8 of 40 sdpa_flash samples came out
 us, close to the ~58 us the GPU took to reach the start event (docs/RESULTS.md, "The timer").
 
 Each sample's call reaches an idle GPU, so it pays what queued launches hide. On the H100 a launch
-with 384 bytes of parameters or more (three tensor maps: wgmma_fused; sdpa_cudnn alike) costs about
-0.9 us more at every fourth launch, counting the flush and the hold: such a kernel's samples are
-slow in a period of four (docs/RESULTS.md, issue 25's ninth session).
+with 384 bytes of parameters or more (wgmma_fused's three tensor maps) costs about 0.9 us more at
+every fourth launch, counting the flush and the hold: such a kernel's samples are slow in a period
+of four, as sdpa_cudnn's are (docs/RESULTS.md, issue 25's ninth session).
 """
 
 from __future__ import annotations
