@@ -94,8 +94,8 @@ def launcher(name, *args):
     arr = (c_void_p * len(args))(*[ctypes.addressof(a) for a in args])
 
     def launch():
-        check(cuda.cuLaunchKernel(f, BLOCKS, 1, 1, 128, 1, 1, 0, c_void_p(torch.cuda.current_stream().cuda_stream), arr,
-                                  None), name)
+        check(cuda.cuLaunchKernel(f, BLOCKS, 1, 1, 128, 1, 1, 0, c_void_p(torch.cuda.current_stream().cuda_stream),
+                                  ctypes.cast(arr, c_void_p), None), name)
     return launch
 
 
