@@ -52,6 +52,9 @@
 // At (1,8,512,64) this kernel is level with mma_fused in fcbench's timer because of its launch,
 // not its body: a parameter block of 384 bytes or more (three tensor maps + AttentionParams: 552)
 // costs ~0.9 us at every fourth launch that reaches an idle GPU (docs/RESULTS.md, ninth session).
+// Building the maps on the device instead (a template per device, tensormap.replace and
+// tensormap.cp_fenceproxy into a per-block slot, 168-byte parameter block) removed that period
+// and cost 1.6-1.7 us at every launch: (1,8,512,64) 9.0-9.1 -> 10.7 us (c11, H100, 2026-12-07).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
