@@ -7,6 +7,8 @@ samples marked by period4.py's rule:
   device-24B    a template map (encoded once, in global memory) copied to shared memory, its
                 address and row count replaced (tensormap.replace), copied to a per-block global
                 slot with a release fence (tensormap.cp_fenceproxy) and acquired there
+  global-16B    (added in the tenth session) the real map in global memory, copied there by the host
+                once, acquired in the tensor-map proxy: what a host-side cache of maps would cost
 Each kernel's output is checked against the source first. Usage, from the repository root on an
 sm_90 GPU with nvcc: PYTHONPATH=$PWD python3 docs/validation/2026-12-07-h100-wgmma-9/next/tmaprobe.py"""
 import ctypes
@@ -83,6 +85,10 @@ check(cuda.cuModuleGetGlobal_v2(ctypes.byref(dptr), ctypes.byref(size), module, 
 check(cuda.cuMemcpyHtoD_v2(dptr, c_void_p(template.address), c_uint64(128)), "cuMemcpyHtoD")
 
 param = encode(src, ROWS)
+ready, ready_ptr = c_uint64(), c_void_p()
+check(cuda.cuModuleGetGlobal_v2(ctypes.byref(ready), ctypes.byref(size), module, b"g_ready"), "cuModuleGetGlobal")
+check(cuda.cuMemcpyHtoD_v2(ready, c_void_p(param.address), c_uint64(128)), "cuMemcpyHtoD")
+ready_ptr.value = ready.value
 pad = (c_uint64 * 52)()
 out_ptr, src_ptr, rows = c_void_p(out.data_ptr()), c_void_p(src.data_ptr()), c_int(ROWS)
 cuda.cuLaunchKernel.argtypes = [c_void_p, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_void_p, c_void_p,
@@ -101,7 +107,8 @@ def launcher(name, *args):
 
 kernels = {"param-552B": launcher("param_map", param.bytes, pad, out_ptr),
            "param-136B": launcher("param_map_small", param.bytes, out_ptr),
-           "device-24B": launcher("device_map", src_ptr, rows, out_ptr)}
+           "device-24B": launcher("device_map", src_ptr, rows, out_ptr),
+           "global-16B": launcher("global_map", ready_ptr, out_ptr)}
 timer = CudaTimer()
 for name, fn in kernels.items():
     out.zero_()
