@@ -5,6 +5,8 @@
 # that no longer builds beside this checkout's headers and bindings (their interface changed since
 # REF) is built and profiled from REF's own csrc/ instead (FCBENCH_SOURCE_ROOT at a copy of it), and
 # summary.txt says so; a step that builds neither way is reported and skipped.
+# Exit codes: 0 every step profiled; 1 some step not built or its ncu failed (the others are still
+# profiled; summary.txt names it); 2 bad arguments; 3 a REF that is not a commit or lacks the unit.
 # Usage: scripts/ncu-climb.sh VARIANT "SHAPE [SHAPE...]" REF...
 #   e.g. scripts/ncu-climb.sh wgmma_fused "1,8,512,64 4,16,2048,128" 33e2d4d ec2d956
 # Logs (sources.txt with each step's md5, build-SHA.log, ncu-SHA.log, summary.txt) in
@@ -19,6 +21,7 @@ LOGS=$(mktemp -d)/ncu-climb; mkdir -p "$LOGS"
 FCBENCH=${FCBENCH:-python3 -m fcbench}; NCU=${NCU:-ncu}; PYTHON=${PYTHON:-python3}
 keep=$(mktemp); cp "$src" "$keep"
 trap 'cp "$keep" "$src"; tar czf "$OUT/ncu-climb.tgz" -C "$(dirname "$LOGS")" ncu-climb' EXIT
+failed=0
 for ref in "$@"; do
   sha=$(git rev-parse --short=8 "$ref^{commit}") || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
   git show "$sha:$src" > "$src" || { echo "ncu-climb: $sha has no $src" >&2; exit 3; }
@@ -30,6 +33,7 @@ for ref in "$@"; do
     root=(env "FCBENCH_SOURCE_ROOT=$own")
     if ! "${root[@]}" $FCBENCH build >> "$LOGS/build-$sha.log" 2>&1; then
       echo "build $sha failed, alone and with its own csrc/: not profiled (build-$sha.log)" | tee -a "$LOGS/summary.txt"
+      failed=1
       continue
     fi
     echo "build $sha: its unit did not build with this checkout's csrc/; built and profiled with its own" \
@@ -40,5 +44,8 @@ for ref in "$@"; do
   ${root[@]+"${root[@]}"} $NCU --clock-control none -k "regex:${variant}_" --section SpeedOfLight --section ComputeWorkloadAnalysis \
     --section SchedulerStats --section WarpStateStats --section Occupancy --section LaunchStats \
     $PYTHON scripts/profile_call.py "$variant" $shapes 1 > "$LOGS/ncu-$sha.log" 2>&1
-  echo "ncu $sha rc=$?" | tee -a "$LOGS/summary.txt"
+  rc=$?
+  echo "ncu $sha rc=$rc" | tee -a "$LOGS/summary.txt"
+  (( rc == 0 )) || failed=1
 done
+exit "$failed"

@@ -81,7 +81,7 @@ def test_a_step_that_does_not_build_is_named_and_skipped(climb):
     git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "broken step")
     broken = git(repo, "rev-parse", "--short=8", "HEAD")
     r = run(repo, env, "k_fused", "1,8,512,64", shas[0], broken, shas[1])
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 1, r.stderr  # the others are still profiled, and the run says it is incomplete
     assert f"build {broken} failed, alone and with its own csrc/: not profiled" in r.stdout
     assert [line.split(" | ")[0] for line in seen.read_text().splitlines()] == ["// step one", "// step two"]
     assert (repo / UNIT).read_text() == "// does not build\n"  # the checkout's (committed) source
@@ -123,4 +123,16 @@ def test_bad_arguments_are_named_and_leave_the_checkout_as_it_was(climb, args, c
     r = run(repo, env, *args)
     assert r.returncode == code
     assert message in r.stderr
+    assert (repo / UNIT).read_text() == "// work in progress, not committed\n"
+
+
+def test_a_step_whose_ncu_fails_is_named_and_the_run_exits_1(climb):
+    repo, shas, seen, env = climb
+    failing = Path(env["OUT"]).parent / "bin" / "failingncu"
+    failing.write_text(f'#!/bin/sh\n{env["NCU"]} "$@"\ngrep -q "step two" "${{FCBENCH_SOURCE_ROOT:-.}}/{UNIT}" && exit 9\nexit 0\n')
+    failing.chmod(0o755)
+    r = run(repo, {**env, "NCU": str(failing)}, "k_fused", "1,8,512,64", *shas)
+    assert r.returncode == 1, r.stderr
+    assert f"ncu {shas[0]} rc=0" in r.stdout and f"ncu {shas[1]} rc=9" in r.stdout
+    assert [line.split(" | ")[0] for line in seen.read_text().splitlines()] == ["// step one", "// step two"]
     assert (repo / UNIT).read_text() == "// work in progress, not committed\n"
