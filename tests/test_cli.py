@@ -266,11 +266,43 @@ def test_the_report_needs_neither_torch_nor_numpy_nor_ninja(monkeypatch, tmp_pat
     assert cli.missing_packages("report") == ["pygal"]
 
 
+LOCK_ENTRY = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s\\]+) \\\n\s+--hash=sha256:([0-9a-f]{64})$", re.M)
+
+
+def run_lock_script(tmp_path, report):
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report) if not isinstance(report, str) else report)
+    out = tmp_path / "lock.txt"
+    r = subprocess.run([sys.executable, str(registry.REPO_ROOT / "scripts" / "lock_report_env.py"), "--report",
+                        str(path), "--out", str(out)], capture_output=True, text=True)
+    return r, out
+
+
+def test_the_report_lock_file_is_what_its_script_writes(tmp_path):
+    # scripts/lock_report_env.py formats pip's installation report; given a report of the committed
+    # lock's own packages (in pip's order, not the file's) it must write the committed file exactly.
+    text = (registry.REPO_ROOT / "deploy" / "report-requirements.txt").read_text()
+    entries = LOCK_ENTRY.findall(text)
+    report = {"install": [{"metadata": {"name": n, "version": v},
+                           "download_info": {"url": f"https://x/{n}.whl", "archive_info": {"hashes": {"sha256": h}}}}
+                          for n, v, h in reversed(entries)]}
+    r, out = run_lock_script(tmp_path, report)
+    assert r.returncode == 0, r.stderr
+    assert out.read_text() == text
+    report["install"][1]["download_info"]["archive_info"] = {}
+    r, out = run_lock_script(tmp_path, report)
+    name, version = report["install"][1]["metadata"].values()
+    assert r.returncode == 3 and f"{name}=={version} came without a sha256" in r.stderr
+    for bad in ("{not json", '{"install": [{"metadata": {}}]}'):
+        r, _ = run_lock_script(tmp_path, bad)
+        assert r.returncode == 3 and "Traceback" not in r.stderr, r.stderr
+
+
 def test_the_report_lock_file_pins_every_package_with_a_hash():
     # pip --require-hashes (scripts/report-env.sh) refuses a lock with an unpinned or unhashed
     # line; this says which. The lock holds what the report imports: asv and pygal.
     text = (registry.REPO_ROOT / "deploy" / "report-requirements.txt").read_text()
-    entries = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+) \\\n\s+--hash=sha256:([0-9a-f]{64})$", text, re.M)
+    entries = LOCK_ENTRY.findall(text)
     pins = [line for line in text.splitlines() if line and not line.startswith(("#", " "))]
     assert len(entries) == len(pins) and {"asv", "pygal", "setuptools"} <= {name for name, _, _ in entries}
     assert "torch" not in {name for name, _, _ in entries}
