@@ -18,7 +18,7 @@ def git(repo, *args):
 
 @pytest.fixture()
 def climb(tmp_path):
-    """Three commits, and a stand-in fcbench that logs its calls and exits as the commit's message says."""
+    """Three commits, and a stand-in fcbench that logs its calls and exits as the environment says."""
     repo = tmp_path / "repo"
     (repo / "scripts").mkdir(parents=True)
     (repo / "scripts" / "record-climb.sh").write_bytes((REPO / "scripts" / "record-climb.sh").read_bytes())
