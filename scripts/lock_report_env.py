@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 REPO = Path(__file__).resolve().parent.parent
 # What the report imports (asv, pygal) and the build backend of fcbench's editable install.
@@ -32,17 +33,19 @@ HEADER = f"""\
 """
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     print(f"lock_report_env: {message}", file=sys.stderr)
     sys.exit(3)
 
 
-def resolve(report: Path) -> None:
-    with tempfile.TemporaryDirectory() as target:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed", *TARGET,
-               "--target", target, "--report", str(report), *TOP]
-        if subprocess.run(cmd).returncode != 0:
-            fail(f"pip could not resolve {' '.join(TOP)} (its message is above)")
+def resolve(scratch: Path) -> Path:
+    """pip's installation report of TOP for the job's platform, written under scratch."""
+    report = scratch / "report.json"
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed", *TARGET,
+           "--target", str(scratch / "target"), "--report", str(report), *TOP]
+    if subprocess.run(cmd).returncode != 0:
+        fail(f"pip could not resolve {' '.join(TOP)} (its message is above)")
+    return report
 
 
 def lock_text(report: dict) -> str:
@@ -65,12 +68,10 @@ def main() -> None:
     parser.add_argument("--report", type=Path, help="an existing pip installation report (JSON)")
     args = parser.parse_args()
     try:
-        if args.report is None:
-            args.report = Path(tempfile.mkdtemp()) / "report.json"
-            resolve(args.report)
-        report = json.loads(args.report.read_text())
+        with tempfile.TemporaryDirectory() as scratch:
+            report = json.loads((args.report or resolve(Path(scratch))).read_text())
         args.out.write_text(lock_text(report))
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:  # a malformed report
         fail(f"{type(e).__name__}: {e}")
     print(f"lock_report_env: {args.out}: {args.out.read_text().count('--hash=')} packages")
 

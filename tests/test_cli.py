@@ -293,7 +293,7 @@ def test_the_report_lock_file_is_what_its_script_writes(tmp_path):
     r, out = run_lock_script(tmp_path, report)
     name, version = report["install"][1]["metadata"].values()
     assert r.returncode == 3 and f"{name}=={version} came without a sha256" in r.stderr
-    for bad in ("{not json", '{"install": [{"metadata": {}}]}'):
+    for bad in ("{not json", '{"install": [{"metadata": {}}]}', "[1]"):
         r, _ = run_lock_script(tmp_path, bad)
         assert r.returncode == 3 and "Traceback" not in r.stderr, r.stderr
 
