@@ -48,6 +48,11 @@ def repo(tmp_path_factory):
     return root
 
 
+def git(repo: Path, *args: str) -> str:
+    """`git -C repo ARGS` with a committer identity; its stdout, stripped."""
+    return subprocess.run([*GIT, "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
 def commit(repo: Path, message: str, edit) -> str:
     edit(repo)
     subprocess.run([*GIT, "-C", str(repo), "commit", "-qam", message], check=True)

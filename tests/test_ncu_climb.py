@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import git
+
 REPO = Path(__file__).resolve().parent.parent
 UNIT = "csrc/kernels/k_fused.cu"
 HEADER = "csrc/kernels/launch.cuh"
-
-
-def git(repo, *args):
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture()
@@ -30,7 +28,7 @@ def climb(tmp_path):
     for step in ("step one", "step two"):
         (repo / UNIT).write_text(f"// {step}\n")
         git(repo, "add", "-A")
-        git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", step)
+        git(repo, "commit", "-q", "-m", step)
         shas.append(git(repo, "rev-parse", "--short=8", "HEAD"))
     (repo / UNIT).write_text("// work in progress, not committed\n")
     seen = tmp_path / "seen.txt"
@@ -78,7 +76,7 @@ def test_each_step_is_profiled_with_its_own_source_and_the_checkout_comes_back(c
 def test_a_step_that_does_not_build_is_named_and_skipped(climb):
     repo, shas, seen, env = climb
     (repo / UNIT).write_text("// does not build\n")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "broken step")
+    git(repo, "commit", "-q", "-am", "broken step")
     broken = git(repo, "rev-parse", "--short=8", "HEAD")
     r = run(repo, env, "k_fused", "1,8,512,64", shas[0], broken, shas[1])
     assert r.returncode == 1, r.stderr  # the others are still profiled, and the run says it is incomplete
@@ -91,7 +89,7 @@ def test_a_step_whose_headers_changed_since_is_built_and_profiled_with_its_own_c
     # Step three's unit wants the header of its time (v2); a later commit changed the header's
     # interface back (v1), so the unit alone no longer builds beside this checkout's.
     repo, shas, seen, env = climb
-    commit = ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am")
+    commit = ("commit", "-q", "-am")
     (repo / HEADER).write_text("// v2\n")
     (repo / UNIT).write_text("// step three wants v2\n")
     git(repo, "add", "-A")

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import git
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def git(repo, *args):
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture()
@@ -27,7 +25,7 @@ def climb(tmp_path):
     for step in ("one", "two", "three"):
         (repo / "step.txt").write_text(step)
         git(repo, "add", "-A")
-        git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", f"step {step}")
+        git(repo, "commit", "-q", "-m", f"step {step}")
         shas.append(git(repo, "rev-parse", "--short=8", "HEAD"))
     calls = tmp_path / "calls.txt"
     fake = tmp_path / "fakefcbench"
