@@ -34,11 +34,21 @@ def cache_dir() -> Path:
     return Path(os.environ.get("FCBENCH_CACHE_DIR") or Path.home() / ".cache" / "fcbench")
 
 
+# FlashCore's kernels use cp.async, ldmatrix and mma.sync m16n8k16: Ampere (sm_80) and newer.
+MIN_ARCH = 80
+
+
 def normalize_arch(arch: str) -> str:
     """'sm_90', '90' or '9.0' -> 'sm_90'."""
     digits = arch.strip().lower().removeprefix("sm_").replace(".", "")
+    if digits[-1:] in ("a", "f") and digits[:-1].isdigit():
+        raise ValueError(f"arch: {arch!r} is an arch-specific target, not a GPU's arch; give sm_{digits[:-1]} "
+                         f"(a variant that needs {arch} is built for it there: registry.Variant.archs)")
     if not digits.isdigit() or len(digits) < 2:
         raise ValueError(f"arch: {arch!r} is not a CUDA arch; expected e.g. sm_89 (L4) or sm_90 (H100)")
+    if int(digits) < MIN_ARCH:
+        raise ValueError(f"arch: {arch!r} is not supported: FlashCore's kernels need sm_{MIN_ARCH} or newer "
+                         "(cp.async, ldmatrix, mma.sync m16n8k16); e.g. sm_89 (L4) or sm_90 (H100)")
     return f"sm_{digits}"
 
 

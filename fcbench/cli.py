@@ -52,17 +52,29 @@ def cmd_resources(args) -> int:
     from . import build, resources
     from .table import format_table
 
-    archs = tuple(_csv(args.arch)) if args.arch else resources.DEFAULT_ARCHS
+    # sm_89 given twice (or as 89 and sm_89) is counted once.
+    archs = tuple(dict.fromkeys(build.normalize_arch(a) for a in _csv(args.arch))) if args.arch \
+        else resources.DEFAULT_ARCHS
     variants = _variants(args)
     rows = resources.collect(variants, archs, progress=sys.stderr)
     # A kernel built for some archs only (registry.Variant.archs) has no rows elsewhere: said,
     # never an error (stderr beside --json, whose rows stay a plain list).
     not_built = [line for a in archs for line in registry.not_built(build.normalize_arch(a), variants)]
-    if args.json:
+    over = []
+    if args.check:
+        from . import config
+
+        cfg = config.load().gate
+        over = [f"{r.kernel} ({r.arch}): {what}" for r in rows
+                for what in cfg.ceilings_for(r.variant).violations(r.registers, r.smem_bytes, r.spill_bytes,
+                                                                   r.stack_frame_bytes)]
+    if args.json:  # the rows on stdout, what the text output would add on stderr; --check gates all the same
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         if not_built:
             print("fcbench resources: not counted: " + "; ".join(not_built), file=sys.stderr)
-        return EXIT_OK
+        if over:
+            print("fcbench resources: over the [tool.fcbench.gate] ceilings: " + "; ".join(over), file=sys.stderr)
+        return _resources_status(over)
     table = [[r.variant, r.arch, r.head_dim, r.kernel, r.threads, r.registers, r.static_smem_bytes,
               r.dynamic_smem_bytes, r.spill_store_bytes, r.spill_load_bytes, r.stack_frame_bytes] for r in rows]
     print(format_table(["variant", "arch", "D", "kernel", "threads", "regs", "static smem B", "dynamic smem B",
@@ -72,18 +84,17 @@ def cmd_resources(args) -> int:
         print(f"\nwarning: {len(spilled)} kernel(s) spill registers: " + ", ".join(f"{r.kernel} ({r.arch})" for r in spilled))
     if not_built:
         print("\nnot counted:\n  " + "\n  ".join(not_built))
-    if args.check:
-        from . import config, gate
-
-        cfg = config.load().gate
-        over = [f"{r.kernel} ({r.arch}): {what}" for r in rows
-                for what in cfg.ceilings_for(r.variant).violations(r.registers, r.smem_bytes, r.spill_bytes,
-                                                                   r.stack_frame_bytes)]
-        if over:
-            print("\nover the [tool.fcbench.gate] ceilings:\n  " + "\n  ".join(over))
-            return gate.EXIT_RESOURCES
+    if over:
+        print("\nover the [tool.fcbench.gate] ceilings:\n  " + "\n  ".join(over))
+    elif args.check:
         print("\nall kernels within the [tool.fcbench.gate] ceilings")
-    return EXIT_OK
+    return _resources_status(over)
+
+
+def _resources_status(over: list[str]) -> int:
+    from . import gate
+
+    return gate.EXIT_RESOURCES if over else EXIT_OK
 
 
 def cmd_check(args) -> int:
@@ -164,19 +175,20 @@ def cmd_run(args) -> int:
     CPU-capable check and a line saying what needs a GPU."""
     import torch
 
-    cmd_resources(argparse.Namespace(arch=None, variant=None, json=False, check=False))
+    quick = ["--quick"] if args.quick else []
+    cmd_resources(_args("resources"))
     if not torch.cuda.is_available():
         print("\nno CUDA GPU here: kernels compiled and resource-counted above; checking the CPU-capable "
               "variants only. Building the extension, checking the kernels and timing need a CUDA GPU.\n")
-        status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
+        status = cmd_check(_args("check", *quick))
         print("\n" + _cpu_run_summary(status, args.quick, torch.__version__, torch.version.cuda))
         return status
-    cmd_build(argparse.Namespace(arch=None))
-    status = cmd_check(argparse.Namespace(variant=None, quick=args.quick, json=False, verbose=False))
+    cmd_build(_args("build"))
+    status = cmd_check(_args("check", *quick))
     if status != EXIT_OK:
         print("\ncheck failed: not timing kernels that are wrong", file=sys.stderr)
         return status
-    return cmd_bench(argparse.Namespace(variant=None, shape=None, json=False, min_samples=20, budget_s=1.0))
+    return cmd_bench(_args("bench"))
 
 
 def _cpu_run_summary(check_status: int, quick: bool, torch_version: str, torch_cuda: str | None) -> str:
@@ -399,10 +411,9 @@ def cmd_ci(args) -> int:
           HEAD interleaved, gate; the PR comment gets every stage's failures.
     main: record HEAD into the history, then rebuild the report."""
     if args.job == "main":
-        status = cmd_record(argparse.Namespace(ref="HEAD", samples=40, results_dir=args.results_dir, machine=None,
-                                               variant=None, shape=None))
-        return status or cmd_report(argparse.Namespace(results_dir=args.results_dir, out=args.out, gate_json=None,
-                                                       commit_url=None))
+        results = ["--results-dir", args.results_dir] if args.results_dir else []
+        status = cmd_record(_args("record", "HEAD", *results))
+        return status or cmd_report(_args("report", "--out", args.out, *results))
     if not args.base or not args.head:
         print("fcbench ci pr: --base and --head are required", file=sys.stderr)
         return EXIT_USAGE
@@ -432,7 +443,7 @@ def cmd_sanitize(args) -> int:
         else EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fcbench",
         description="Build, check, time and resource-count FlashCore's attention kernels and their SDPA peers.",
@@ -552,8 +563,18 @@ def main(argv: list[str] | None = None) -> int:
                         "memory and race bugs the outputs hide)")
     gate_options(p)
     p.set_defaults(func=cmd_ci)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def _args(*argv: str) -> argparse.Namespace:
+    """A command's arguments as its own parser makes them (every option, at its default), for the
+    commands that run others (run, ci main): a Namespace written by hand goes stale when an option
+    is added (ci main's report call lacked --repo and died with an AttributeError)."""
+    return build_parser().parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     from .build import BuildError
     from .config import ConfigError
     from .history import CouldNotRun, Terminated, raise_on_sigterm

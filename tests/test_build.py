@@ -11,6 +11,12 @@ def test_normalize_arch():
     assert build.normalize_arch("90") == build.normalize_arch("sm_90") == build.normalize_arch("9.0") == "sm_90"
     with pytest.raises(ValueError, match="arch: 'hopper' is not a CUDA arch; expected e.g. sm_89"):
         build.normalize_arch("hopper")
+    # Older GPUs lack the kernels' instructions: said here, not in 70 lines of ptxas errors.
+    with pytest.raises(ValueError, match="arch: 'sm_75' is not supported: FlashCore's kernels need sm_80 or newer"):
+        build.normalize_arch("sm_75")
+    # The registry's name for wgmma_fused's target is not a machine's arch: point to the one that is.
+    with pytest.raises(ValueError, match="arch: 'sm_90a' is an arch-specific target, not a GPU's arch; give sm_90"):
+        build.normalize_arch("sm_90a")
 
 
 def test_env_override_sets_the_arch(monkeypatch):

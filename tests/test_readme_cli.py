@@ -177,6 +177,24 @@ def test_resources_variant_arch_json_and_check_on_one_real_kernel(capsys):
     assert "all kernels within the [tool.fcbench.gate] ceilings" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_resources_check_exits_5_over_a_ceiling_with_or_without_json(monkeypatch, capsys, as_json):
+    # README: "--check: exit 5 over the [tool.fcbench.gate] ceilings". --json once returned before
+    # the check, so a CI step that wanted JSON lost its gate. One spilling kernel, as ptxas reports it:
+    from fcbench import resources
+
+    spilled = resources.KernelResources("mma_fused", "sm_100", 64, "mma_fused_kernel<...>", 128, 255, 0, 49152,
+                                        88, 76, 0)
+    monkeypatch.setattr(resources, "collect", lambda variants, archs, progress=None: [spilled])
+    argv = ["resources", "--variant", "mma_fused", "--arch", "sm_100", "--check", *(["--json"] * as_json)]
+    assert main(argv) == 5
+    out, err = capsys.readouterr()
+    assert "mma_fused_kernel<...> (sm_100): 164 B spilled > 0" in (err if as_json else out)
+    if as_json:
+        assert json.loads(out)[0]["spill_store_bytes"] == 88  # stdout stays the rows alone
+    assert main([a for a in argv if a != "--check"]) == EXIT_OK  # without --check: counted, not gated
+
+
 def test_resources_defaults_are_every_kernel_on_sm_89_and_sm_90(monkeypatch, capsys):
     from fcbench import resources
 

@@ -217,6 +217,19 @@ def test_results_asv_cannot_publish_are_a_could_not_run_error(repo, tmp_path, mo
     assert "fcbench report: could not run: asv publish failed" in capsys.readouterr().err
 
 
+def test_ci_main_records_head_then_builds_the_report(repo, tmp_path, monkeypatch):
+    # What main.yml's job runs. Without a GPU only sdpa_math records, which is enough to see the
+    # record and the report it then builds (its report call once died with an AttributeError).
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("FCBENCH_MACHINE", "ci-cpu")
+    results, out = tmp_path / "results", tmp_path / "site"
+    assert main(["ci", "main", "--results-dir", str(results), "--out", str(out)]) == 0
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert list((results / "ci-cpu").glob(f"{head[:8]}-*.json"))
+    assert "href='ci-cpu/index.html'" in (out / "index.html").read_text()
+
+
 def test_asv_site_loads_nothing_from_the_network(site):
     for page in (site / "asv").glob("*.html"):
         assets = re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", page.read_text())
