@@ -101,16 +101,19 @@ def cmd_check(args) -> int:
     from . import check, device
     from .table import format_table
 
-    report = check.run(_variants(args), quick=args.quick, progress=None if args.json else sys.stderr)
+    variants = _variants(args)
+    report = check.run(variants, quick=args.quick, progress=None if args.json else sys.stderr)
+    status = EXIT_FAILED if report.failed else _nothing_checked(report, variants)
     if args.json:
         print(json.dumps({"device": report.device, "results": [r.as_dict() for r in report.results]}, indent=2))
-        return EXIT_FAILED if report.failed else EXIT_OK
+        return status
     print(f"device: {device.describe(report.device)}")
     if report.device.get("device") != "cuda":
-        print("no CUDA GPU: only CPU-capable variants ran; the FlashCore kernels are reported as skipped")
+        print("no CUDA GPU: only CPU-capable variants ran; the others (FlashCore's kernels, the CUDA-only SDPA "
+              "backends) are reported as skipped")
     if args.verbose:
         print(format_table(["variant", "case", "error", "bound", "verdict", "note"],
-                           [[r.variant, r.case.name, f"{r.error:.3g}", f"{r.bound:.3g}", r.verdict, r.note]
+                           [[r.variant, r.case.name, _g(r.error), _g(r.bound), r.verdict, r.note]
                             for r in report.results]))
         print()
     print(format_table(["variant", "pass", "fail", "crashed", "hung", "skip", "not run", "worst error/bound"],
@@ -132,7 +135,28 @@ def cmd_check(args) -> int:
     if report.log_path is not None:
         print(f"\n{report.restarts} measuring process(es) replaced after a crash or hang, in {report.restart_s:.1f} s; "
               f"their log: {report.log_path}")
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return status
+
+
+def _g(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:.3g}"
+
+
+def _nothing_checked(report, variants) -> int:
+    """EXIT_CANNOT_RUN, said on stderr, where every case was skipped: a check that checked nothing
+    (kernels selected on a machine without a GPU) must not read as a pass. Kernels only built for
+    other archs (wgmma_fused on an L4) are "not for sm_89" by design, never a failure."""
+    from . import build
+
+    if any(r.verdict != "SKIP" for r in report.results):
+        return EXIT_OK
+    arch = build.arch_here()
+    if arch is not None and variants and all(v.arch_reason(arch) for v in variants):
+        return EXIT_OK
+    why = next((f"{r.variant}: {r.note}" for r in report.results), "no variant selected")
+    print(f"fcbench check: could not run: nothing was checked here, every case was skipped (e.g. {why})",
+          file=sys.stderr)
+    return EXIT_CANNOT_RUN
 
 
 def cmd_bench(args) -> int:

@@ -259,8 +259,16 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
     arch = head_results.params.get("capability")
     gated = tuple(v for v in registry.VARIANTS if variants is None or v.name in variants)
     not_here = [f"{line}: not compared on this machine" for line in registry.not_built(arch, gated)]
-    rows = [*(findings or []), *(r for r in evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))
+    compared = evaluate(base, head, cfg, read_failures(results_dir, machine, head_sha))
+    rows = [*(findings or []), *(r for r in compared
                                  if (variants is None or r.variant in variants) and (shapes is None or r.shape in shapes))]
+    if not rows and not not_here:  # a mistyped --variant / --shape must not read as a pass
+        asked = " and ".join(f"{what} {', '.join(sorted(chosen))}" for what, chosen in
+                             (("--variant", variants), ("--shape", shapes)) if chosen is not None)
+        return EXIT_CANNOT_RUN, (
+            f"fcbench gate: could not run: no recorded row of {base_sha[:8]} and {head_sha[:8]} on machine {machine!r}"
+            + (f" matches {asked}; recorded: {', '.join(sorted({r.variant for r in compared})) or 'none'} at "
+               f"{', '.join(sorted({r.shape for r in compared})) or 'no shape'}" if asked else ""))
     code = exit_code(rows)
     text = format_table(HEADERS, table_rows(rows), align_right={2, 3, 4, 5, 7})
     md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, [*notes, *not_here])

@@ -588,6 +588,15 @@ def test_gate_variant_and_shape_narrow_the_rows(in_repo, tmp_path):
     assert [(r["variant"], r["shape"]) for r in rows] == [("wmma_qk", "(1,2,128,64)")]
 
 
+def test_a_filter_that_matches_no_recorded_row_cannot_run(in_repo, capsys):
+    # A mistyped --shape once gated nothing and passed ("0 failing of 0; exit 0").
+    common = ["gate", in_repo["base"], in_repo["spill"], "--results-dir", str(in_repo["results"]), "--machine", "ci-cpu"]
+    assert main([*common, "--variant", "wmma_qk", "--shape", "2,2,2,64"]) == gate.EXIT_CANNOT_RUN
+    out = capsys.readouterr().out
+    assert "could not run: no recorded row of" in out
+    assert "matches --variant wmma_qk and --shape (2,2,2,64); recorded: " in out and "(1,2,128,64)" in out
+
+
 def test_asv_compare_of_the_same_samples_says_where_it_disagrees_with_the_gate(compared, monkeypatch):
     # ci pr shows `asv compare` over the comparison's own result files beside the gate's verdict.
     # sdpa_math's head made 10x slower in the real result file: asv flags it (+); the gate does

@@ -249,6 +249,26 @@ def test_check_variant_quick_verbose_and_json_on_cpu(monkeypatch, capsys):
     assert {r["verdict"] for r in data["results"] if r["variant"] == "sdpa_math"} == {"PASS"}
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the kernels run where there is a GPU")
+def test_a_check_that_checked_nothing_cannot_run(monkeypatch, capsys):
+    # Kernels alone on a machine without a GPU: every case skipped. That once exited 0, a pass.
+    from fcbench import check
+
+    monkeypatch.delenv("FCBENCH_ARCH", raising=False)
+    real_cases = check.cases
+    monkeypatch.setattr(check, "cases", lambda quick=False: real_cases(quick)[:2])
+    assert main(["check", "--variant", "mma_fused", "--quick"]) == EXIT_CANNOT_RUN
+    captured = capsys.readouterr()
+    assert "could not run: nothing was checked here, every case was skipped (e.g. mma_fused: runs on cuda" \
+        in captured.err
+    assert re.search(r"^mma_fused\s+0\s+0\s+0\s+0\s+2\s+0\s+-$", captured.out, re.M)  # still shown
+    assert main(["check", "--variant", "mma_fused", "--verbose"]) == EXIT_CANNOT_RUN
+    assert re.search(r"^mma_fused\s.*\s-\s+-\s+SKIP\s", capsys.readouterr().out, re.M)  # not "nan nan"
+    # On an L4-named machine wgmma_fused is "not for sm_89" by design: said, and not a failure.
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_89")
+    assert main(["check", "--variant", "wgmma_fused", "--quick"]) == EXIT_OK
+
+
 # ---- GPU commands: no GPU here, so the arguments they pass on --------------------------------------
 
 def test_bench_variant_shape_samples_budget_reach_the_timer(monkeypatch, capsys):
