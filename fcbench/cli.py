@@ -164,13 +164,20 @@ def cmd_bench(args) -> int:
 
     from . import bench, device, shapes
     from .table import format_table
+    from .timer import MAX_SAMPLES
 
+    # The arguments first, so that a typo is named as one on any machine, not as a missing GPU.
+    chosen = [shapes.parse_shape(s) for s in args.shape] if args.shape else list(shapes.DEFAULT_SHAPES)
+    variants = _variants(args)
+    if not 1 <= args.min_samples <= MAX_SAMPLES:
+        raise ValueError(f"--min-samples {args.min_samples}: must be 1 to {MAX_SAMPLES} (the timer's most per row)")
+    if not 0 <= args.budget_s < math.inf:
+        raise ValueError(f"--budget-s {args.budget_s}: must be a number of seconds >= 0")
     if not torch.cuda.is_available():
         print("fcbench bench: timing needs a CUDA GPU (CUDA events); none is visible here. "
               "`fcbench resources` and `fcbench check --variant sdpa_math` run without one.", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    chosen = [shapes.parse_shape(s) for s in args.shape] if args.shape else list(shapes.DEFAULT_SHAPES)
-    results = bench.run(_variants(args), chosen, progress=None if args.json else sys.stderr,
+    results = bench.run(variants, chosen, progress=None if args.json else sys.stderr,
                         min_samples=args.min_samples, budget_s=args.budget_s)
     fp = device.fingerprint()
     if args.json:
@@ -398,6 +405,8 @@ def cmd_report(args) -> int:
             repo = history.current_repo()
         except history.CouldNotRun:
             repo = None
+    if args.commit_url is not None:
+        _check_commit_url(args.commit_url)
     if args.results_dir:
         results_dir = Path(args.results_dir)
     elif repo is not None:
@@ -410,6 +419,20 @@ def cmd_report(args) -> int:
     print(f"report: {index} (opens from the file system"
           + (f"; asv's own site in {asv_site.parent})" if repo is not None else ")"))
     return EXIT_OK
+
+
+def _check_commit_url(template: str) -> None:
+    """--commit-url is str.format'ed with the commit's sha alone: any other field would raise deep
+    in the report, and a template without {sha} links every commit to one page."""
+    example = "e.g. https://github.com/ORG/REPO/commit/{sha}"
+    try:
+        template.format(sha="0" * 40)
+    except (KeyError, IndexError, AttributeError, ValueError) as exc:
+        raise ValueError(f"--commit-url {template!r}: {{sha}} is its only placeholder ({example}); "
+                         f"{type(exc).__name__}: {exc}") from None
+    if "{sha}" not in template:
+        raise ValueError(f"--commit-url {template!r} has no {{sha}}: every commit would link to the same page "
+                         f"({example})")
 
 
 # pyproject.toml's runtime dependencies, as import names (torch is imported before this can run).

@@ -46,6 +46,10 @@ extern "C" __global__ void fcbench_hold(const volatile int* release, volatile in
 """
 
 
+# The most samples one row takes (fcbench bench --min-samples may ask up to this many).
+MAX_SAMPLES = 300
+
+
 @dataclass(frozen=True)
 class Timing:
     samples_us: tuple[float, ...]
@@ -120,7 +124,7 @@ class CudaTimer:
         """One sample: fn's GPU time in microseconds (synchronises)."""
         return self._collect([self._enqueue(fn)])[0]
 
-    def time(self, fn, *, min_samples: int = 20, max_samples: int = 300, budget_s: float = 1.0,
+    def time(self, fn, *, min_samples: int = 20, max_samples: int = MAX_SAMPLES, budget_s: float = 1.0,
              warmup_s: float = 0.05) -> Timing:
         """Median/IQR of fn's GPU time in microseconds over >= min_samples calls."""
         self.warm_up(fn, warmup_s)

@@ -298,6 +298,20 @@ def test_bench_variant_shape_samples_budget_reach_the_timer(monkeypatch, capsys)
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("flags, says", [
+    (["--shape", "1,8,512"], "1,8,512"), (["--shape", "a,b,c,d"], "a,b,c,d"), (["--variant", "foo"], "foo"),
+    (["--min-samples", "0"], "--min-samples 0: must be 1 to 300"),
+    (["--min-samples", "301"], "--min-samples 301: must be 1 to 300"),
+    (["--budget-s", "-1"], "--budget-s -1.0: must be a number of seconds >= 0"),
+    (["--budget-s", "nan"], "--budget-s nan: must be")])
+def test_bench_names_a_bad_argument_before_it_looks_for_a_gpu(capsys, flags, says):
+    # Without a GPU these once all read "timing needs a CUDA GPU" (exit 3); above 300 samples the
+    # timer silently stopped at 300, under the "at least --min-samples" README promises.
+    assert main(["bench", *flags]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert says in err and "CUDA GPU" not in err
+
+
 def test_sanitize_variant_tool_and_timeout_reach_the_sanitizer(monkeypatch, capsys):
     # compute-sanitizer needs a GPU; what sanitize.run is asked for, and a bad --tool refused first.
     from fcbench import sanitize

@@ -217,6 +217,19 @@ def test_results_asv_cannot_publish_are_a_could_not_run_error(repo, tmp_path, mo
     assert "fcbench report: could not run: asv publish failed" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("template, says", [
+    ("https://x.invalid/{foo}", "{sha} is its only placeholder"), ("https://x.invalid/{0}", "only placeholder"),
+    ("https://x.invalid/{sha.x}", "only placeholder"), ("https://x.invalid/{sha}{", "only placeholder"),
+    ("https://x.invalid/commit/", "has no {sha}: every commit would link to the same page")])
+def test_a_commit_url_that_is_not_a_sha_template_is_a_usage_error(tmp_path, capsys, template, says):
+    # str.format with other fields raised a KeyError / IndexError / AttributeError traceback mid-build.
+    assert main(["report", "--results-dir", str(tmp_path), "--out", str(tmp_path / "site"),
+                 "--commit-url", template]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fcbench report: --commit-url {template!r}") and says in err
+    assert not (tmp_path / "site").exists()
+
+
 def test_ci_main_records_head_then_builds_the_report(repo, tmp_path, monkeypatch):
     # What main.yml's job runs. Without a GPU only sdpa_math records, which is enough to see the
     # record and the report it then builds (its report call once died with an AttributeError).
