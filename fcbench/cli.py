@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import signal
 import sys
@@ -259,14 +260,17 @@ def _history_args(args, default_dir) -> dict:
     shapes = [parse_shape(s) for s in args.shape] if args.shape else None
     from . import store
 
+    source = "--machine" if args.machine else "FCBENCH_MACHINE" if os.environ.get("FCBENCH_MACHINE") else "the GPU's name"
     return {"results_dir": Path(args.results_dir) if args.results_dir else default_dir,
-            "machine": store.validate_machine(args.machine or history.machine_name()), "variants": _variants(args),
-            "shapes": shapes}
+            "machine": store.validate_machine(args.machine or history.machine_name(), source),
+            "variants": _variants(args), "shapes": shapes}
 
 
 def cmd_record(args) -> int:
     from . import history
 
+    if args.samples < 1:
+        raise ValueError(f"--samples {args.samples}: must be at least 1 (nothing would be timed)")
     out = history.run([args.ref], rounds=1, samples=args.samples, append=True,
                       **_history_args(args, history.default_results_dir("record")))
     print(f"recorded {out['shas'][0][:8]} on machine {out['machine']!r} ({_phases(out)})")
@@ -348,17 +352,23 @@ def cmd_forget(args) -> int:
 
     kw = _history_args(args, history.default_results_dir("record"))
     results_dir, machine = Path(kw["results_dir"]), kw["machine"]
+    if args.results and (args.variant or args.shape):
+        raise ValueError("forget --results removes a commit's whole files: --variant / --shape narrow only the "
+                         "recorded failures (without --results)")
     try:
         sha = history.resolve(history.current_repo(), args.ref)
     except history.CouldNotRun:  # a commit only the results know (a results branch's checkout)
         if not re.fullmatch(r"[0-9a-f]{8,40}", args.ref):
-            raise ValueError(f"forget: {args.ref!r} is neither a commit here nor a hash (8 to 40 hex digits)") from None
+            raise ValueError(f"{args.ref!r} is neither a commit here nor a hash (8 to 40 hex digits)") from None
         sha = args.ref
+    if not (results_dir / machine).is_dir():  # a mistyped path or machine must not read as "nothing to remove"
+        machines = sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.is_dir() else None
+        print(f"fcbench forget: could not run: no machine {machine!r} in {results_dir} ("
+              + (f"machines there: {', '.join(machines) or 'none'}" if machines is not None else "no such directory")
+              + "; --results-dir and --machine say where)", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     failures_path = history.failures_path(results_dir, machine, sha)
     if args.results:
-        if args.variant or args.shape:
-            raise ValueError("forget --results removes a commit's whole files: --variant / --shape narrow only the "
-                             "recorded failures (without --results)")
         doomed = sorted(p for p in (results_dir / machine).glob(f"{sha[:8]}-*") if p.suffix in (".json", ".failures"))
         what = [str(p) for p in doomed]
     else:
@@ -630,6 +640,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if threading.current_thread() is threading.main_thread():  # a cancelled CI job: unwind as on Ctrl-C
         signal.signal(signal.SIGTERM, raise_on_sigterm)
+    # gate, compare and ci pr write both; one file for both would keep only the JSON.
+    markdown, json_out = getattr(args, "markdown", None), getattr(args, "json_out", None)
+    if markdown and json_out and os.path.abspath(markdown) == os.path.abspath(json_out):
+        print(f"fcbench {args.command}: --markdown and --json are the same file ({markdown}): give each its own",
+              file=sys.stderr)
+        return EXIT_USAGE
     if missing := missing_packages(args.command):
         print(f"fcbench {args.command}: could not run: missing Python package(s): {', '.join(missing)} (fcbench's "
               "dependencies in pyproject.toml; an offline runner installs them from wheels before "

@@ -40,10 +40,11 @@ class StoreBusy(RuntimeError):
     """Another writer held the results directory's lock for too long."""
 
 
-def validate_machine(name: str) -> str:
-    """A machine name is a directory under the results directory: letters, digits, '.', '_', '-'."""
+def validate_machine(name: str, source: str = "--machine") -> str:
+    """A machine name is a directory under the results directory: letters, digits, '.', '_', '-'.
+    source: where the name came from, as the error names it (--machine, or FCBENCH_MACHINE)."""
     if not _MACHINE.fullmatch(name or "") or set(name) == {"."}:
-        raise ValueError(f"--machine: {name!r} is not a machine name; use letters, digits, '.', '_' and '-' "
+        raise ValueError(f"{source}: {name!r} is not a machine name; use letters, digits, '.', '_' and '-' "
                          "(no path separators, not '.' or '..'), e.g. h100-80gb-hbm3")
     return name
 

@@ -197,9 +197,11 @@ def test_worktrees_are_added_removed_and_pruned_under_the_repositorys_worktree_l
 @pytest.mark.parametrize("args, message", [
     (["compare", "HEAD~0", "HEAD", "--rounds", "0"], "--rounds 0 / --samples 8: both must be at least 1"),
     (["compare", "HEAD~0", "HEAD~0", "--samples", "0"], "--rounds 5 / --samples 0: both must be at least 1"),
-    (["record", "--samples", "0"], "--rounds 1 / --samples 0: both must be at least 1"),
+    (["record", "--samples", "0"], "fcbench record: --samples 0: must be at least 1"),  # record has no --rounds
+    (["forget", "nosuchref"], "fcbench forget: 'nosuchref' is neither a commit here nor a hash"),  # said once
     (["compare", "HEAD", "HEAD"], "HEAD and HEAD are the same commit"),
     (["gate", "HEAD", "HEAD"], "HEAD and HEAD are the same commit"),
+    (["gate", "HEAD~0", "HEAD", "--markdown", "g.md", "--json", "./g.md"], "--markdown and --json are the same file"),
     (["record", "--machine", "../../escaped"], "--machine: '../../escaped' is not a machine name"),
     (["record", "--machine", "gpu two"], "--machine: 'gpu two' is not a machine name"),
 ])
@@ -210,6 +212,13 @@ def test_refused_before_anything_runs(repo, monkeypatch, capsys, args, message):
     assert message in capsys.readouterr().err
     assert time.monotonic() - started < 10  # refused before any build or measurement
     assert not (repo / ".asv" / "escaped").exists() and not (repo.parent / "escaped").exists()
+
+
+def test_a_bad_machine_name_from_the_environment_is_blamed_on_it(repo, monkeypatch, capsys):
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("FCBENCH_MACHINE", "../x")
+    assert main(["record"]) == 2
+    assert "fcbench record: FCBENCH_MACHINE: '../x' is not a machine name" in capsys.readouterr().err
 
 
 LATENCY = "benchmarks.Latency.time_attention"
@@ -558,6 +567,11 @@ def test_forget_removes_recorded_failures_or_a_commits_files_only_with_yes(repo,
         assert main([*base, "--results", "--yes"]) == 0
         assert not list((results / MACHINE).glob(f"{head[:8]}-*"))
         assert main(["forget", "zzz", "--machine", MACHINE, "--results-dir", str(results)]) == 2
+        # A mistyped machine or directory is not "nothing to remove": it says where it looked.
+        assert main(["forget", head, "--machine", "h100", "--results-dir", str(results)]) == 3
+        assert f"no machine 'h100' in {results} (machines there: {MACHINE};" in capsys.readouterr().err
+        assert main(["forget", head, "--machine", MACHINE, "--results-dir", str(tmp_path / "nope")]) == 3
+        assert "(no such directory;" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
