@@ -548,7 +548,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
     // fp32) and the final O / l is the same; once the first tiles have set the max, O's rescale
     // (D/2 multiplies and an exponential per row) is skipped by the whole warp.
     float grown[2];
-    bool rescale = false;
+    bool moves[2];
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       float m = tile_max[half];
@@ -556,14 +556,13 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
       m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
       grown[half] = fmaxf(row_max[half], m);
       // A row whose keys so far are all masked keeps -inf (-inf - -inf is NaN: no rescale).
-      rescale |= (grown[half] - row_max[half]) * scale_log2 > 8.f;
+      moves[half] = (grown[half] - row_max[half]) * scale_log2 > 8.f;
     }
-    if (__any_sync(0xffffffffu, rescale)) {
+    if (__any_sync(0xffffffffu, moves[0] || moves[1])) {
 #pragma unroll
       for (int half = 0; half < 2; ++half) {
-        const bool moves = (grown[half] - row_max[half]) * scale_log2 > 8.f;
-        const float alpha = moves ? fast_exp2((row_max[half] - grown[half]) * scale_log2) : 1.f;
-        if (moves) row_max[half] = grown[half];
+        const float alpha = moves[half] ? fast_exp2((row_max[half] - grown[half]) * scale_log2) : 1.f;
+        if (moves[half]) row_max[half] = grown[half];
         row_sum[half] *= alpha;
 #pragma unroll
         for (int j = 0; j < kHeadDim / 8; ++j) {
