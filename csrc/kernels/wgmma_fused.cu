@@ -844,7 +844,15 @@ cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
     const int64_t heads = static_cast<int64_t>(p.heads) * p.batch;
     if (ceil_div(p.seqlen, WgmmaConfig<D>::kBlockM) * heads >= sms)
       return launch<D, kWideConsumers<D>>(p, stream, p.causal ? INT32_MAX : sms);
-    if (ceil_div(p.seqlen, 64) * heads <= sms) return launch<D, kSplitConsumers<D>, true>(p, stream);
+    if (ceil_div(p.seqlen, 64) * heads <= sms) {
+      // D=128 and S <= 128: one 128-key tile holds every key, so a two-way split's second warpgroup
+      // would have none and its exchange and combine are pure cost: (2,3,97,128) 7.6-7.8 -> 7.3-7.4 us,
+      // (1,2,128,128,causal) 7.5-7.6 -> 7.2, (1,1,64,128) 7.4-7.6 -> 7.1-7.2 (H100, 2026-12-07,
+      // session 11 call F). At D=64 the lone warpgroup's 128-key tile was slower than a four-way
+      // split's one 64-key tile at (1,1,64,64), 6.2 -> 6.4-6.5 (call E).
+      if (D == 128 && p.seqlen <= WgmmaConfig<D, 1>::kBlockN) return launch<D, 1>(p, stream);
+      return launch<D, kSplitConsumers<D>, true>(p, stream);
+    }
     return launch<D, 1>(p, stream);
   });
 }
