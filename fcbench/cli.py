@@ -28,6 +28,13 @@ def _variants(args) -> tuple[registry.Variant, ...]:
     return registry.select(names)
 
 
+def _need_a_kernel(kernels, what: str) -> None:
+    """A --variant of SDPA peers alone leaves nothing to count or sanitize: said, not an empty table."""
+    if not kernels:
+        raise ValueError(f"--variant: no FlashCore kernel selected; {what} FlashCore's kernels only "
+                         f"(e.g. --variant flashcore, or one of {', '.join(v.name for v in registry.kernel_variants())})")
+
+
 def cmd_list(args) -> int:
     from .table import format_table
 
@@ -57,6 +64,7 @@ def cmd_resources(args) -> int:
     archs = tuple(dict.fromkeys(build.normalize_arch(a) for a in _csv(args.arch))) if args.arch \
         else resources.DEFAULT_ARCHS
     variants = _variants(args)
+    _need_a_kernel([v for v in variants if v.is_kernel], "resources counts")
     rows = resources.collect(variants, archs, progress=sys.stderr)
     # A kernel built for some archs only (registry.Variant.archs) has no rows elsewhere: said,
     # never an error (stderr beside --json, whose rows stay a plain list).
@@ -485,6 +493,7 @@ def cmd_sanitize(args) -> int:
     from .table import format_table
 
     variants = [v for v in _variants(args) if v.is_kernel]
+    _need_a_kernel(variants, "sanitize runs compute-sanitizer on")
     tools = tuple(_csv(args.tool)) if args.tool else sanitize.TOOLS
     unknown = sorted(set(tools) - {*sanitize.TOOLS, "initcheck"})
     if unknown:

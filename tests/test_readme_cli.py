@@ -208,8 +208,7 @@ def test_resources_defaults_are_every_kernel_on_sm_89_and_sm_90(monkeypatch, cap
     for argv, want in [([], [(k, a) for a in ("sm_89", "sm_90") for k in kernels(a)]),  # README: [--arch sm_89,sm_90]
                        (["--arch", "sm_90"], [(k, "sm_90") for k in kernels("sm_90")]),
                        (["--variant", "wmma_qk,mma_fused"], [(k, a) for a in ("sm_89", "sm_90")
-                                                            for k in ("wmma_qk", "mma_fused")]),
-                       (["--variant", "sdpa"], [])]:  # peers have no kernel unit
+                                                            for k in ("wmma_qk", "mma_fused")])]:
         compiled.clear()
         assert main(["resources", "--json", *argv]) == EXIT_OK
         assert compiled == want, argv
@@ -310,6 +309,14 @@ def test_bench_names_a_bad_argument_before_it_looks_for_a_gpu(capsys, flags, say
     assert main(["bench", *flags]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert says in err and "CUDA GPU" not in err
+
+
+@pytest.mark.parametrize("command, says", [("sanitize", "sanitize runs compute-sanitizer on FlashCore's kernels only"),
+                                            ("resources", "resources counts FlashCore's kernels only")])
+def test_a_selection_of_sdpa_peers_alone_is_named_not_an_empty_table(capsys, command, says):
+    assert main([command, "--variant", "sdpa"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"fcbench {command}: --variant: no FlashCore kernel selected; {says}" in err and "mma_fused" in err
 
 
 def test_sanitize_variant_tool_and_timeout_reach_the_sanitizer(monkeypatch, capsys):
