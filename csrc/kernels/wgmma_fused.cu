@@ -55,6 +55,9 @@
 // Building the maps on the device instead (a template per device, tensormap.replace and
 // tensormap.cp_fenceproxy into a per-block slot, 168-byte parameter block) removed that period
 // and cost 1.6-1.7 us at every launch: (1,8,512,64) 9.0-9.1 -> 10.7 us (c11, H100, 2026-12-07).
+// At launch-bound shapes it is 0.9-1.4 us slower than mma_fused, and that is its body, not its
+// launch (ncu, 20 queued calls per sample): (1,1,64,64) 6.2-6.4 against 5.2-5.3 us, (2,3,97,128)
+// 7.3-7.4 against 6.2-6.4 (H100, 2026-12-07, docs/RESULTS.md's eleventh session).
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
