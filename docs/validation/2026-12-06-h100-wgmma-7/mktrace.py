@@ -129,16 +129,29 @@ else:  # c3's combine: float4 partials, arrive and leave
 #pragma unroll
       for (int other""")
 # after combine and after the store
-sub('''    // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
+if "// O / l as fp16, straight from the accumulators" in src:  # the kernel as of the seventh session
+    sub('''    // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
 ''', '''    TR();
     // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
 ''')
-sub('''          *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_half2(o[4 * j + 2 * half] * inv_l, o[4 * j + 2 * half + 1] * inv_l);
+    sub('''          *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_half2(o[4 * j + 2 * half] * inv_l, o[4 * j + 2 * half + 1] * inv_l);
       }
     }
   }
 }''', '''          *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_half2(o[4 * j + 2 * half] * inv_l, o[4 * j + 2 * half + 1] * inv_l);
       }
+    }
+    TR();
+    if (round == 0) TR_END();
+  }
+}''')
+else:  # v10.19's quad-transposed stores (eleventh session, 2026-12-07)
+    sub('''    // O / l as fp16: groups of four''', '''    TR();
+    // O / l as fp16: groups of four''')
+    sub('''      if (row < p.seqlen) *reinterpret_cast<uint4*>(out + 8 * (jb + t)) = make_uint4(w[0], w[1], w[2], w[3]);
+    }
+  }
+}''', '''      if (row < p.seqlen) *reinterpret_cast<uint4*>(out + 8 * (jb + t)) = make_uint4(w[0], w[1], w[2], w[3]);
     }
     TR();
     if (round == 0) TR_END();
