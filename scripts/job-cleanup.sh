@@ -10,11 +10,18 @@
 # Usage: scripts/job-cleanup.sh JOB_TEMP_DIR
 #   FCBENCH_RUNNER_CGROUP: the cgroup directory to sweep (default: this process's own cgroup v2,
 #   when it is a runner service's; tests point it at a directory with a cgroup.procs file)
+# Exit 2 (nothing touched) where JOB_TEMP_DIR is not an existing absolute directory other than /:
+# it is matched against every process's command line and its venv, cache and home are removed, so
+# '/' or a relative 'a' would have named every process of this user as the job's.
 set -uo pipefail
 temp=${1:?usage: scripts/job-cleanup.sh JOB_TEMP_DIR}
-temp=$(cd "$temp" 2>/dev/null && pwd || echo "$temp")
+if [[ $temp != /* || ! -d $temp || $(cd "$temp" && pwd) == / ]]; then
+  echo "job-cleanup: JOB_TEMP_DIR: '$temp' is not an existing absolute directory other than /; nothing done" >&2
+  exit 2
+fi
+temp=$(cd "$temp" && pwd)
 me=$(id -u)
-declare -A spare=()
+declare -A spare=([1]=1)  # init, whatever user this runs as
 pid=$$
 while [[ $pid -gt 1 ]]; do  # this script and its ancestors: the step's shell, the runner
   spare[$pid]=1
@@ -30,13 +37,15 @@ if command -v nvidia-smi >/dev/null; then
     kill_pid "$pid" "held the GPU"
   done
 fi
-# Processes whose environment is this job's, or that run from its checkout or temp dir.
+# Processes whose environment is this job's, or that run from its checkout or temp dir (the
+# checkout: the working directory, unless that is / , which every path contains).
+checkout=$PWD; [[ $checkout == / ]] && checkout=
 for dir in /proc/[0-9]*; do
   pid=${dir#/proc/}
   [[ -n ${spare[$pid]:-} ]] && continue
   if grep -qzxF "RUNNER_TEMP=$temp" "$dir/environ" 2>/dev/null; then
     kill_pid "$pid" "this job's environment"
-  elif tr '\0' ' ' < "$dir/cmdline" 2>/dev/null | grep -qF -e "$temp" -e "$PWD"; then
+  elif tr '\0' ' ' < "$dir/cmdline" 2>/dev/null | grep -qF -e "$temp" -e "${checkout:-$temp}"; then
     kill_pid "$pid" "this job's files"
   fi
 done

@@ -6,8 +6,14 @@
 #   F  C with the slowdown removed again (a fix: a history that steps up and back down)
 #   D  A + wmma_qk reading K row_major, Q.K instead of Q.K^T (FlashCore's layout bug)
 #   E  A + `__launch_bounds__(128, 8)` on wmma_qk (a planted register blow-up)
-# Fails (status 3) if a planted edit matched nothing. Leaves main (F) checked out.
-_dir=$1
+# Fails (status 3) if a planted edit matched nothing, or (before anything is touched) if DIR is
+# missing or not a new or empty directory: without one, the commits landed in the caller's own
+# repository. Leaves main (F) checked out.
+_dir=${1:-}
+if [ -z "$_dir" ] || { [ -e "$_dir" ] && [ -n "$(ls -A "$_dir" 2>/dev/null)$( [ -d "$_dir" ] || echo file)" ]; }; then
+  echo "scratch-repo: DIR: '${_dir}' must be a new or empty directory (usage: source scripts/scratch-repo.sh DIR)" >&2
+  return 3 2>/dev/null || exit 3
+fi
 # The tree without .git and the big ignored folders (.gitignore's; the device's copy has no .git to ask).
 mkdir -p "$_dir" && tar --exclude=./.git --exclude=./.venv --exclude=./.asv --exclude=./.whl --exclude=./gpu-logs \
   --exclude=./build -cf - . | tar -xf - -C "$_dir"

@@ -159,6 +159,38 @@ def test_job_cleanup_kills_what_the_job_left_and_removes_its_files(tmp_path):
         innocent.kill()
 
 
+@pytest.mark.parametrize("temp", ["/", "relative", "/nonexistent-fcbench-job"])
+def test_job_cleanup_refuses_a_temp_dir_that_would_name_every_process(tmp_path, temp):
+    # '/' (or a relative 'a') is in every command line: the sweep would have killed all of this
+    # user's processes (init too, as root) and removed /venv, /home.
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/job-cleanup.sh"), temp], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and "is not an existing absolute directory other than /; nothing done" in out.stderr
+        assert "killed" not in out.stdout and bystander.poll() is None
+    finally:
+        bystander.kill()
+
+
+@pytest.mark.parametrize("where", ["", "full"])
+def test_scratch_repo_without_a_new_directory_touches_nothing(tmp_path, where):
+    # Sourced without DIR it once carried on in the caller's repository: the caller's uncommitted
+    # work committed as "A", three planted commits on their branch, two plant branches.
+    repo = tmp_path / "mine"
+    subprocess.run(["git", "init", "-qb", "main", str(repo)], check=True)
+    subprocess.run([*GIT, "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "mine"], check=True)
+    (repo / "work.txt").write_text("uncommitted\n")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    target = "" if not where else str(tmp_path / where)
+    out = subprocess.run(["bash", "-c", f'source "{registry.REPO_ROOT}/scripts/scratch-repo.sh" "{target}"; echo status=$?'],
+                         cwd=repo, capture_output=True, text=True, timeout=60)
+    assert "status=3" in out.stdout and "must be a new or empty directory" in out.stderr
+    log = subprocess.run(["git", "-C", str(repo), "log", "--all", "--format=%s"], capture_output=True, text=True)
+    assert log.stdout.split() == ["mine"] and (repo / "work.txt").read_text() == "uncommitted\n"
+
+
 GIT = ["git", "-c", "user.email=t@fcbench", "-c", "user.name=t"]
 PUSH = registry.REPO_ROOT / "scripts" / "push-results.sh"
 
