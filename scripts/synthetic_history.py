@@ -26,6 +26,7 @@ registers creeping to the ceiling by three code commits (163 -> 200 -> 230 -> 25
 noise everywhere else. The report must headline exactly the step and the creep's last commit.
 
 Usage: scripts/synthetic_history.py OUT [--commits 500] [--scenario default|held-out]
+  OUT: a new directory, or an earlier output of this script (replaced; anything else is refused)
   then: cd OUT/repo && fcbench report --results-dir OUT/results --out OUT/site
 """
 
@@ -182,16 +183,27 @@ def measured(sha: str, i: int, base: dict, rng: random.Random, plan: Default | N
     return m
 
 
+# What OUT holds after a run (and after `fcbench report --out OUT/site`, as report_timing.py builds).
+OWN_OUTPUT = {"repo", "results", "site"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--commits", type=int)
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="default")
     args = parser.parse_args()
+    if args.commits is not None and args.commits < 1:
+        parser.error(f"--commits {args.commits}: must be at least 1")
     plan = SCENARIOS[args.scenario]()
     args.commits = args.commits or plan.commits
     started = time.perf_counter()
     out = args.out.resolve()
+    # OUT is replaced: only where it is empty or an earlier output of this script (repo, results,
+    # and the site a report built there), never a directory holding anything else.
+    if out.exists() and (not out.is_dir() or not {p.name for p in out.iterdir()} <= OWN_OUTPUT):
+        parser.error(f"OUT: {out} exists and is not an earlier output of this script (only "
+                     f"{', '.join(sorted(OWN_OUTPUT))}); give a new directory")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     shas = make_repo(out / "repo", args.commits, start_s=1_790_000_000, plan=plan)

@@ -401,6 +401,22 @@ def _synthetic():
     return module
 
 
+def test_synthetic_history_replaces_only_its_own_output(tmp_path, monkeypatch):
+    # OUT was removed whatever it held (a mistyped path cost its files).
+    import sys
+
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "notes.txt").write_text("keep")
+    script = str(_synthetic().__file__)
+    out = subprocess.run([sys.executable, script, str(victim), "--commits", "3"], capture_output=True, text=True)
+    assert out.returncode == 2 and "OUT: " in out.stderr and "is not an earlier output of this script" in out.stderr
+    assert (victim / "notes.txt").read_text() == "keep"
+    out = subprocess.run([sys.executable, script, str(tmp_path / "new"), "--commits", "0"], capture_output=True,
+                         text=True)
+    assert out.returncode == 2 and "--commits 0: must be at least 1" in out.stderr
+
+
 @pytest.fixture(scope="module")
 def crafted(tmp_path_factory):
     """fcbench's pages and asv's site built from a results directory and a git repository whose

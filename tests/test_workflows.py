@@ -3,6 +3,7 @@ least-privilege permissions, forks kept off the GPU runner; and the results push
 a result, also when another runner pushed first."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -189,6 +190,15 @@ def test_scratch_repo_without_a_new_directory_touches_nothing(tmp_path, where):
     assert "status=3" in out.stdout and "must be a new or empty directory" in out.stderr
     log = subprocess.run(["git", "-C", str(repo), "log", "--all", "--format=%s"], capture_output=True, text=True)
     assert log.stdout.split() == ["mine"] and (repo / "work.txt").read_text() == "uncommitted\n"
+
+
+def test_a_script_whose_usage_runs_it_directly_is_executable():
+    # isolation-validate.sh, synthetic_history.py and report_timing.py said `Usage: scripts/X` and
+    # failed so with "Permission denied" (126).
+    for path in sorted((registry.REPO_ROOT / "scripts").iterdir()):
+        if re.search(rf"Usage: scripts/{re.escape(path.name)}\b", path.read_text()):
+            assert os.access(path, os.X_OK), path.name
+            assert path.read_text().startswith("#!"), path.name
 
 
 GIT = ["git", "-c", "user.email=t@fcbench", "-c", "user.name=t"]
