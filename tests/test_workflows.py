@@ -254,6 +254,13 @@ def test_push_results_never_loses_results(tmp_path):
     files = branch_files(remote)
     assert files["results/l4/aaaa1111-fcbench.json"] == "L4 run"
     assert files["results/h100/aaaa1111-fcbench.json"] == "H100 run"
+    # The refused first push's retry once committed on main's tree (its README on the branch).
+    assert all(f.startswith("results/") for f in files), sorted(files)
+    log = subprocess.run(["git", "-C", str(remote), "log", "--format=%P", "asv-results"], capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    assert log[-2] == "", log  # the branch's first commit is a root commit
+    assert subprocess.run(["git", "-C", str(l4), "branch", "--list", "asv-results"], capture_output=True,
+                          text=True).stdout == ""  # no local branch left behind
     # A commit recorded again comes back merged with the branch's file (scripts/record-main.sh starts
     # from it): it replaces the branch's copy, and the earlier version stays in the branch's history.
     write_result(l4, "l4", "aaaa1111-fcbench.json", "L4 run, merged with a second")
@@ -270,6 +277,13 @@ def test_push_results_never_loses_results(tmp_path):
                          env=_git_env())
     assert out.returncode == 3 and "not a regular file" in out.stderr and "zz-fcbench.json" in out.stderr
     assert "results/l4/zz-fcbench.json" not in branch_files(remote)
+    # Bad arguments are named before anything is touched.
+    for argv, code, says in (([], 2, "usage: scripts/push-results.sh RESULTS_DIR"),
+                             ([str(tmp_path / "nope")], 2, "RESULTS_DIR: "),
+                             ([str(h100 / ".asv" / "results"), "asv-results", "nosuchremote"], 3,
+                              "REMOTE: cannot reach 'nosuchremote'")):
+        out = subprocess.run(["bash", str(PUSH), *argv], cwd=h100, capture_output=True, text=True, env=_git_env())
+        assert out.returncode == code and says in out.stderr, (argv, out.stderr)
 
 
 def _git_env():
