@@ -32,6 +32,10 @@ PLANTS=(
 )
 if [[ ${1:-} == list ]]; then printf '%s\n' "${PLANTS[@]}" | cut -d'|' -f1-3; exit 0; fi
 WANT=("$@")
+known=" $(printf '%s\n' "${PLANTS[@]}" | cut -d'|' -f1 | tr '\n' ' ')"
+for w in "${WANT[@]}"; do  # a typo must not run nothing and report "0 of 0 plants caught"
+  [[ $known == *" $w "* ]] || { echo "mutation-test: unknown plant '$w' (scripts/mutation-test.sh list)" >&2; exit 2; }
+done
 LOGS=$(mktemp -d)/mutation-${1:-all}; mkdir -p "$LOGS"; CLONE=$(mktemp -d)/repo
 trap 'tar czf "$OUT/mutation-${WANT[0]:-all}.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"' EXIT
 source "$SRC/scripts/scratch-repo.sh" "$CLONE" || exit 3

@@ -19,6 +19,9 @@ src=csrc/kernels/$variant.cu
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 LOGS=$(mktemp -d)/ncu-climb; mkdir -p "$LOGS"
 FCBENCH=${FCBENCH:-python3 -m fcbench}; NCU=${NCU:-ncu}; PYTHON=${PYTHON:-python3}
+for ref in "$@"; do  # every REF named before the first build and profile, not after them
+  git rev-parse -q --verify "$ref^{commit}" >/dev/null || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
+done
 keep=$(mktemp); cp "$src" "$keep"
 trap 'cp "$keep" "$src"; tar czf "$OUT/ncu-climb.tgz" -C "$(dirname "$LOGS")" ncu-climb' EXIT
 failed=0

@@ -118,9 +118,11 @@ def test_a_step_whose_headers_changed_since_is_built_and_profiled_with_its_own_c
 )
 def test_bad_arguments_are_named_and_leave_the_checkout_as_it_was(climb, args, code, message):
     repo, _, seen, env = climb
+    before = seen.read_text() if seen.exists() else ""
     r = run(repo, env, *args)
     assert r.returncode == code
     assert message in r.stderr
+    assert (seen.read_text() if seen.exists() else "") == before  # nothing built or profiled first
     assert (repo / UNIT).read_text() == "// work in progress, not committed\n"
 
 

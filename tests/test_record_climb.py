@@ -74,7 +74,10 @@ def test_a_record_or_gate_that_could_not_run_exits_1_and_the_climb_goes_on(climb
 @pytest.mark.parametrize("refs, code, message", [(["HEAD"], 2, "usage: scripts/record-climb.sh"),
                                                  (["HEAD", "no-such-ref"], 3, "REF: no-such-ref is not a commit")])
 def test_bad_arguments_are_named(climb, refs, code, message):
-    repo, _, _, env = climb
+    repo, _, calls, env = climb
+    before = calls.read_text() if calls.exists() else ""
     r = run(repo, env, *refs)
     assert r.returncode == code
     assert message in r.stderr
+    # Named before any recording: HEAD was once recorded first (minutes of GPU time), then refused.
+    assert (calls.read_text() if calls.exists() else "") == before

@@ -192,6 +192,15 @@ def test_scratch_repo_without_a_new_directory_touches_nothing(tmp_path, where):
     assert log.stdout.split() == ["mine"] and (repo / "work.txt").read_text() == "uncommitted\n"
 
 
+def test_mutation_test_names_an_unknown_plant_before_building_anything(tmp_path):
+    # A typo ran nothing and reported "mutation score: 0 of 0 plants caught as expected", exit 0.
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/mutation-test.sh"), "trap", "nosuch"],
+                         cwd=registry.REPO_ROOT, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "OUT": str(tmp_path), "FCBENCH": "false"})
+    assert out.returncode == 2 and "unknown plant 'nosuch' (scripts/mutation-test.sh list)" in out.stderr
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_script_whose_usage_runs_it_directly_is_executable():
     # isolation-validate.sh, synthetic_history.py and report_timing.py said `Usage: scripts/X` and
     # failed so with "Permission denied" (126).
