@@ -6,6 +6,7 @@
 # Usage: scripts/gpu-tests.sh BIN_DIR   (the job environment's bin/, with pytest importable)
 set -euo pipefail
 bin=${1:?usage: scripts/gpu-tests.sh BIN_DIR}
+[[ -x $bin/python ]] || { echo "gpu-tests: BIN_DIR: no python in $bin (the job environment's bin/)" >&2; exit 2; }
 if ! "$bin/python" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
   if [ "${FCBENCH_JOB_CPU:-}" != 1 ]; then
     echo "gpu-tests: no CUDA device in this job: the GPU tests would all skip" >&2; exit 3

@@ -2,6 +2,7 @@
 # PNGs of `fcbench report` pages as headless Chromium draws them from the file system.
 # Usage: scripts/report-screenshot.sh SITE_DIR OUT.png [PAGE=index.html] [WIDTH,HEIGHT=1400,2200]
 #        scripts/report-screenshot.sh            (no arguments: README's screenshots, from the real H100 history)
+# Exit 2: a missing page or output directory, a bad size; 3: no Chromium, or it wrote no screenshot.
 # Without arguments it builds the report over the four commits recorded on the H100 in
 # docs/validation/2026-11-23-h100-spinfix/ci-example (its commits' subjects, authors and dates from
 # the scratch repository's bundle there, the PR gate's JSON as --gate-json) and writes
@@ -14,7 +15,11 @@
 set -euo pipefail
 shot() {  # shot SITE OUT PAGE SIZE
   local site out browser profile
-  site=$(realpath "$1"); out=$(realpath -m "$2")
+  site=$(realpath -m "$1"); out=$(realpath -m "$2")
+  [[ -f $site/$3 ]] || { echo "report-screenshot: no page $site/$3 (SITE and PAGE)" >&2; exit 2; }
+  [[ -d $(dirname "$out") ]] || { echo "report-screenshot: OUT: no directory $(dirname "$out")" >&2; exit 2; }
+  [[ $4 =~ ^[0-9]+,[0-9]+$ ]] || { echo "report-screenshot: WIDTH,HEIGHT: '$4' is not two numbers" >&2; exit 2; }
+  rm -f "$out"  # so that a shot Chromium did not write is seen as missing, not as the old one
   browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome) || {
     echo "report-screenshot: needs Chromium (Debian package: chromium)" >&2; exit 3; }
   profile=$(mktemp -d)
@@ -22,9 +27,11 @@ shot() {  # shot SITE OUT PAGE SIZE
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$profile" \
     --virtual-time-budget=5000 --window-size="$4" --screenshot="$out" "file://$site/$3" 2>/dev/null
   rm -rf "$profile"
+  [[ -s $out ]] || { echo "report-screenshot: Chromium wrote no screenshot to $out" >&2; exit 3; }
   echo "report-screenshot: $out"
 }
 if [[ $# -gt 0 ]]; then
+  (( $# >= 2 && $# <= 4 )) || { echo "usage: scripts/report-screenshot.sh SITE_DIR OUT.png [PAGE] [WIDTH,HEIGHT]" >&2; exit 2; }
   shot "$1" "$2" "${3:-index.html}" "${4:-1400,2200}"
   exit 0
 fi

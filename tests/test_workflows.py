@@ -201,6 +201,29 @@ def test_mutation_test_names_an_unknown_plant_before_building_anything(tmp_path)
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("argv, says", [
+    (["SITE", "OUT/shot.png", "nosuch.html"], "no page"), (["SITE", "NODIR/shot.png"], "OUT: no directory"),
+    (["SITE", "OUT/shot.png", "index.html", "abc"], "WIDTH,HEIGHT: 'abc' is not two numbers"),
+    (["SITE"], "usage: scripts/report-screenshot.sh")])
+def test_report_screenshot_names_what_is_missing(tmp_path, argv, says):
+    # It printed "report-screenshot: OUT" and exited 0 with no file written.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<p>x</p>")
+    argv = [a.replace("SITE", str(tmp_path / "site")).replace("NODIR", str(tmp_path / "nodir"))
+            .replace("OUT", str(tmp_path)) for a in argv]
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/report-screenshot.sh"), *argv],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and says in out.stderr, out.stderr
+    assert not (tmp_path / "shot.png").exists()
+
+
+def test_gpu_tests_names_a_bin_dir_without_python(tmp_path):
+    # It said "no CUDA device in this job" (exit 3) for a BIN_DIR that did not exist.
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts/gpu-tests.sh"), str(tmp_path / "nope")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "BIN_DIR: no python in" in out.stderr and "CUDA" not in out.stderr
+
+
 def test_a_script_whose_usage_runs_it_directly_is_executable():
     # isolation-validate.sh, synthetic_history.py and report_timing.py said `Usage: scripts/X` and
     # failed so with "Permission denied" (126).
