@@ -5,8 +5,12 @@
 # Runs A vs B of scripts/scratch-repo.sh (a README newline) with `fcbench compare --gate`,
 # alternating the default (5 rounds x 8 samples) and --rounds 10, until SECONDS have passed.
 # Usage: scripts/aa-row.sh VARIANT [SECONDS]   (gate JSON + logs in $OUT/aa-VARIANT.tgz; a table last)
+# Exit 2: an unknown VARIANT or a SECONDS that is not a number; 3: a comparison that could not run.
 set -u
 VARIANT=${1:?usage: scripts/aa-row.sh VARIANT [SECONDS]}; BUDGET=${2:-240}
+[[ $BUDGET =~ ^[0-9]+$ ]] || { echo "aa-row: SECONDS: a whole number, not '$BUDGET'" >&2; exit 2; }
+PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python3 -c 'import sys; from fcbench import registry; registry.get(sys.argv[1])' \
+  "$VARIANT" 2>/dev/null || { echo "aa-row: VARIANT: '$VARIANT' is not a registered variant (fcbench list)" >&2; exit 2; }
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD FCBENCH=${FCBENCH:-fcbench}
 export PYTHONUNBUFFERED=1
@@ -19,7 +23,10 @@ while (( SECONDS + longest < BUDGET )); do
   t0=$SECONDS
   $FCBENCH compare "$A" "$B" --variant "$VARIANT" --gate --json "$LOGS/aa-$i-$tag.json" "${opts[@]}" \
     > "$LOGS/aa-$i-$tag.log" 2>&1
-  echo "aa-$i-$tag rc=$? wall_s=$((SECONDS - t0))" >> "$LOGS/summary.txt"
+  rc=$?
+  echo "aa-$i-$tag rc=$rc wall_s=$((SECONDS - t0))" >> "$LOGS/summary.txt"
+  case $rc in 0|4|5|6|7) ;; *) cat "$LOGS/summary.txt"; tail -n 3 "$LOGS/aa-$i-$tag.log" >&2
+    echo "aa-row: a comparison could not run (rc=$rc); stopping" >&2; exit 3 ;; esac  # not a verdict
   (( SECONDS - t0 > longest )) && longest=$((SECONDS - t0))
 done
 cat "$LOGS/summary.txt"

@@ -19,6 +19,7 @@
 set -u
 MODE=${1:-full}; BUDGET=${2:-300}; PAIRS=${3:-1000000}
 [[ $MODE == full || $MODE == repeats ]] || { echo "mode: full or repeats, not '$MODE'" >&2; exit 2; }
+[[ $BUDGET =~ ^[0-9]+$ && $PAIRS =~ ^[0-9]+$ ]] || { echo "SECONDS and PAIRS: whole numbers, not '$BUDGET' / '$PAIRS'" >&2; exit 2; }
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD FCBENCH=${FCBENCH:-fcbench}   # FCBENCH="python3 -m fcbench" where it isn't installed
 export PYTHONUNBUFFERED=1 FCBENCH_CACHE_DIR=$(mktemp -d)   # cold build cache
@@ -38,11 +39,12 @@ cmp() {  # cmp NAME BASE HEAD [fcbench compare options]: one comparison with its
   echo "$name rc=$rc wall_s=$((SECONDS - t0)) $(grep -o 'took .*)' "$LOGS/$name.log")" | tee -a "$LOGS/summary.txt"
   [[ -s $LOGS/$name.json ]] || { tail -n 5 "$LOGS/$name.log"; return 1; }  # no gate ran: not a comparison
 }
-if [[ $MODE == full ]]; then
-  cmp cold-AB "$A" "$B"
-  cmp onekernel-AC "$A" "$C"
-  cmp bug-AD "$A" "$D" --variant wmma_qk
-  cmp blowup-AE "$A" "$E" --variant wmma_qk
+full_failed=0
+if [[ $MODE == full ]]; then  # each gives its verdict or is counted as not run (exit 3 at the end)
+  cmp cold-AB "$A" "$B" || full_failed=1
+  cmp onekernel-AC "$A" "$C" || full_failed=1
+  cmp bug-AD "$A" "$D" --variant wmma_qk || full_failed=1
+  cmp blowup-AE "$A" "$E" --variant wmma_qk || full_failed=1
 fi
 longest=30 i=0
 fits() { (( SECONDS + longest < BUDGET )); }
@@ -52,4 +54,6 @@ while fits && (( i < PAIRS )); do  # every second pair with the head's side firs
   timed "aa-$i$sfx" "$A" "$B" "${order[@]}"
   fits && timed "reg-$i$sfx" "$A" "$C" "${order[@]}"
 done
-PYTHONPATH="$SRC${PYTHONPATH:+:$PYTHONPATH}" python3 "$SRC/scripts/gate_validation_summary.py" "$LOGS"
+PYTHONPATH="$SRC${PYTHONPATH:+:$PYTHONPATH}" python3 "$SRC/scripts/gate_validation_summary.py" "$LOGS"; rc=$?
+(( full_failed == 0 )) || { echo "gate-validate: a full-mode comparison gave no gate result (summary.txt)" >&2; exit 3; }
+exit $rc

@@ -224,6 +224,18 @@ def test_gpu_tests_names_a_bin_dir_without_python(tmp_path):
     assert out.returncode == 2 and "BIN_DIR: no python in" in out.stderr and "CUDA" not in out.stderr
 
 
+@pytest.mark.parametrize("argv, says", [
+    (["aa-row.sh", "nosuch", "23"], "VARIANT: 'nosuch' is not a registered variant"),
+    (["aa-row.sh", "mma_fused", "x"], "SECONDS: a whole number, not 'x'"),
+    (["gate-validate.sh", "full", "abc"], "SECONDS and PAIRS: whole numbers, not 'abc'")])
+def test_validation_scripts_name_a_bad_argument_before_any_comparison(tmp_path, argv, says):
+    # Each once ran its comparisons (minutes of GPU time) and then failed, or exited 0 on none.
+    out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts" / argv[0]), *argv[1:]], cwd=registry.REPO_ROOT,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "OUT": str(tmp_path), "FCBENCH": "false"})
+    assert out.returncode == 2 and says in out.stderr, out.stderr
+
+
 def test_a_script_whose_usage_runs_it_directly_is_executable():
     # isolation-validate.sh, synthetic_history.py and report_timing.py said `Usage: scripts/X` and
     # failed so with "Permission denied" (126).
