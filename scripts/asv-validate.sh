@@ -18,6 +18,10 @@
 # per command: exit code, wall time, what it flagged)
 set -u
 (( $# )) || { echo "usage: scripts/asv-validate.sh STEP=SECONDS... (steps: continuous, new, find)" >&2; exit 2; }
+for arg in "$@"; do  # every step named before the first one runs
+  [[ $arg =~ ^(continuous|new|find)=[0-9]+$ ]] || {
+    echo "asv-validate: '$arg' is not STEP=SECONDS (steps: continuous, new, find)" >&2; exit 2; }
+done
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 SRC=$PWD
 export PYTHONUNBUFFERED=1

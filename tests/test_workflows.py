@@ -227,7 +227,9 @@ def test_gpu_tests_names_a_bin_dir_without_python(tmp_path):
 @pytest.mark.parametrize("argv, says", [
     (["aa-row.sh", "nosuch", "23"], "VARIANT: 'nosuch' is not a registered variant"),
     (["aa-row.sh", "mma_fused", "x"], "SECONDS: a whole number, not 'x'"),
-    (["gate-validate.sh", "full", "abc"], "SECONDS and PAIRS: whole numbers, not 'abc'")])
+    (["gate-validate.sh", "full", "abc"], "SECONDS and PAIRS: whole numbers, not 'abc'"),
+    (["asv-validate.sh", "continuous=300", "bogus=10"], "'bogus=10' is not STEP=SECONDS"),
+    (["asv-validate.sh", "continuous"], "'continuous' is not STEP=SECONDS")])
 def test_validation_scripts_name_a_bad_argument_before_any_comparison(tmp_path, argv, says):
     # Each once ran its comparisons (minutes of GPU time) and then failed, or exited 0 on none.
     out = subprocess.run(["bash", str(registry.REPO_ROOT / "scripts" / argv[0]), *argv[1:]], cwd=registry.REPO_ROOT,
