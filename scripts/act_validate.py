@@ -77,4 +77,9 @@ def main(out: Path, plants: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # Checked before the scratch repository and the first act run, not after them.
+    if len(sys.argv) < 3 or not Path(sys.argv[1]).is_dir() or not set(sys.argv[2:]) <= EXPECTED.keys():
+        print(f"usage: python3 scripts/act_validate.py OUT_DIR PLANT... (OUT_DIR an existing directory; "
+              f"plants: {', '.join(EXPECTED)})", file=sys.stderr)
+        sys.exit(2)
     sys.exit(main(Path(sys.argv[1]), sys.argv[2:]))

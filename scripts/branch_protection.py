@@ -6,6 +6,7 @@ push. It prints the `gh api` command that applies it; it applies nothing itself.
 Usage: python3 scripts/branch_protection.py OWNER/REPO"""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,8 +38,10 @@ def protection() -> dict:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0].count("/") != 1:
-        print("usage: python3 scripts/branch_protection.py OWNER/REPO", file=sys.stderr)
+    # GitHub's names: letters, digits, '-', '_', '.'; anything else would be pasted into the command.
+    if len(argv) != 1 or not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", argv[0]):
+        print("usage: python3 scripts/branch_protection.py OWNER/REPO (GitHub names: letters, digits, '-', '_', '.')",
+              file=sys.stderr)
         return 2
     body = json.dumps(protection(), indent=2)
     print(f"# main's protection for {argv[0]}; apply with the GitHub CLI as a repository admin:")

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 from fcbench.gate import FAILING
 from fcbench.registry import is_kernel_name
@@ -111,4 +112,10 @@ def main(dirs):
 
 
 if __name__ == "__main__":
+    # A summary of nothing read as "0 comparisons", exit 0: name what is missing instead.
+    if not sys.argv[1:] or not all(Path(d).is_dir() for d in sys.argv[1:]):
+        missing = ", ".join(d for d in sys.argv[1:] if not Path(d).is_dir()) or "none given"
+        print(f"usage: scripts/gate_validation_summary.py DIR... (gate-validate.sh's log directories); "
+              f"not a directory: {missing}", file=sys.stderr)
+        sys.exit(2)
     main(sys.argv[1:])

@@ -67,6 +67,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "deploy" / "report-requirements.txt")
     parser.add_argument("--report", type=Path, help="an existing pip installation report (JSON)")
     args = parser.parse_args()
+    if args.report is not None and not args.report.is_file():
+        parser.error(f"--report {args.report}: no such file")
+    if not args.out.parent.is_dir():
+        parser.error(f"--out {args.out}: no directory {args.out.parent}")
     try:
         with tempfile.TemporaryDirectory() as scratch:
             report = json.loads((args.report or resolve(Path(scratch))).read_text())

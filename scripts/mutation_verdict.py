@@ -18,7 +18,8 @@ COLUMNS = ["plant", "class", "variant", "expected exit", "got", "its verdicts", 
 
 def line(gate_json, name, klass, variant, codes, verdicts, rc, secs) -> str:
     path = Path(gate_json)
-    rows = json.loads(path.read_text())["rows"] if path.exists() and path.stat().st_size else []
+    # No file, an empty one or one without rows (ci pr could not run): no verdicts, so MISSED.
+    rows = json.loads(path.read_text()).get("rows", []) if path.exists() and path.stat().st_size else []
     failing = [r for r in rows if r["verdict"] in FAILING]
     mine = sorted({r["verdict"] for r in failing if r["variant"] == variant})
     others = sorted({f"{r['variant']}:{r['verdict']}" for r in failing if r["variant"] != variant})
@@ -30,6 +31,10 @@ def line(gate_json, name, klass, variant, codes, verdicts, rc, secs) -> str:
 
 def table(lines) -> None:
     rows = [entry.rstrip("\n").split("\t") for entry in lines if entry.strip()]
+    if bad := [r for r in rows if len(r) != len(COLUMNS)]:
+        print(f"mutation_verdict --table: a line is not {len(COLUMNS)} tab-separated fields: {bad[0]}",
+              file=sys.stderr)
+        sys.exit(2)
     print(format_table(COLUMNS, rows, align_right={7}))
     caught = sum(r[-1] == "caught" for r in rows)
     print(f"\nmutation score: {caught} of {len(rows)} plants caught as expected")
@@ -39,5 +44,9 @@ def table(lines) -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--table"]:
         table(sys.stdin.readlines())
+    elif len(sys.argv) != 9 or not sys.argv[7].lstrip("-").isdigit() or not sys.argv[8].isdigit():
+        print("usage: scripts/mutation_verdict.py JSON PLANT CLASS VARIANT CODES VERDICTS RC SECONDS "
+              "(as scripts/mutation-test.sh calls it), or --table with its lines on stdin", file=sys.stderr)
+        sys.exit(2)
     else:
         print(line(*sys.argv[1:]))

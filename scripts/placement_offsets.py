@@ -17,6 +17,10 @@ from fcbench.bench import inputs
 from fcbench.shapes import Shape
 from fcbench.timer import CudaTimer
 
+# The arguments before the build: a typo is named at once, not after minutes of compiling.
+if len(sys.argv) > 3 or not all(a.isdigit() for a in sys.argv[1:]) or (len(sys.argv) > 1 and int(sys.argv[1]) < 1):
+    print("usage: python3 scripts/placement_offsets.py [TRIALS >= 1] [SEED]", file=sys.stderr)
+    sys.exit(2)
 trials = int(sys.argv[1]) if len(sys.argv) > 1 else 6
 rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
 build.load()

@@ -14,7 +14,12 @@ if len(sys.argv) < 3:
     sys.exit(__doc__)
 variant, args = sys.argv[1], sys.argv[2:]
 calls = int(args.pop()) if len(args) > 1 and args[-1].isdigit() else 1
-for shape in [shapes.parse_shape(a) for a in args]:
+try:
+    chosen = [shapes.parse_shape(a) for a in args]
+except ValueError as exc:  # named, not a traceback
+    print(f"profile_call: {exc}", file=sys.stderr)
+    sys.exit(2)
+for shape in chosen:
     q, k, v = (torch.randn(shape.batch, shape.heads, shape.seqlen, shape.head_dim, device="cuda", dtype=torch.float16)
                for _ in range(3))
     for _ in range(calls):

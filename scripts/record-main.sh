@@ -12,7 +12,8 @@
 # Results go to .asv/results (asv.conf.json's results_dir), where the upload step takes them.
 # Usage: scripts/record-main.sh head|backfill MACHINE [BIN_DIR] [MAX] [RESULTS_BRANCH=asv-results]
 set -euo pipefail
-mode=${1:?usage: scripts/record-main.sh head|backfill MACHINE [BIN_DIR] [MAX]}; machine=${2:?machine}
+mode=${1:?usage: scripts/record-main.sh head|backfill MACHINE [BIN_DIR] [MAX]}
+machine=${2:-}; [[ -n $machine ]] || { echo "usage: scripts/record-main.sh head|backfill MACHINE [BIN_DIR] [MAX]" >&2; exit 2; }
 bin=${3:-$(dirname "$(command -v fcbench)")}; max=${4:-8}; branch=${5:-asv-results}
 case $mode in
   head|backfill) ;;

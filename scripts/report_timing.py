@@ -32,6 +32,8 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=500)
     parser.add_argument("--loads", type=int, default=5)
     args = parser.parse_args()
+    if args.loads < 1 or args.commits < 1:
+        parser.error(f"--loads {args.loads} / --commits {args.commits}: each must be at least 1")
     work = args.work.resolve()
     subprocess.run([sys.executable, str(ROOT / "scripts/synthetic_history.py"), str(work), "--commits",
                     str(args.commits)], check=True)

@@ -9,8 +9,12 @@ import time
 
 from fcbench import build, measure, registry
 
-build.load()
+# SAMPLES before the build: a typo is named at once, not after minutes of compiling.
+if len(sys.argv) > 2 or (len(sys.argv) == 2 and (not sys.argv[1].isdigit() or int(sys.argv[1]) < 1)):
+    print("usage: python3 scripts/sample_overhead.py [SAMPLES >= 1]", file=sys.stderr)
+    sys.exit(2)
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+build.load()
 print(f"{'variant':20} {'shape':22} {'wall ms/sample':>14} {'gpu ms':>8} {'median':>8} {'max':>8}")
 total_wall = total_gpu = 0.0
 for v in registry.VARIANTS:

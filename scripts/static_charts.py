@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--machine", default="h200")
     parser.add_argument("--variant", default="mma_fused")
     args = parser.parse_args(argv)
+    if not (args.results / args.machine).is_dir():  # else a KeyError deep in the history's commit lookup
+        parser.error(f"no machine {args.machine!r} in {args.results} (results and --machine)")
+    if not args.out.is_dir():
+        parser.error(f"--out {args.out}: not a directory")
     hist = report_data.load_history(args.results, args.machine, args.repo)
     previous, _, _ = report_data.verdicts(hist, config.load(registry.REPO_ROOT / "pyproject.toml").gate)
     facts = report_static.badge_facts(hist, args.variant, previous)

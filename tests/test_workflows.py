@@ -238,6 +238,20 @@ def test_validation_scripts_name_a_bad_argument_before_any_comparison(tmp_path, 
     assert out.returncode == 2 and says in out.stderr, out.stderr
 
 
+@pytest.mark.parametrize("argv", [
+    ["gate_validation_summary.py"], ["gate_validation_summary.py", "/nonexistent"], ["mutation_verdict.py"],
+    ["mutation_verdict.py", "j", "p", "c", "v", "4", "X", "abc", "3"], ["static_charts.py", "/nonexistent"],
+    ["profile_call.py", "mma_fused", "abc"], ["placement_offsets.py", "abc"], ["placement_offsets.py", "0"],
+    ["sample_overhead.py", "abc"], ["report_timing.py", "--loads", "0"], ["branch_protection.py", "/"],
+    ["branch_protection.py", "ow/re;po"], ["act_validate.py", "/tmp", "Z"],
+    ["lock_report_env.py", "--report", "/nonexistent"]])
+def test_python_scripts_refuse_bad_arguments_with_a_usage_line_not_a_traceback(argv):
+    # Each of these printed a traceback, exited 0 on nothing, or found the error after minutes of work.
+    out = subprocess.run([sys.executable, str(registry.REPO_ROOT / "scripts" / argv[0]), *argv[1:]],
+                         cwd=registry.REPO_ROOT, capture_output=True, text=True, timeout=60, input="garbage\n")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and out.stderr.strip(), (out.returncode, out.stderr)
+
+
 def test_a_script_whose_usage_runs_it_directly_is_executable():
     # isolation-validate.sh, synthetic_history.py and report_timing.py said `Usage: scripts/X` and
     # failed so with "Permission denied" (126).
