@@ -19,14 +19,14 @@ src=csrc/kernels/$variant.cu
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 LOGS=$(mktemp -d)/ncu-climb; mkdir -p "$LOGS"
 FCBENCH=${FCBENCH:-python3 -m fcbench}; NCU=${NCU:-ncu}; PYTHON=${PYTHON:-python3}
-for ref in "$@"; do  # every REF named before the first build and profile, not after them
-  git rev-parse -q --verify "$ref^{commit}" >/dev/null || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
+shas=()  # every REF resolved before the first build and profile, not after them
+for ref in "$@"; do
+  shas+=("$(git rev-parse --short=8 --verify -q "$ref^{commit}")") || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
 done
 keep=$(mktemp); cp "$src" "$keep"
 trap 'cp "$keep" "$src"; tar czf "$OUT/ncu-climb.tgz" -C "$(dirname "$LOGS")" ncu-climb' EXIT
 failed=0
-for ref in "$@"; do
-  sha=$(git rev-parse --short=8 "$ref^{commit}") || { echo "ncu-climb: REF: $ref is not a commit" >&2; exit 3; }
+for sha in "${shas[@]}"; do
   git show "$sha:$src" > "$src" || { echo "ncu-climb: $sha has no $src" >&2; exit 3; }
   echo "$sha $(md5sum < "$src" | cut -c1-32) $(git log -1 --format=%s "$sha" | cut -c1-70)" >> "$LOGS/sources.txt"
   root=()  # empty: this checkout, with REF's unit swapped in

@@ -13,12 +13,14 @@ OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 LOGS=$(mktemp -d)/climb; mkdir -p "$LOGS"
 FCBENCH=${FCBENCH:-python3 -m fcbench}
 trap 'cp -r .asv/results "$LOGS/results" 2>/dev/null; tar czf "$OUT/climb.tgz" -C "$(dirname "$LOGS")" climb' EXIT
-for ref in "$@"; do  # every REF named before the first recording, not after it
-  git rev-parse -q --verify "$ref^{commit}" >/dev/null || { echo "record-climb: REF: $ref is not a commit" >&2; exit 3; }
+shas=()  # every REF resolved before the first recording, not after it
+for ref in "$@"; do
+  shas+=("$(git rev-parse --short=8 --verify -q "$ref^{commit}")") || { echo "record-climb: REF: $ref is not a commit" >&2; exit 3; }
 done
 prev= failed=0
-for ref in "$@"; do
-  sha=$(git rev-parse --short=8 --verify -q "$ref^{commit}") || { echo "record-climb: REF: $ref is not a commit" >&2; exit 3; }
+refs=("$@")
+for i in "${!refs[@]}"; do
+  ref=${refs[i]} sha=${shas[i]}
   t0=$SECONDS
   $FCBENCH record "$ref" > "$LOGS/record-$sha.log" 2>&1
   rc=$?
