@@ -126,12 +126,11 @@ else:  # c3's combine: float4 partials, arrive and leave
         named_barrier_arrive(1, 128 * kConsumers);
         if (round == 0) TR_END();
         continue;""")
+    nxt = "      auto combine" if "auto combine = [&](int other)" in src else "#pragma unroll\n      for (int other"  # call C's combine2
     sub("""      named_barrier_sync(1, 128 * kConsumers);
-#pragma unroll
-      for (int other""", """      named_barrier_sync(1, 128 * kConsumers);
+""" + nxt, """      named_barrier_sync(1, 128 * kConsumers);
       TR();
-#pragma unroll
-      for (int other""")
+""" + nxt)
 # after combine and after the store
 if "// O / l as fp16, straight from the accumulators" in src:  # the kernel as of the seventh session
     sub('''    // O / l as fp16, straight from the accumulators: a quad writes 16 contiguous bytes of a row.
