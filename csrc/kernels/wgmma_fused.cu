@@ -55,9 +55,14 @@
 // Building the maps on the device instead (a template per device, tensormap.replace and
 // tensormap.cp_fenceproxy into a per-block slot, 168-byte parameter block) removed that period
 // and cost 1.6-1.7 us at every launch: (1,8,512,64) 9.0-9.1 -> 10.7 us (c11, H100, 2026-12-07).
-// At launch-bound shapes it is 0.9-1.4 us slower than mma_fused, and that is its body, not its
-// launch (ncu, 20 queued calls per sample): (1,1,64,64) 6.2-6.4 against 5.2-5.3 us, (2,3,97,128)
-// 7.3-7.4 against 6.2-6.4 (H100, 2026-12-07, docs/RESULTS.md's eleventh session).
+// At launch-bound shapes it is 0.5-1.0 us slower than mma_fused, and that is its body, not its
+// launch (ncu, 20 queued calls per sample): (1,1,64,64) 5.8 against 5.3 us, (1,1,64,128) 6.7-6.8
+// against 5.7-5.9 (H100, 2026-12-07, docs/RESULTS.md's twelfth session). clock64 stage probes of
+// both kernels there: TMA's first Q lands ~2000 cycles after its issue (the tensor map is fetched
+// first), where mma_fused's cp.async Q and K have landed 1190-1273 cycles after entry; and at D=128
+// one warpgroup's 128-key tile holds S=64's 64 keys, its softmax 1239 cycles against mma_fused's
+// 550. The first copies by cp.async from the consumer warpgroups (session 12's E) hung at
+// (1,1,128,64) at full speed and never under compute-sanitizer: not kept.
 //
 // The helpers live in this unit (see mma_fused.cu): a new header would rebuild every kernel.
 #include <cuda.h>  // CUtensorMap and its enums (types only: the driver entry point is looked up at run time)
@@ -435,12 +440,25 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
     mbar_init(q_empty, 4 * Cfg::kConsumers);  // every consumer warp reads Q
     // The copy engine (the async proxy) must see the initialised barriers.
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-    // The first item's Q copy starts before the block's first barrier: it waits on nothing.
+    // The first item's Q and its first K and V tiles (stage 0) are copied before the block's first
+    // barrier, not by the producer after its setmaxnreg.dec, where K landed 330-800 cycles after Q
+    // at the launch-bound shapes (clock64 probe, H100): (1,1,64,64) 6.2-6.3 -> 5.8 us with the
+    // combine below (session 12, calls D and E). Only the first tile: every key-split warpgroup's
+    // first tile here too made (2,4,1000,64) 0.2-0.3 us slower, and (1,8,512,64)'s Q landed 2958
+    // cycles after entry against 2277 (calls A and C).
     const Work first = work_at(blockIdx.x);
     mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
 #pragma unroll
     for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
       tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, first.block_row0, first.h, first.b, q_full);
+    mbar_arrive_expect_tx(k_full(0), Cfg::kTileBytes);
+#pragma unroll
+    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
+      tma_load(k_smem + cb * kBlockN * 128, &tm_k, 64 * cb, 0, first.h, first.b, k_full(0));
+    mbar_arrive_expect_tx(v_full(0), Cfg::kTileBytes);
+#pragma unroll
+    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
+      tma_load(v_smem + cb * kBlockN * 128, &tm_v, 64 * cb, 0, first.h, first.b, v_full(0));
   }
   __syncthreads();
 
@@ -448,7 +466,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
     // Producer: one thread issues every copy; the warpgroup's registers go to the consumers.
     setmaxnreg_dec<Cfg::kProducerRegs>();
     if (threadIdx.x == 0) {
-      int loaded = 0;  // K/V tiles loaded so far: the stage ring runs on across work items
+      int loaded = 1;  // K/V tiles loaded so far (the first above): the stage ring runs on across work items
       for (int w = blockIdx.x, round = 0; w < num_work; w += gridDim.x, ++round) {
         const Work work = work_at(w);
         const int b = work.b, h = work.h;
@@ -460,7 +478,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
           for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
             tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, work.block_row0, h, b, q_full);
         }
-        for (int tile = 0; tile < work.num_tiles; ++tile, ++loaded) {
+        for (int tile = round == 0 ? 1 : 0; tile < work.num_tiles; ++tile, ++loaded) {
           const int s = loaded % kStages;
           const uint32_t parity = (loaded / kStages) & 1;
           mbar_wait(k_empty(s), parity ^ 1);
@@ -710,17 +728,20 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
       const int tid = threadIdx.x % 128;
       // Partials in the K and V stages wait until no MMA or copy uses them any more.
       if constexpr (!Cfg::kOwnPartials) named_barrier_sync(1, 128 * kConsumers);
+      // Fewer key tiles than warpgroups (my_tiles is the block's): warpgroup w >= my_tiles had
+      // none, so it writes no state and warpgroup 0 combines only the others.
       if (consumer > 0) {
         float4* mine = partial + (consumer - 1) * kChunks * 128 + tid;
+        if (my_count > 0) {
 #pragma unroll
-        for (int c = 0; c < kHeadDim / 8; ++c) mine[128 * c] = make_float4(o[4 * c], o[4 * c + 1], o[4 * c + 2], o[4 * c + 3]);
-        mine[128 * (kHeadDim / 8)] = make_float4(row_max[0], row_max[1], row_sum[0], row_sum[1]);
+          for (int c = 0; c < kHeadDim / 8; ++c) mine[128 * c] = make_float4(o[4 * c], o[4 * c + 1], o[4 * c + 2], o[4 * c + 3]);
+          mine[128 * (kHeadDim / 8)] = make_float4(row_max[0], row_max[1], row_sum[0], row_sum[1]);
+        }
         named_barrier_arrive(1, 128 * kConsumers);
         continue;
       }
       named_barrier_sync(1, 128 * kConsumers);
-#pragma unroll
-      for (int other = 1; other < kConsumers; ++other) {
+      auto combine = [&](int other) {
         const float4* theirs = partial + (other - 1) * kChunks * 128 + tid;
         const float4 ml = theirs[128 * (kHeadDim / 8)];
         const float m_w[2] = {ml.x, ml.y}, l_w[2] = {ml.z, ml.w};
@@ -741,6 +762,15 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kTh
           o[4 * c + 2] = o[4 * c + 2] * c_mine[1] + x.z * c_w[1];
           o[4 * c + 3] = o[4 * c + 3] * c_mine[1] + x.w * c_w[1];
         }
+      };
+      // Every warpgroup's state, unrolled, where each had a tile; a loop over those that had one
+      // otherwise (a test inside the unrolled loop cost (1,8,512,64) 0.2-0.3 us, session 12 call B;
+      // skipping the empty ones: (1,1,64,64) 6.2 -> 5.8 us with the first tile's copies above).
+      if (my_tiles >= kConsumers) {
+#pragma unroll
+        for (int other = 1; other < kConsumers; ++other) combine(other);
+      } else {
+        for (int other = 1; other < my_tiles; ++other) combine(other);
       }
     }
 
