@@ -272,6 +272,9 @@ def main() -> int:
         for module, (tests, _scored, why) in MODULES.items():
             print(f"{module}: {len(tests)} tests: {why}")
         return 0
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        ap.error(f"modules: {', '.join(unknown)} not scored here; supported: {', '.join(MODULES)} (or `list`)")
     if not (BIN / "mutmut").exists():
         sys.exit(f"no mutmut in {BIN}: {BIN / 'pip'} install mutmut==3.8.1")
     totals = {m: run_module(m, args.keep)[:2] for m in (args.modules or MODULES)}

@@ -244,7 +244,7 @@ def test_validation_scripts_name_a_bad_argument_before_any_comparison(tmp_path, 
     ["profile_call.py", "mma_fused", "abc"], ["placement_offsets.py", "abc"], ["placement_offsets.py", "0"],
     ["sample_overhead.py", "abc"], ["report_timing.py", "--loads", "0"], ["branch_protection.py", "/"],
     ["branch_protection.py", "ow/re;po"], ["act_validate.py", "/tmp", "Z"],
-    ["lock_report_env.py", "--report", "/nonexistent"]])
+    ["lock_report_env.py", "--report", "/nonexistent"], ["mutation_score.py", "fcbench/nosuch.py"]])
 def test_python_scripts_refuse_bad_arguments_with_a_usage_line_not_a_traceback(argv):
     # Each of these printed a traceback, exited 0 on nothing, or found the error after minutes of work.
     out = subprocess.run([sys.executable, str(registry.REPO_ROOT / "scripts" / argv[0]), *argv[1:]],
