@@ -54,9 +54,25 @@ def test_editing_one_kernel_changes_only_its_key(tmp_path, monkeypatch):
     assert all(keys()[n] != after[n] for n in names)
 
 
-def test_extra_nvcc_flags_enter_the_key(monkeypatch):
+def test_extra_nvcc_flags_enter_the_key(monkeypatch, tmp_path):
+    # A tuned build (FCBENCH_NVCC_FLAGS) and a plain one must not share a cached object: the
+    # plan's kernel objects are named by a key the flags enter. The toolchain and torch are
+    # stand-ins: only the plan is made, nothing is compiled.
+    monkeypatch.setenv("FCBENCH_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("FCBENCH_NVCC_FLAGS", raising=False)
+    monkeypatch.setattr(build, "nvcc", lambda: "nvcc")
+    monkeypatch.setattr(build, "_tool_version", lambda cmd: "stand-in 1.0")
+    monkeypatch.setattr(build, "_torch_paths", lambda: ([], [], "torch=stand-in abi=1"))
+    monkeypatch.setattr(build, "_cudart_dir", lambda: tmp_path)
+
+    def kernel_objects():
+        return {s.output for s in build.plan("sm_90").steps if s.rule == "nvcc"}
+
+    plain = kernel_objects()
     monkeypatch.setenv("FCBENCH_NVCC_FLAGS", "-DFCBENCH_CPASYNC_WARPS_D64=8")
+    tuned = kernel_objects()
     assert build.kernel_flags("sm_90")[-1] == "-DFCBENCH_CPASYNC_WARPS_D64=8"
+    assert plain and len(tuned) == len(plain) and not plain & tuned
 
 
 def test_ninja_file_escapes_paths_and_renames_atomically(tmp_path, monkeypatch):

@@ -65,11 +65,14 @@ def test_invalid_pyproject_is_a_could_not_run_error(tmp_path, monkeypatch, capsy
 # ---- statistics and exit codes ---------------------------------------------------------------
 
 def test_significance_is_asv_compares_mann_whitney():
-    from asv._stats import is_different
-
+    # The gate's significant flag is asv compare's Mann-Whitney test on the two runs' samples:
+    # every head sample 5 % above its base sample is significant; the same samples reordered are not.
     a = [1.00 + 0.001 * i for i in range(20)]
-    assert is_different(a, [x * 1.05 for x in a], None, None, p_threshold=0.002)
-    assert not is_different(a, list(reversed(a)), None, None, p_threshold=0.002)
+    moved = judged(None, {"latency": gate.Entry(a[10], None, a)}, {"latency": gate.Entry(a[10] * 1.05, None,
+                                                                                          [x * 1.05 for x in a])})
+    assert moved.significant is True and moved.verdict == "FAIL-LATENCY"
+    same = judged(None, {"latency": gate.Entry(a[10], None, a)}, {"latency": gate.Entry(a[10], None, a[::-1])})
+    assert same.significant is False and same.verdict == "SAME"
 
 
 def test_exit_code_precedence():

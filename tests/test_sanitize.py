@@ -13,12 +13,17 @@ from fcbench.cli import main
 
 FAKE = """#!/usr/bin/env bash
 # Stand-in compute-sanitizer: behaves as told by FAKE_SANITIZER_<variant> (report | hang | crash | clean).
+# Like the real tool, a report exits with --error-exitcode's code (0 without it); each command line
+# is appended to $FAKE_SANITIZER_LOG.
 variant=${@: -1}
+errexit=0; args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" = --error-exitcode ] && errexit=${args[i + 1]}; done
+[ -n "$FAKE_SANITIZER_LOG" ] && echo "$@" >> "$FAKE_SANITIZER_LOG"
 case "$(printenv FAKE_SANITIZER_$variant)" in
   report) echo "========= COMPUTE-SANITIZER"
           echo "========= Invalid __global__ read of size 16 bytes"
           echo "=========     at void fcbench::${variant}_kernel<64>(fcbench::AttentionParams)+0x1a0 in ${variant}.cu:61"
-          echo "========= ERROR SUMMARY: 1 error"; exit 86 ;;
+          echo "========= ERROR SUMMARY: 1 error"; exit $errexit ;;
   hang) sleep 60 ;;
   crash) echo "Traceback: boom"; exit 1 ;;
   *) echo "========= ERROR SUMMARY: 0 errors"; exit 0 ;;
@@ -57,11 +62,18 @@ def test_changed_variants_follow_the_unit_and_the_headers(tmp_path):
     ("crash", "FAIL-SANITIZER", "the run under memcheck failed (exit 1): Traceback: boom"),
     ("hang", "HUNG", "no end within 2 s under memcheck; killed"),
 ])
-def test_each_way_a_run_ends(fake_sanitizer, monkeypatch, how, verdict, text):
+def test_each_way_a_run_ends(fake_sanitizer, monkeypatch, tmp_path, how, verdict, text):
     monkeypatch.setenv("FAKE_SANITIZER_wmma_qk", how)
-    finding = sanitize.run_one("wmma_qk", "memcheck", root=registry.REPO_ROOT, timeout_s=2)
-    assert finding.verdict == verdict and text in finding.report, finding
+    monkeypatch.setenv("FAKE_SANITIZER_LOG", str(tmp_path / "calls.log"))
+    finding = sanitize.run_one("wmma_qk", "racecheck" if how == "report" else "memcheck", root=registry.REPO_ROOT,
+                               timeout_s=2)
+    assert finding.verdict == verdict and text.replace("memcheck", "racecheck" if how == "report" else "memcheck") \
+        in finding.report, finding
     assert finding.seconds < 10
+    # The tool asked for, and an exit code that tells a report from a clean run (without it the
+    # real tool exits 0 after reporting errors).
+    call = (tmp_path / "calls.log").read_text()
+    assert f"--tool {'racecheck' if how == 'report' else 'memcheck'} " in call and "--error-exitcode 86 " in call, call
 
 
 def test_fcbench_sanitize_exit_codes(fake_sanitizer, monkeypatch, capsys):

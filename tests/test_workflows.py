@@ -430,7 +430,18 @@ def test_runner_pods_cannot_reach_the_metadata_service_or_the_cluster():
     (selector,) = policy["spec"]["podSelector"]["matchExpressions"]
     assert selector["key"] == "actions.github.com/scale-set-name" and set(selector["values"]) == {p.stem for p in ARC}
     assert policy["spec"]["ingress"] == []
-    blocks = [rule["to"][0]["ipBlock"] for rule in policy["spec"]["egress"] if "ipBlock" in rule["to"][0]]
+    # Every peer of every egress rule (a rule may list several). A selector peer reaches pods
+    # inside the cluster: only kube-system's DNS on port 53 is allowed that way. An address is
+    # unreachable when each block whose cidr holds it also excepts it.
+    blocks = []
+    for rule in policy["spec"]["egress"]:
+        for peer in rule["to"]:
+            if set(peer) == {"ipBlock"}:
+                blocks.append(peer["ipBlock"])
+            else:
+                assert peer == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}, peer
+                assert {p["port"] for p in rule["ports"]} == {53}, rule
+    assert blocks
     for address in ("169.254.169.254", "10.0.0.1", "172.20.0.1", "192.168.1.1"):
         ip = ipaddress.ip_address(address)
         assert all(any(ip in ipaddress.ip_network(x) for x in b.get("except", [])) for b in blocks
