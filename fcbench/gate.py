@@ -76,8 +76,12 @@ def _results(results_dir: Path, machine: str, sha: str):
         found = list(iter_results_for_machine_and_hash(str(results_dir), machine, sha))
     except (UserError, OSError):
         found = []
+    # asv finds files by a commit's first 8 characters: another commit sharing them is not this one.
+    others = {r.commit_hash for r in found if r.commit_hash != sha}
+    found = [r for r in found if r.commit_hash == sha]
     if not found:
-        raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}; "
+        also = f" (results there are of {', '.join(sorted(others))}, which shares its first 8 characters)" if others else ""
+        raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}{also}; "
                              f"run `fcbench compare` (or `fcbench record`) first")
     return next((r for r in found if r.env_name == ENV_NAME), found[0])
 

@@ -263,6 +263,9 @@ def write_results(results_dir: Path, machine: str, measured: Measured, benchmark
         results = Results(params, {}, measured.sha, commit_ms, params["python"], ENV_NAME, {})
         if append:
             results = _earlier_results(results_dir, machine, measured.sha) or results
+        else:  # a compare replaces the commit's file, never another commit's that shares its name
+            _refuse_another_commits_file(Path(results_dir) / machine / f"{measured.sha[:8]}-{ENV_NAME}.json",
+                                         measured.sha)
         for metric, name in BENCHMARKS.items():
             bench = _grid_with_earlier(benchmarks[name], results, name)
             earlier = {tuple(combo) for combo in itertools.product(*results.get_result_params(name))} \
@@ -314,7 +317,22 @@ def _earlier_results(results_dir: Path, machine: str, sha: str):
         if why:
             raise store.DamagedResults(f"{existing}: {why}; not recording into it (move it aside to start this "
                                        "commit over)")
-    return Results.load(str(path), machine) if path.exists() else None
+    if not path.exists():
+        return None
+    _refuse_another_commits_file(path, sha)
+    return Results.load(str(path), machine)
+
+
+def _refuse_another_commits_file(path: Path, sha: str) -> None:
+    """Result files are named by a commit's first 8 characters: one holding another commit is
+    neither merged into nor replaced."""
+    try:
+        held = json.loads(path.read_text()).get("commit_hash")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return  # missing, or damaged: the callers' own checks say so
+    if isinstance(held, str) and held != sha:
+        raise store.DamagedResults(f"{path} holds commit {held}, not {sha} (the same first 8 characters); "
+                                   "not recording into it")
 
 
 def _grid_with_earlier(bench: dict, results, name: str) -> dict:

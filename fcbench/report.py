@@ -165,13 +165,15 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
     if out == results_dir or results_dir in out.parents:
         raise ValueError(f"--out {out}: inside the results directory {results_dir}, which holds results only")
     cfg = cfg or config.load().gate
-    names = report_data.machines(results_dir)
-    if not names:
-        raise FileNotFoundError(f"no asv results in {results_dir} (run `fcbench record` first)")
     gates = [{**_gate_json(Path(p)), "file": str(p)} for p in gate_json]
     damaged = store.damaged_files(results_dir)
     for path, why in damaged:
         print(f"fcbench report: skipping damaged result file {path}: {why}", file=sys.stderr)
+    # A machine whose machine.json is damaged has no results asv can read: it is named above.
+    names = [m for m in report_data.machines(results_dir) if results_dir / m / "machine.json" not in dict(damaged)]
+    if not names:
+        raise FileNotFoundError(f"no asv results in {results_dir} (run `fcbench record` first)" if not damaged else
+                                f"no readable asv results in {results_dir}: every machine's are damaged (named above)")
     out.mkdir(parents=True, exist_ok=True)
     report_pages.write_assets(out)
     notes = []
@@ -214,13 +216,22 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
 
 
 def _gate_json(path: Path) -> dict:
-    """An `fcbench gate --json` file, or a ValueError naming it and what is wrong."""
+    """An `fcbench gate --json` file, or a ValueError naming it and what is wrong: the fields the
+    report reads (machine, base, head; each row's variant, shape and verdict as strings)."""
     try:
         data = json.loads(path.read_text())
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"--gate-json {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"--gate-json {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list) or "machine" not in data:
         raise ValueError(f"--gate-json {path}: not an `fcbench gate --json` file (an object with machine and rows)")
+    missing = [k for k in ("machine", "base", "head") if not isinstance(data.get(k), str)]
+    if missing:
+        raise ValueError(f"--gate-json {path}: {', '.join(missing)} missing or not a string")
+    for i, row in enumerate(data["rows"]):
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in ("variant", "shape", "verdict")):
+            raise ValueError(f"--gate-json {path}: row {i} is not an object with variant, shape and verdict strings")
     return data
 
 

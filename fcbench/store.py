@@ -180,14 +180,36 @@ def check_result_file(path: Path) -> str | None:
         return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
     if not isinstance(data, dict):
         return "not an asv result file (not a JSON object)"
-    missing = [k for k in ("commit_hash", "params", "results", "result_columns") if k not in data]
+    # asv's reader (asv.results.Results.load) needs every one of these; without one it skips the
+    # file with a log line, and the commit would vanish from the report and the gate.
+    missing = [k for k in ("commit_hash", "params", "results", "result_columns", "requirements", "date", "python",
+                           "env_name", "version") if k not in data]
     if missing:
         return f"not an asv result file (no {', '.join(missing)})"
+    if data["version"] != 2:
+        return f"version {data['version']!r}: asv reads result files of version 2"
     sha = data["commit_hash"]
     if not isinstance(sha, str) or not _SHA.fullmatch(sha):
         return f"commit_hash {sha!r} is not a commit (40 lowercase hex digits)"
     if not Path(path).name.startswith(f"{sha[:8]}-"):  # asv finds a commit's results by file name
         return f"commit_hash {sha[:8]}... is not the commit the file name says"
+    from .history import ENV_NAME
+
+    if data["env_name"] == ENV_NAME and Path(path).name != f"{sha[:8]}-{ENV_NAME}.json":
+        # Two fcbench files for one commit would disagree (the report and the gate would each pick one).
+        return f"env_name {ENV_NAME!r} in a file fcbench does not write (its file for the commit is {sha[:8]}-{ENV_NAME}.json)"
+    date = data["date"]
+    if not isinstance(date, int) or isinstance(date, bool) or date <= 0:
+        return f"date {date!r} is not asv's milliseconds since the epoch"
+    if not isinstance(data["python"], str) or not isinstance(data["env_name"], str):
+        return "python or env_name is not a string"
+    if not isinstance(data["requirements"], dict):
+        return "requirements is not a table"
+    machine = data["params"]
+    if not isinstance(machine, dict) or not all(isinstance(v, str) for v in machine.values()):
+        return "params is not the machine's table of strings"
+    if machine.get("machine") != Path(path).parent.name:  # asv skips a file of another machine
+        return f"params.machine {machine.get('machine')!r} is not its directory's machine {Path(path).parent.name!r}"
     columns = data["result_columns"]
     if not isinstance(data["results"], dict) or not isinstance(columns, list) or "result" not in columns:
         return "malformed: 'results' or 'result_columns'"
@@ -201,6 +223,9 @@ def check_result_file(path: Path) -> str | None:
         bad = next((p for p in itertools.chain(*params) if not _is_literal(p)), None)
         if bad is not None:
             return f"{name}: parameter {bad!r} is not a Python literal"
+        why = _fcbench_params_problem(name, params)
+        if why:
+            return f"{name}: {why}"
         size = math.prod(len(p) for p in params) if params else 1
         values = entry.get("result")
         if values is None:
@@ -252,6 +277,46 @@ def check_failures_file(path: Path) -> str | None:
         return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
 
 
+def _fcbench_params_problem(name: str, params: list) -> str | None:
+    """Why the parameters of one of fcbench's own benchmarks can't be read as its (variant, shape)
+    rows: two lists, variant names as strings and shape labels '(B,H,S,D[,causal])'."""
+    from .history import BENCHMARKS
+    from .shapes import shape_from_label
+
+    if name not in BENCHMARKS.values():
+        return None
+    if len(params) != 2:
+        return f"{len(params)} parameter lists, not (variant, shape)"
+    variants, shapes = ([ast.literal_eval(p) for p in grid] for grid in params)
+    bad = next((v for v in variants + shapes if not isinstance(v, str)), None)
+    if bad is not None:
+        return f"parameter {bad!r} is not a string (a variant name or a shape label)"
+    for label in shapes:
+        try:
+            shape_from_label(label)
+        except ValueError:
+            return f"shape {label!r} is not a shape label ('(B,H,S,D)' or '(B,H,S,D,causal)')"
+    return None
+
+
+def check_machine_dir(machine_dir: Path) -> str | None:
+    """Why asv would skip every result file of a machine directory (None if it would not): its
+    machine.json missing, unreadable, not asv's (version 1 with a machine name), or naming another
+    machine than the directory (fcbench finds a machine's results by the directory's name)."""
+    path = Path(machine_dir) / "machine.json"
+    if not path.exists():
+        return "no machine.json: asv reads none of this directory's results"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"machine.json is unreadable or not JSON ({exc}; truncated?)"
+    if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("machine"), str):
+        return "machine.json is not asv's machine file (version 1, with a machine name)"
+    if data["machine"] != Path(machine_dir).name:
+        return f"machine.json names machine {data['machine']!r}, not its directory {Path(machine_dir).name!r}"
+    return None
+
+
 def check_file(path: Path) -> str | None:
     """Why a file of the store can't be trusted: a commit's asv results or its failures."""
     return check_failures_file(path) if Path(path).suffix == ".failures" else check_result_file(path)
@@ -266,9 +331,13 @@ def damaged_files(results_dir: Path, machine: str | None = None, sha: str | None
         if not d.is_dir():
             continue
         prefix = f"{sha[:8]}-" if sha else ""  # asv reads every *.json but machine.json and benchmarks.json
-        for path in sorted([*d.glob(f"{prefix}*.json"), *d.glob(f"{prefix}*.failures")]):
-            if path.name in ("machine.json", "benchmarks.json"):
-                continue
+        paths = [p for p in sorted([*d.glob(f"{prefix}*.json"), *d.glob(f"{prefix}*.failures")])
+                 if p.name not in ("machine.json", "benchmarks.json")]
+        why = check_machine_dir(d) if paths else None
+        if why:  # every file of the directory is unreadable to asv: the directory is what is damaged
+            found.append((d / "machine.json", why))
+            continue
+        for path in paths:
             why = check_file(path)
             if why:
                 found.append((path, why))

@@ -1072,3 +1072,30 @@ def test_a_row_recorded_after_the_baseline_is_compared_from_its_first_recording(
     assert report_data.first_recorded(hist)[("k_new", SHAPE)] == 2
     assert from_baseline[("k_new", SHAPE)][:4] == ["FAIL-LATENCY"] * 4  # x1.10 since commit 2, whatever the baseline
     assert from_baseline[("k_old", SHAPE)][:4] == ["SAME"] * 4
+
+
+@pytest.mark.parametrize("text, says", [
+    (b"\xff\xfe", "not UTF-8 text"),
+    (b"{", "not valid JSON"),
+    (b'{"machine": "m", "rows": []}', "base, head missing or not a string"),
+    (b'{"machine": "m", "base": "a", "head": "b", "rows": ["x"]}', "row 0 is not an object with variant, shape and verdict"),
+    (b'{"machine": "m", "base": "a", "head": "b", "rows": [{"variant": "v", "shape": "s"}]}', "row 0 is not an object"),
+    (b'{"machine": "m", "base": "a", "head": "b", "rows": [{"variant": "v", "shape": "s", "verdict": ["FAIL"]}]}',
+     "row 0 is not an object"),
+])
+def test_a_gate_json_the_report_cannot_read_is_named(tmp_path, text, says):
+    # Each of these raised a KeyError or TypeError traceback (or a decode error naming no file).
+    from fcbench import report
+
+    path = tmp_path / "gate.json"
+    path.write_bytes(text)
+    with pytest.raises(ValueError, match=re.escape(f"--gate-json {path}: ") + ".*" + re.escape(says)):
+        report._gate_json(path)
+    assert report._gate_json(_write_gate(tmp_path))["rows"][0]["verdict"] == "SAME"
+
+
+def _write_gate(tmp_path):
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps({"machine": "m", "base": "a", "head": "b",
+                                "rows": [{"variant": "v", "shape": "s", "verdict": "SAME"}]}))
+    return path

@@ -566,6 +566,15 @@ def test_forget_removes_recorded_failures_or_a_commits_files_only_with_yes(repo,
         assert main([*base, "--results", "--variant", "sdpa_math"]) == 2  # --variant narrows failures only
         assert main([*base, "--results", "--yes"]) == 0
         assert not list((results / MACHINE).glob(f"{head[:8]}-*"))
+        # A mistyped hash sharing the first 8 characters of a recorded commit: not that commit's files.
+        other = head[:8] + "0" * 32
+        kept = results / MACHINE / f"{head[:8]}-fcbench.json"
+        kept.write_text(json.dumps({"commit_hash": head}))
+        capsys.readouterr()
+        assert main(["forget", other, "--results", "--yes", "--machine", MACHINE, "--results-dir", str(results)]) == 3
+        assert f"holds commit {head}, not {other}" in capsys.readouterr().err and kept.exists()
+        assert main(["forget", head[:8], "--results", "--yes", "--machine", MACHINE, "--results-dir", str(results)]) == 0
+        assert not kept.exists()
         assert main(["forget", "zzz", "--machine", MACHINE, "--results-dir", str(results)]) == 2
         # A mistyped machine or directory is not "nothing to remove": it says where it looked.
         assert main(["forget", head, "--machine", "h100", "--results-dir", str(results)]) == 3
@@ -625,6 +634,10 @@ def _read(results_dir: Path, metric: str) -> dict:
 
 
 def _write(results_dir, measured, *, append, suite=None):
+    machine_json = Path(results_dir) / MACHINE / "machine.json"  # what `asv machine` writes in a record
+    if not machine_json.exists():
+        machine_json.parent.mkdir(parents=True, exist_ok=True)
+        machine_json.write_text(json.dumps({"machine": MACHINE, "version": 1}))
     return history.write_results(results_dir, MACHINE, measured, suite or _suite(), 1_790_000_000_000, append=append)
 
 
@@ -713,15 +726,14 @@ def test_a_damaged_earlier_file_is_refused_before_anything_is_written(tmp_path):
 
 
 def test_a_record_never_merges_into_another_machines_file(tmp_path):
-    from asv.util import UserError
-
     _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3]}}), append=True)
     path = tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"
     doc = json.loads(path.read_text())
     doc["params"]["machine"] = "another-gpu"  # copied over from another machine's folder
     path.write_text(json.dumps(doc))
     before = path.read_bytes()
-    with pytest.raises(UserError, match="machine name is not 'ci-cpu'"):
+    # Named as damaged before anything is written (asv's own reader would skip it, or raise).
+    with pytest.raises(store.DamagedResults, match="params.machine 'another-gpu' is not its directory's machine 'ci-cpu'"):
         _write(tmp_path, _measured({"latency": {(V1, S1): [2e-3]}}), append=True)
     assert path.read_bytes() == before
 
@@ -805,8 +817,26 @@ REGS = history.BENCHMARKS["registers"]
 
 
 @pytest.mark.parametrize("edit, why", [
-    (lambda d: d.clear(), "not an asv result file (no commit_hash, params, results, result_columns)"),
+    (lambda d: d.clear(), "not an asv result file (no commit_hash, params, results, result_columns, requirements, "
+                          "date, python, env_name, version)"),
     (lambda d: d.pop("result_columns"), "not an asv result file (no result_columns)"),
+    # What asv's reader needs, or it skips the file and the commit vanishes from the report and the gate.
+    (lambda d: d.pop("date"), "not an asv result file (no date)"),
+    (lambda d: d.update(version=3), "version 3: asv reads result files of version 2"),
+    (lambda d: d.update(date="2026-01-01"), "date '2026-01-01' is not asv's milliseconds since the epoch"),
+    (lambda d: d.update(date=True), "date True is not asv's milliseconds since the epoch"),
+    (lambda d: d.update(python=3.12), "python or env_name is not a string"),
+    (lambda d: d.update(requirements=[]), "requirements is not a table"),
+    (lambda d: d.update(params=[]), "params is not the machine's table of strings"),
+    (lambda d: d["params"].update(machine="other"), "params.machine 'other' is not its directory's machine 'ci-cpu'"),
+    # fcbench's own benchmarks: (variant, shape) strings, and shapes that parse.
+    (lambda d: _row(d)[_col(d, "params")][0].__setitem__(0, "1"),
+     f"{LAT}: parameter 1 is not a string (a variant name or a shape label)"),
+    (lambda d: _row(d)[_col(d, "params")][1].__setitem__(0, "(1, 2, 16, 64)"),
+     f"{LAT}: parameter (1, 2, 16, 64) is not a string (a variant name or a shape label)"),
+    (lambda d: _row(d)[_col(d, "params")][1].__setitem__(0, "'(1,8)'"),
+     f"{LAT}: shape '(1,8)' is not a shape label ('(B,H,S,D)' or '(B,H,S,D,causal)')"),
+    (lambda d: _row(d)[_col(d, "params")].append(["'x'"]), f"{LAT}: 3 parameter lists, not (variant, shape)"),
     (lambda d: d.update(commit_hash=SHA.upper()), f"commit_hash {SHA.upper()!r} is not a commit (40 lowercase hex digits)"),
     (lambda d: d.update(commit_hash=SHA + "0"), f"commit_hash {SHA + '0'!r} is not a commit (40 lowercase hex digits)"),
     (lambda d: d.update(commit_hash=7), "commit_hash 7 is not a commit (40 lowercase hex digits)"),
@@ -879,12 +909,40 @@ def test_what_a_measurement_can_be_is_kept(tmp_path, edit):
     assert _damaged(path, edit) is None
 
 
+def test_a_commit_sharing_another_commits_first_8_characters_is_not_that_commit(tmp_path):
+    # Result files are named by 8 characters: the gate does not read, and a record does not merge
+    # into, another commit's file that shares them.
+    from fcbench import gate
+
+    _write(tmp_path, _measured({"latency": {(V1, S1): [1e-3]}}), append=True)
+    twin = SHA[:8] + "cd" * 16
+    with pytest.raises(gate.MissingResults, match=f"results there are of {SHA}, which shares its first 8 characters"):
+        gate.load(tmp_path, MACHINE, twin)
+    path = tmp_path / MACHINE / f"{SHA[:8]}-{history.ENV_NAME}.json"
+    before = path.read_bytes()
+    measured = _measured({"latency": {(V1, S1): [2e-3]}})
+    measured.sha = twin
+    for append in (True, False):  # a record merges, a compare replaces: neither into another commit's file
+        with pytest.raises(store.DamagedResults, match=f"holds commit {SHA}, not {twin}"):
+            _write(tmp_path, measured, append=append)
+    assert path.read_bytes() == before and gate.load(tmp_path, MACHINE, SHA)["latency"][(V1, S1)].value == 1e-3
+
+
+def test_a_second_fcbench_file_for_a_commit_is_damaged(tmp_path):
+    # A copy beside the commit's file: the report and the gate would each read a different one.
+    path = _result_file(tmp_path)
+    copy = path.with_name(f"{SHA[:8]}-fcbench-copy.json")
+    copy.write_text(path.read_text())
+    assert store.damaged_files(tmp_path) == [
+        (copy, f"env_name 'fcbench' in a file fcbench does not write (its file for the commit is {SHA[:8]}-fcbench.json)")]
+
+
 def test_the_damaged_results_of_one_machine_or_commit(tmp_path):
     path = _result_file(tmp_path)
     other = tmp_path / "other-machine"
     other.mkdir()
     (other / "cdcdcdcd-fcbench.json").write_text("{")
-    (other / "machine.json").write_text("{")  # asv's own files are not result files
+    (other / "machine.json").write_text("{")  # asv reads none of the directory: the directory is damaged
     (tmp_path / MACHINE / "benchmarks.json").write_text("{")
     (tmp_path / "benchmarks.json").write_text("{")
     failures = history.failures_path(tmp_path, MACHINE, SHA)
@@ -893,10 +951,17 @@ def test_the_damaged_results_of_one_machine_or_commit(tmp_path):
     later.write_text("{")
     bad_json = "not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2; truncated?)"
     bad_failures = "not a failures file (a JSON list, not an object)"
+    bad_machine = ("machine.json is unreadable or not JSON (Expecting property name enclosed in double quotes: "
+                   "line 1 column 2 (char 1); truncated?)")
     assert sorted(store.damaged_files(tmp_path)) == [(failures, bad_failures), (later, bad_json),
-                                                     (other / "cdcdcdcd-fcbench.json", bad_json)]
+                                                     (other / "machine.json", bad_machine)]
+    assert store.damaged_files(tmp_path, "other-machine") == [(other / "machine.json", bad_machine)]
+    assert store.damaged_files(tmp_path, "other-machine", SHA) == []  # no file of that commit there
+    (other / "machine.json").write_text(json.dumps({"machine": "other-machine", "version": 1}))
     assert store.damaged_files(tmp_path, "other-machine") == [(other / "cdcdcdcd-fcbench.json", bad_json)]
-    assert store.damaged_files(tmp_path, "other-machine", SHA) == []
+    (other / "machine.json").unlink()
+    assert store.damaged_files(tmp_path, "other-machine") == [
+        (other / "machine.json", "no machine.json: asv reads none of this directory's results")]
     assert store.damaged_files(tmp_path, MACHINE, "cd" * 20) == []
     assert store.damaged_files(tmp_path, "no-such-machine") == [] and store.damaged_files(tmp_path / "none") == []
     path.write_text("[]")
