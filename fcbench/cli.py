@@ -259,7 +259,9 @@ def _cpu_run_summary(check_status: int, quick: bool, torch_version: str, torch_c
     return "\n".join(lines)
 
 
-def _history_args(args, default_dir) -> dict:
+def _history_args(args, default_for: str) -> dict:
+    """default_for: the command whose default results directory applies ("record" or "compare"),
+    worked out (in the git repository) only where --results-dir does not name one."""
     from pathlib import Path
 
     from . import history
@@ -269,7 +271,7 @@ def _history_args(args, default_dir) -> dict:
     from . import store
 
     source = "--machine" if args.machine else "FCBENCH_MACHINE" if os.environ.get("FCBENCH_MACHINE") else "the GPU's name"
-    return {"results_dir": Path(args.results_dir) if args.results_dir else default_dir,
+    return {"results_dir": Path(args.results_dir) if args.results_dir else history.default_results_dir(default_for),
             "machine": store.validate_machine(args.machine or history.machine_name(), source),
             "variants": _variants(args), "shapes": shapes}
 
@@ -280,7 +282,7 @@ def cmd_record(args) -> int:
     if args.samples < 1:
         raise ValueError(f"--samples {args.samples}: must be at least 1 (nothing would be timed)")
     out = history.run([args.ref], rounds=1, samples=args.samples, append=True,
-                      **_history_args(args, history.default_results_dir("record")))
+                      **_history_args(args, "record"))
     print(f"recorded {out['shas'][0][:8]} on machine {out['machine']!r} ({_phases(out)})")
     failures = out["measured"][out["shas"][0]].failures
     if failures:  # kept in the history (the gate fails them) and said here: "recorded" alone would read as success
@@ -300,7 +302,7 @@ def _failure_text(reply: dict) -> str:
 def cmd_compare(args) -> int:
     from . import history
 
-    kw = _history_args(args, history.default_results_dir("compare"))
+    kw = _history_args(args, "compare")
     refs = [args.head, args.base] if args.head_first else [args.base, args.head]
     out = history.run(refs, rounds=args.rounds, samples=args.samples, append=False, **kw)
     base, head = out["shas"][::-1] if args.head_first else out["shas"]
@@ -336,7 +338,7 @@ def _gate(base: str, head: str, machine: str, results_dir, args, variants=None, 
 def cmd_gate(args) -> int:
     from . import history
 
-    kw = _history_args(args, history.default_results_dir("compare"))
+    kw = _history_args(args, "compare")
     repo = history.current_repo()
     base, head = history.resolve(repo, args.base), history.resolve(repo, args.head)
     if base == head:
@@ -370,7 +372,7 @@ def cmd_forget(args) -> int:
     from . import history, store
     from .measure import shape_label
 
-    kw = _history_args(args, history.default_results_dir("record"))
+    kw = _history_args(args, "record")
     results_dir, machine = Path(kw["results_dir"]), kw["machine"]
     if args.results and (args.variant or args.shape):
         raise ValueError("forget --results removes a commit's whole files: --variant / --shape narrow only the "

@@ -162,12 +162,18 @@ CONFIG_ENV = "FCBENCH_CONFIG"
 def load(pyproject: Path | None = None) -> Config:
     path = pyproject or Path(os.environ.get(CONFIG_ENV) or registry.REPO_ROOT / "pyproject.toml")
     if not path.exists():
+        if pyproject is None and os.environ.get(CONFIG_ENV):  # named on purpose: the defaults would pass unseen
+            raise ConfigError(f"{CONFIG_ENV}={path}: no such file")
         return Config()
     try:
         data = tomllib.loads(path.read_text())
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool = {tool!r}: [tool] must be a table (fcbench reads [tool.fcbench])")
     for name in tool:  # a misspelt table would leave its budgets unread, the defaults in force: refuse it
         if name != "fcbench" and difflib.get_close_matches(name, ["fcbench"], n=1, cutoff=0.7):
             raise ConfigError(f"{path}: [tool.{name}] is not read by fcbench; did you mean [tool.fcbench]?")

@@ -5,6 +5,7 @@ and an end-to-end record + compare + gate of two real commits of a temporary git
 import itertools
 import json
 import math
+import re
 import subprocess
 from pathlib import Path
 
@@ -270,6 +271,25 @@ def test_a_toml_boolean_budget_is_refused_naming_the_key(tmp_path):
     path.write_text("[tool.fcbench.gate]\nlatency_budget = true\n")
     with pytest.raises(config.ConfigError, match=r"\[tool.fcbench.gate\] latency_budget = True: expected a number"):
         config.load(path)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"tool = 1\n", "tool = 1: [tool] must be a table"),  # was a TypeError traceback
+    (b"[tool.fcbench]\n# \xff\n", "not UTF-8 text"),  # was a decode error naming no file
+])
+def test_a_pyproject_fcbench_cannot_read_is_named(tmp_path, content, says):
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(content)
+    with pytest.raises(config.ConfigError, match=re.escape(f"{path}: ") + ".*" + re.escape(says)):
+        config.load(path)
+
+
+def test_a_config_file_named_by_the_environment_must_exist(tmp_path, monkeypatch):
+    # FCBENCH_CONFIG names the bar on purpose (ci pr's base); a mistyped path read as "the defaults".
+    monkeypatch.setenv(config.CONFIG_ENV, str(tmp_path / "nope.toml"))
+    with pytest.raises(config.ConfigError, match=re.escape(f"FCBENCH_CONFIG={tmp_path / 'nope.toml'}: no such file")):
+        config.load()
+    assert config.load(tmp_path / "nope.toml") == config.Config()  # a path the caller gives: the defaults
 
 
 def test_an_unknown_top_level_key_is_refused():

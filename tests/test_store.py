@@ -909,6 +909,15 @@ def test_what_a_measurement_can_be_is_kept(tmp_path, edit):
     assert _damaged(path, edit) is None
 
 
+def test_forget_with_a_results_dir_needs_no_git_repository(tmp_path, monkeypatch, capsys):
+    # A results branch's checkout outside any repository: --results-dir says where, and the
+    # default directory (which asks git) is not worked out.
+    _write(tmp_path / "results", _measured({"latency": {(V1, S1): [1e-3]}}), append=True)
+    monkeypatch.chdir(tmp_path)
+    assert main(["forget", SHA[:8], "--results", "--machine", MACHINE, "--results-dir", "results"]) == 0
+    assert f"results/{MACHINE}/{SHA[:8]}-fcbench.json" in capsys.readouterr().out
+
+
 def test_a_commit_sharing_another_commits_first_8_characters_is_not_that_commit(tmp_path):
     # Result files are named by 8 characters: the gate does not read, and a record does not merge
     # into, another commit's file that shares them.
