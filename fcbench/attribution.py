@@ -5,13 +5,18 @@ changed a kernel, a machine that changed under every kernel (a driver, torch, an
 session whose clocks sit 1-2 % apart), and the spread of the measurement itself. At each step
 (commit i-1 -> i) and for each (variant, shape):
 
-  code          the variant's compiled inputs differ between the two commits (its unit and the
-                kernel headers, as git holds them: what the build cache hashes; the SDPA peers
-                are torch's, never code);
+  code          the variant's compiled inputs differ between the two commits (its unit and the kernel
+                headers it includes, directly or not, as git holds them; the SDPA peers are torch's,
+                never code). csrc/bindings.cpp is not counted: it changes with every registration
+                and, hashed into every kernel, made the other kernels of the H200 climb "code" where
+                they moved with the device session; a slowdown it causes reads as the machine's;
   environment   the recorded environment (device, driver, CUDA, torch, clock) changed, or the rows
                 whose code did not change moved together: their median log-ratio is the step's
-                common offset, and a row within its band of that offset moved with the machine;
-  noise         neither: the row moved within its own band.
+                common offset, and a row that moved, within its band of that offset, moved with
+                the machine; an SDPA peer that moved where the environment changed moved with it
+                (torch is the environment's);
+  noise         neither: the row moved within its own band (also where the machine moved and
+                the row did not).
 
 A row's change is also given *net of the common offset* (its ratio over the offset's), which is
 what a kernel's own change is worth when the whole machine moved. A row's band is learned from
@@ -29,6 +34,7 @@ stack frame appears.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import subprocess
 from dataclasses import dataclass, field
@@ -76,17 +82,50 @@ def environment(params: dict) -> dict:
 
 
 def env_changes(envs: list[dict]) -> list[dict]:
+    """Per step, the keys both commits recorded whose values differ: a key one file lacks (asv's
+    own `asv run` records no device) is unknown there, not a change to or from nothing."""
     out = [{}]
     for before, after in zip(envs, envs[1:], strict=False):
         a, b = environment(before), environment(after)
-        out.append({k: [a.get(k), b.get(k)] for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)})
+        out.append({k: [a[k], b[k]] for k in sorted(set(a) & set(b)) if a[k] != b[k]})
     return out
 
 
+_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
+
+
+def _unit_digests(repo: Path, sha: str, blobs: dict[str, str]) -> dict:
+    """variant -> (its unit's blob, the blobs of the headers it includes, transitively), from the
+    blobs of csrc/kernels/ at one commit."""
+    texts = {}
+    proc = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"],
+                          input="".join(f"{b}\n" for b in blobs.values()).encode(), capture_output=True)
+    if proc.returncode == 0:
+        out, pos = proc.stdout, 0
+        for name in blobs:  # each object: b"<sha> blob <size>\n<content>\n", sizes in bytes
+            header_end = out.index(b"\n", pos)
+            size = int(out[pos:header_end].split()[2])
+            texts[name] = out[header_end + 1:header_end + 1 + size].decode(errors="replace")
+            pos = header_end + 1 + size + 1
+    digests = {}
+    for unit in (n for n in blobs if n.endswith(".cu")):
+        seen, todo = set(), [unit]
+        while todo:  # headers included from the unit, and from those headers
+            for inc in _INCLUDE.findall(texts.get(todo.pop(), "")):
+                name = Path(inc).name
+                if name in blobs and name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+        # Unreadable contents: every header, as before (a change can't be ruled out).
+        included = seen if unit in texts else {n for n in blobs if n.endswith((".h", ".cuh"))}
+        digests[unit.removesuffix(".cu")] = (blobs[unit], tuple(sorted((n, blobs[n]) for n in included)))
+    return digests
+
+
 def kernel_digests(repo: Path | None, shas: list[str]) -> list[dict | None]:
-    """Per commit: variant -> the git blob ids of its unit and of the kernel headers (what its
-    object's cache key hashes), for every kernel unit in csrc/kernels/ at that commit; None for
-    a commit the repository lacks (or without a repository)."""
+    """Per commit: variant -> the git blob ids of its unit and of the kernel headers it includes,
+    for every kernel unit in csrc/kernels/ at that commit; None for a commit the repository lacks
+    (or without a repository)."""
     out: list[dict | None] = []
     for sha in shas:
         if repo is None:
@@ -101,8 +140,7 @@ def kernel_digests(repo: Path | None, shas: list[str]) -> list[dict | None]:
         for line in proc.stdout.splitlines():
             meta, _, path = line.partition("\t")
             blobs[Path(path).name] = meta.split()[2]
-        headers = tuple(sorted((n, b) for n, b in blobs.items() if n.endswith((".h", ".cuh"))))
-        out.append({n.removesuffix(".cu"): (b, headers) for n, b in blobs.items() if n.endswith(".cu")})
+        out.append(_unit_digests(repo, sha, blobs))
     return out
 
 
@@ -142,7 +180,10 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
         a, b = lat[key][i - 1].value, lat[key][i].value
         return math.log(b / a) if a and b else None
 
-    # The common offset at each step: the rows whose code did not change (peers included).
+    # The common offset at each step: the rows whose code did not change (peers included). With
+    # the registry's 7 kernels and 4 peers, a torch upgrade that moves the peers alone leaves it
+    # at the kernels' (an offset of the kernels' rows alone changed the bands learned from the
+    # H100 climb's history and its events at v10.19: not made).
     att.offsets = [None]
     for i in range(1, n):
         moved = [r for key in keys if att.code[i].get(key[0]) is False and (r := log_ratio(key, i)) is not None]
@@ -170,13 +211,16 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
                 continue
             changed = att.code[i].get(key[0])
             within = abs(net) <= att.band[key]
+            moved = abs(log_ratio(key, i)) > att.band[key]  # the row itself, before the offset
             machine_moved = bool(att.env_changes[i]) or abs(att.offsets[i] or 0.0) > common_band
             if changed:
                 causes[i] = "code"
             elif changed is None and not within:
                 causes[i] = "unknown"  # the repository lacks a commit: code can't be ruled out
+            elif not registry.is_kernel_name(key[0]) and att.env_changes[i] and moved:
+                causes[i] = "environment"  # a peer is torch's: a torch or driver change moves it alone
             elif machine_moved and within:
-                causes[i] = "environment"
+                causes[i] = "environment" if moved else "noise"  # moved with the machine, or did not move
             else:
                 causes[i] = "noise" if within else "unexplained"
         att.cause[key] = causes

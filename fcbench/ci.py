@@ -58,6 +58,10 @@ def history_links(rows: list[gate.Row], machine: str, report_url: str) -> str:
 
 def pr(base: str, head: str, *, markdown: str | None, json_out: str | None, results_dir: str | None,
        sanitize_changed: bool = True, progress=sys.stderr) -> int:
+    # An earlier run's verdict files go first: where this run ends before the gate, the PR comment
+    # says so instead of posting them (pr-comment.yml reads a missing gate.md as that).
+    for path in filter(None, (markdown, json_out)):
+        Path(path).unlink(missing_ok=True)
     repo = history.current_repo()
     base_sha, head_sha = history.resolve(repo, base), history.resolve(repo, head)
     if base_sha == head_sha:

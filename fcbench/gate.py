@@ -278,9 +278,12 @@ def run(base_sha: str, head_sha: str, *, results_dir: Path, machine: str, cfg: G
     md = markdown(rows, base_sha, head_sha, machine, code, cfg.significance, [*notes, *not_here])
     if appendix is not None:
         md += "\n" + appendix(rows)
-    for path in filter(None, [markdown_path, os.environ.get("GITHUB_STEP_SUMMARY")]):
-        with open(path, "a") as f:
-            f.write(md)
+    # --markdown is this run's verdict (a stale one would head the PR comment); the job summary
+    # collects every step's.
+    for path, mode in ((markdown_path, "w"), (os.environ.get("GITHUB_STEP_SUMMARY"), "a")):
+        if path:
+            with open(path, mode) as f:
+                f.write(md)
     if json_path:
         Path(json_path).write_text(json.dumps({"base": base_sha, "head": head_sha, "machine": machine,
                                                "exit_code": code, "rows": [asdict(r) for r in rows]}, indent=2))

@@ -1099,3 +1099,44 @@ def _write_gate(tmp_path):
     path.write_text(json.dumps({"machine": "m", "base": "a", "head": "b",
                                 "rows": [{"variant": "v", "shape": "s", "verdict": "SAME"}]}))
     return path
+
+
+def test_an_environment_key_one_commit_did_not_record_is_not_a_change():
+    # asv's own `asv run` records no device: unknown there, not "driver 580 -> None" and back.
+    envs = [{"driver": "580", "torch": "2.11"}, {"python": "3.12"}, {"driver": "580", "torch": "2.11"},
+            {"driver": "590", "torch": "2.11"}]
+    assert attribution.env_changes(envs) == [{}, {}, {}, {"driver": ["580", "590"]}]
+
+
+def test_a_torch_change_moves_the_peers_alone_and_the_kernels_that_did_not_move_are_noise():
+    # As many kernels and peers as the registry has (7 and 4): the kernels are the common offset.
+    from fcbench import registry
+
+    kernels = [(v.name, SHAPE) for v in registry.VARIANTS if v.is_kernel]
+    peers = [(v.name, SHAPE) for v in registry.VARIANTS if not v.is_kernel]
+    assert len(kernels) > len(peers)
+    hist = _history({**{k: [100.0] * 12 for k in kernels}, **{k: [100.0] * 8 + [94.0] * 4 for k in peers}})
+    hist.envs = [{"torch": "2.11"}] * 8 + [{"torch": "2.12"}] * 4
+    att = attribution.attribute(hist, config.GateConfig(), [{v: "same" for v, _ in kernels}] * 12)
+    assert {att.cause[k][8] for k in peers} == {"environment"}  # torch is the environment's
+    assert {att.cause[k][8] for k in kernels} == {"noise"}  # they did not move
+
+
+def test_a_header_is_code_only_for_the_units_that_include_it(tmp_path):
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True, text=True, check=True).stdout
+
+    kernels = tmp_path / "csrc" / "kernels"
+    kernels.mkdir(parents=True)
+    (kernels / "tile.cuh").write_text('#include "common.cuh"\n')
+    (kernels / "common.cuh").write_text("// common\n")
+    (kernels / "fused.cu").write_text('#include "tile.cuh"\n')
+    (kernels / "plain.cu").write_text("// no includes\n")
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a")
+    (kernels / "common.cuh").write_text("// common, edited\n")  # reached from fused.cu through tile.cuh
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "b")
+    shas = git("rev-list", "--reverse", "HEAD").split()
+    digests = attribution.kernel_digests(tmp_path, shas)
+    assert attribution.code_changes(digests, ["fused", "plain"])[1] == {"fused": True, "plain": False}

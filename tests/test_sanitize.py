@@ -5,6 +5,7 @@ runs in scripts/mutation-test.sh on a GPU)."""
 import os
 import shutil
 import stat
+import sys
 
 import pytest
 
@@ -116,3 +117,16 @@ def test_findings_become_gate_rows_and_exit_codes():
     assert gate.exit_code([*rows, *sanitizer_rows]) == gate.EXIT_CORRECTNESS  # and correctness outranks a race
     assert gate.markdown([*rows, *sanitizer_rows], "a" * 8, "b" * 8, "m", 4, 0.002).startswith(
         "### fcbench gate: FAIL: correctness")
+
+
+def test_a_kernel_not_built_for_this_arch_is_not_sanitized(fake_sanitizer, monkeypatch, tmp_path, capsys):
+    # On the L4 (sm_89) a change to a shared header marks wgmma_fused as changed too; its program
+    # can't run there and read as FAIL-SANITIZER (exit 7) for a good pull request.
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_89")
+    monkeypatch.setenv("FAKE_SANITIZER_LOG", str(tmp_path / "calls.log"))
+    hopper = [v for v in registry.kernel_variants() if v.target("sm_89") is None]
+    assert hopper, "a kernel built for Hopper only"
+    findings = sanitize.run([registry.get("wmma_qk"), *hopper], tools=("memcheck",), progress=sys.stderr)
+    assert [(f.variant, f.verdict) for f in findings] == [("wmma_qk", "PASS")]
+    assert f"{hopper[0].name}: not for sm_89" in capsys.readouterr().err
+    assert hopper[0].name not in (tmp_path / "calls.log").read_text()
