@@ -501,5 +501,5 @@ def test_branch_protection_requires_the_jobs_that_exist():
     assert reviews["require_code_owner_reviews"] and reviews["require_last_push_approval"] and body["enforce_admins"]
     assert "repos/owner/repo/branches/main/protection" in out
     owned = (registry.REPO_ROOT / ".github" / "CODEOWNERS").read_text()
-    for path in ("/.github/", "/scripts/", "/deploy/", "/fcbench/", "/pyproject.toml"):
+    for path in ("/.github/", "/scripts/", "/deploy/", "/fcbench/", "/benchmarks/", "/pyproject.toml"):
         assert re.search(rf"^{re.escape(path)}\s+@", owned, re.M), path
