@@ -3,7 +3,8 @@
 A benchmark history mixes three things that a latency chart cannot tell apart: a commit that
 changed a kernel, a machine that changed under every kernel (a driver, torch, another device
 session whose clocks sit 1-2 % apart), and the spread of the measurement itself. At each step
-(commit i-1 -> i) and for each (variant, shape):
+(commit i-1 -> i; for a row not measured at i-1, from the last commit it was measured at, with
+every step's code change and offset since) and for each (variant, shape):
 
   code          the variant's compiled inputs differ between the two commits (its unit and the kernel
                 headers it includes, directly or not, as git holds them; the SDPA peers are torch's,
@@ -75,6 +76,7 @@ class Attribution:
     net: dict = field(default_factory=dict)
     band: dict = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
+    previous: dict = field(default_factory=dict)  # key -> per i, the last commit before i the row was measured at
 
 
 def environment(params: dict) -> dict:
@@ -175,9 +177,24 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
     envs = list(hist.envs) + [{}] * (n - len(hist.envs))
     digests = list(digests) + [None] * (n - len(digests))
     att = Attribution(env_changes=env_changes(envs), code=code_changes(digests, variants))
+    step_code = att.code
+
+    def code_since(key, i):
+        """Whether the row's code changed at any step since its last measured commit: True if at
+        one, None (unknown) if at none but one is unknown, else False."""
+        steps = [step_code[t].get(key[0]) for t in range(previous(key, i) + 1, i + 1)]
+        return True if True in steps else None if None in steps else False
+
+    def previous(key, i):
+        """The last commit before i where the row was measured (a failed or absent commit between
+        them is stepped over: a change made there is judged at the next measured one)."""
+        j = i - 1
+        while j > 0 and not lat[key][j].value:
+            j -= 1
+        return j
 
     def log_ratio(key, i):
-        a, b = lat[key][i - 1].value, lat[key][i].value
+        a, b = lat[key][previous(key, i)].value, lat[key][i].value
         return math.log(b / a) if a and b else None
 
     # The common offset at each step: the rows whose code did not change (peers included). With
@@ -192,10 +209,10 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
         att.net[key] = [None] * n
         for i in range(1, n):
             r = log_ratio(key, i)
-            if r is not None:
-                att.net[key][i] = r - (att.offsets[i] or 0.0)
+            if r is not None:  # across a gap, net of every step's offset since the last measurement
+                att.net[key][i] = r - sum(att.offsets[t] or 0.0 for t in range(previous(key, i) + 1, i + 1))
     # Bands: each row's own, from its code-unchanged steps; the pooled one where it has too few.
-    own = {key: [att.net[key][i] for i in range(1, n) if att.net[key][i] is not None and att.code[i].get(key[0]) is False]
+    own = {key: [att.net[key][i] for i in range(1, n) if att.net[key][i] is not None and code_since(key, i) is False]
            for key in keys}
     pooled_sigma = _robust_sigma([x for values in own.values() for x in values]) or 0.0
     for key in keys:
@@ -209,7 +226,7 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
             net = att.net[key][i]
             if net is None:
                 continue
-            changed = att.code[i].get(key[0])
+            changed = code_since(key, i)
             within = abs(net) <= att.band[key]
             moved = abs(log_ratio(key, i)) > att.band[key]  # the row itself, before the offset
             machine_moved = bool(att.env_changes[i]) or abs(att.offsets[i] or 0.0) > common_band
@@ -224,6 +241,7 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
             else:
                 causes[i] = "noise" if within else "unexplained"
         att.cause[key] = causes
+    att.previous = {key: [previous(key, i) if i else None for i in range(n)] for key in keys}
     att.events = _events(hist, cfg, att, keys)
     return att
 
@@ -241,10 +259,11 @@ def _events(hist, cfg: GateConfig, att: Attribution, keys) -> list[dict]:
             cause, net = att.cause[key][i], att.net[key][i]
             if cause not in ("code", "unknown") or abs(net) <= att.band[key]:
                 continue
-            before, after = hist.series["latency"][key][i - 1].value, hist.series["latency"][key][i].value
+            j = att.previous[key][i]  # the last measured commit before i
+            before, after = hist.series["latency"][key][j].value, hist.series["latency"][key][i].value
             budget = cfg.budget(*key) if registry.is_kernel_name(key[0]) else cfg.latency_budget
             practical = math.log1p(budget / 2)
-            samples = [hist.entries[j]["latency"].get(key) for j in (i - 1, i)]
+            samples = [hist.entries[t]["latency"].get(key) for t in (j, i)]
             p = None
             if all(s is not None and s.samples for s in samples):
                 p = mann_whitney_u(samples[0].samples, samples[1].samples)[1]

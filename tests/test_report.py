@@ -7,6 +7,7 @@ import functools
 import html
 import http.server
 import json
+import math
 import os
 import random
 import re
@@ -1140,3 +1141,18 @@ def test_a_header_is_code_only_for_the_units_that_include_it(tmp_path):
     shas = git("rev-list", "--reverse", "HEAD").split()
     digests = attribution.kernel_digests(tmp_path, shas)
     assert attribution.code_changes(digests, ["fused", "plain"])[1] == {"fused": True, "plain": False}
+
+
+def test_a_change_across_a_failed_commit_is_judged_against_the_last_measured_one():
+    # wmma_fused edited at commit 6, which failed (no latency), and 20% slower from commit 7 on:
+    # commit 7 is code, x1.20 against commit 5, and headlined; never lost between two steps.
+    key = ("wmma_fused", SHAPE)
+    peers = [(v, SHAPE) for v in ("sdpa_flash", "sdpa_cudnn", "sdpa_math")]
+    levels = {key: [100.0] * 6 + [None] + [120.0] * 5, **{k: [100.0] * 12 for k in peers}}
+    hist = _history({k: [v if v is not None else 1.0 for v in values] for k, values in levels.items()})
+    hist.series["latency"][key][6] = report_data.Point(None)
+    digests = [{"wmma_fused": "a"}] * 6 + [{"wmma_fused": "b"}] + [{"wmma_fused": "c"}] * 5
+    att = attribution.attribute(hist, config.GateConfig(), digests)
+    assert att.cause[key][6] is None and att.cause[key][7] == "code" and abs(math.exp(att.net[key][7]) - 1.2) < 1e-3
+    (event,) = [e for e in att.events if e.get("variant") == "wmma_fused"]
+    assert (event["index"], event["before"], event["after"], event["headline"]) == (7, 100.0, 120.0, True)
