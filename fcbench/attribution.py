@@ -177,25 +177,27 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
     envs = list(hist.envs) + [{}] * (n - len(hist.envs))
     digests = list(digests) + [None] * (n - len(digests))
     att = Attribution(env_changes=env_changes(envs), code=code_changes(digests, variants))
-    step_code = att.code
+    # Per row and commit i: the last commit before i the row was measured at (a failed or absent
+    # commit between them is stepped over: a change made there is judged at the next measured
+    # one), and the row's log-ratio from there to i.
+    raw = {}
+    for key in keys:
+        last, att.previous[key], raw[key] = 0, [None], [None]
+        for i in range(1, n):
+            a, b = lat[key][last].value, lat[key][i].value
+            att.previous[key].append(last)
+            raw[key].append(math.log(b / a) if a and b else None)
+            if b:
+                last = i
+
+    def since(key, i):
+        return range(att.previous[key][i] + 1, i + 1)
 
     def code_since(key, i):
         """Whether the row's code changed at any step since its last measured commit: True if at
         one, None (unknown) if at none but one is unknown, else False."""
-        steps = [step_code[t].get(key[0]) for t in range(previous(key, i) + 1, i + 1)]
+        steps = [att.code[t].get(key[0]) for t in since(key, i)]
         return True if True in steps else None if None in steps else False
-
-    def previous(key, i):
-        """The last commit before i where the row was measured (a failed or absent commit between
-        them is stepped over: a change made there is judged at the next measured one)."""
-        j = i - 1
-        while j > 0 and not lat[key][j].value:
-            j -= 1
-        return j
-
-    def log_ratio(key, i):
-        a, b = lat[key][previous(key, i)].value, lat[key][i].value
-        return math.log(b / a) if a and b else None
 
     # The common offset at each step: the rows whose code did not change (peers included). With
     # the registry's 7 kernels and 4 peers, a torch upgrade that moves the peers alone leaves it
@@ -203,14 +205,14 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
     # H100 climb's history and its events at v10.19: not made).
     att.offsets = [None]
     for i in range(1, n):
-        moved = [r for key in keys if att.code[i].get(key[0]) is False and (r := log_ratio(key, i)) is not None]
+        moved = [r for key in keys if att.code[i].get(key[0]) is False and (r := raw[key][i]) is not None]
         att.offsets.append(statistics.median(moved) if len(moved) >= 3 else None)
     for key in keys:
         att.net[key] = [None] * n
         for i in range(1, n):
-            r = log_ratio(key, i)
+            r = raw[key][i]
             if r is not None:  # across a gap, net of every step's offset since the last measurement
-                att.net[key][i] = r - sum(att.offsets[t] or 0.0 for t in range(previous(key, i) + 1, i + 1))
+                att.net[key][i] = r - sum(att.offsets[t] or 0.0 for t in since(key, i))
     # Bands: each row's own, from its code-unchanged steps; the pooled one where it has too few.
     own = {key: [att.net[key][i] for i in range(1, n) if att.net[key][i] is not None and code_since(key, i) is False]
            for key in keys}
@@ -228,7 +230,7 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
                 continue
             changed = code_since(key, i)
             within = abs(net) <= att.band[key]
-            moved = abs(log_ratio(key, i)) > att.band[key]  # the row itself, before the offset
+            moved = abs(raw[key][i]) > att.band[key]  # the row itself, before the offset
             machine_moved = bool(att.env_changes[i]) or abs(att.offsets[i] or 0.0) > common_band
             if changed:
                 causes[i] = "code"
@@ -241,7 +243,6 @@ def attribute(hist, cfg: GateConfig, digests: list[dict | None]) -> Attribution:
             else:
                 causes[i] = "noise" if within else "unexplained"
         att.cause[key] = causes
-    att.previous = {key: [previous(key, i) if i else None for i in range(n)] for key in keys}
     att.events = _events(hist, cfg, att, keys)
     return att
 
