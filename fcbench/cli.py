@@ -351,18 +351,6 @@ def cmd_gate(args) -> int:
                  shapes={shape_label(s) for s in kw["shapes"]} if kw["shapes"] else None)
 
 
-def _commit_of(path) -> str | None:
-    """The commit_hash an asv result file holds, or None where it can't be read (a damaged file,
-    which forget may remove by its name)."""
-    import json
-
-    try:
-        sha = json.loads(path.read_text()).get("commit_hash")
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-        return None
-    return sha if isinstance(sha, str) else None
-
-
 def cmd_forget(args) -> int:
     """Removes what was recorded for one commit on one machine: its recorded failures (all, or
     the --variant / --shape rows), or with --results the commit's result and failures files.
@@ -395,7 +383,7 @@ def cmd_forget(args) -> int:
         # Files are named by a commit's first 8 characters: a result file of another commit with
         # the same prefix (a mistyped hash) is not this commit's, and nothing is removed.
         for p in (p for p in doomed if p.suffix == ".json"):
-            held = _commit_of(p)
+            held = store.commit_of(p)  # None: damaged, removable by its name
             if held is not None and not held.startswith(sha):
                 print(f"fcbench forget: could not run: {p} holds commit {held}, not {sha} (result files are named by "
                       "a commit's first 8 characters); nothing removed", file=sys.stderr)

@@ -326,11 +326,8 @@ def _earlier_results(results_dir: Path, machine: str, sha: str):
 def _refuse_another_commits_file(path: Path, sha: str) -> None:
     """Result files are named by a commit's first 8 characters: one holding another commit is
     neither merged into nor replaced."""
-    try:
-        held = json.loads(path.read_text()).get("commit_hash")
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-        return  # missing, or damaged: the callers' own checks say so
-    if isinstance(held, str) and held != sha:
+    held = store.commit_of(path)  # None: missing, or damaged (the callers' own checks say so)
+    if held is not None and held != sha:
         raise store.DamagedResults(f"{path} holds commit {held}, not {sha} (the same first 8 characters); "
                                    "not recording into it")
 

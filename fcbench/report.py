@@ -170,7 +170,8 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
     for path, why in damaged:
         print(f"fcbench report: skipping damaged result file {path}: {why}", file=sys.stderr)
     # A machine whose machine.json is damaged has no results asv can read: it is named above.
-    names = [m for m in report_data.machines(results_dir) if results_dir / m / "machine.json" not in dict(damaged)]
+    damaged_paths = {p for p, _ in damaged}
+    names = [m for m in report_data.machines(results_dir) if results_dir / m / "machine.json" not in damaged_paths]
     if not names:
         raise FileNotFoundError(f"no asv results in {results_dir} (run `fcbench record` first)" if not damaged else
                                 f"no readable asv results in {results_dir}: every machine's are damaged (named above)")
@@ -185,7 +186,7 @@ def build(results_dir: Path, out: Path, *, repo: Path | None, cfg: config.GateCo
     if not charts:
         notes.append("pygal is not installed: no static charts for readers without JavaScript (badges only; "
                      "pip install pygal).")
-    with _readable_view(results_dir, {p for p, _ in damaged}) as readable:
+    with _readable_view(results_dir, damaged_paths) as readable:
         if run_asv_publish:
             with tempfile.TemporaryDirectory(prefix="fcbench-report-asv-") as tmp, \
                     asv_config(asv_inputs(readable, Path(tmp)), repo, html_dir=out / "asv") as conf:

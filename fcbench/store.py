@@ -317,6 +317,16 @@ def check_machine_dir(machine_dir: Path) -> str | None:
     return None
 
 
+def commit_of(path: Path) -> str | None:
+    """The commit_hash an asv result file holds, or None where it can't be read (a damaged file:
+    the store's checks name it)."""
+    try:
+        sha = json.loads(Path(path).read_text()).get("commit_hash")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return None
+    return sha if isinstance(sha, str) else None
+
+
 def check_file(path: Path) -> str | None:
     """Why a file of the store can't be trusted: a commit's asv results or its failures."""
     return check_failures_file(path) if Path(path).suffix == ".failures" else check_result_file(path)
