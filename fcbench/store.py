@@ -172,12 +172,9 @@ def check_result_file(path: Path) -> str | None:
     commit hash that is not the file's 40-hex commit, parameters that are not Python literals,
     rows whose values, samples or stats don't match their parameter grid, non-numbers, and
     numbers that can't be measurements (NaN, inf or <= 0 times, negative counts and errors)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"unreadable ({exc})"
-    except json.JSONDecodeError as exc:
-        return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
+    data, unreadable = _read_json(path)
+    if unreadable:
+        return unreadable
     if not isinstance(data, dict):
         return "not an asv result file (not a JSON object)"
     # asv's reader (asv.results.Results.load) needs every one of these; without one it skips the
@@ -269,12 +266,18 @@ def check_failures(failures) -> str | None:
 
 
 def check_failures_file(path: Path) -> str | None:
+    data, unreadable = _read_json(path)
+    return unreadable or check_failures(data)
+
+
+def _read_json(path: Path) -> tuple[object, str | None]:
+    """A file's JSON, or why it can't be read (a damaged file is named, never a traceback)."""
     try:
-        return check_failures(json.loads(Path(path).read_text()))
+        return json.loads(Path(path).read_text()), None
     except (OSError, UnicodeDecodeError) as exc:
-        return f"unreadable ({exc})"
+        return None, f"unreadable ({exc})"
     except json.JSONDecodeError as exc:
-        return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
+        return None, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; truncated?)"
 
 
 def _fcbench_params_problem(name: str, params: list) -> str | None:
