@@ -323,10 +323,8 @@ def check_machine_dir(machine_dir: Path) -> str | None:
 def commit_of(path: Path) -> str | None:
     """The commit_hash an asv result file holds, or None where it can't be read (a damaged file:
     the store's checks name it)."""
-    try:
-        sha = json.loads(Path(path).read_text()).get("commit_hash")
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-        return None
+    data, unreadable = _read_json(path)
+    sha = data.get("commit_hash") if not unreadable and isinstance(data, dict) else None
     return sha if isinstance(sha, str) else None
 
 
