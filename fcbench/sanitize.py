@@ -120,11 +120,10 @@ def run(variants, *, root: Path | None = None, tools=TOOLS, timeout_s: float = T
     from .build import arch_here
 
     arch = arch_here()
-    kernels = [v for v in variants if v.is_kernel]
-    for v in kernels:
-        if arch is not None and v.arch_reason(arch) and progress is not None:
-            print(f"fcbench sanitize: {v.name}: {v.arch_reason(arch)}: not sanitized here", file=progress, flush=True)
-    jobs = [(v.name, t) for v in kernels if arch is None or v.target(arch) is not None for t in tools]
+    if progress is not None:
+        for line in registry.not_built(arch, tuple(variants)):
+            print(f"fcbench sanitize: {line}: not sanitized here", file=progress, flush=True)
+    jobs = [(v.name, t) for v in variants if v.is_kernel and (arch is None or v.target(arch) is not None) for t in tools]
     if jobs:
         compute_sanitizer()  # fail before starting anything when it is missing (and only then: no kernel changed, no tool needed)
     findings = []
