@@ -101,8 +101,10 @@ def _pr(repo, base_sha, head_sha, cfg, changed, *, markdown, json_out, results_d
             timings["sanitize"] = time.perf_counter() - clock
     clock = time.perf_counter()
     results = Path(results_dir) if results_dir else history.default_results_dir("compare")
-    out = history.run([base_sha, head_sha], rounds=5, samples=8, append=False, results_dir=results, repo=repo)
+    out = history.run([base_sha, head_sha], rounds=5, samples=8, append=False, results_dir=results, repo=repo,
+                      grids=True)
     timings["compare"] = time.perf_counter() - clock
+    findings += gate.dropped(out["grids"][base_sha], out["grids"][head_sha])
     # asv's own comparison of the same samples, beside the verdict (asv_compare says why not a second measurement).
     factor = 1 + cfg.gate.latency_budget
     asv_code, asv_out = asv_compare.run(results, out["machine"], base_sha, head_sha, factor)

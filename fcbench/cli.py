@@ -300,17 +300,20 @@ def _failure_text(reply: dict) -> str:
 
 
 def cmd_compare(args) -> int:
-    from . import history
+    from . import gate, history
 
     kw = _history_args(args, "compare")
     refs = [args.head, args.base] if args.head_first else [args.base, args.head]
-    out = history.run(refs, rounds=args.rounds, samples=args.samples, append=False, **kw)
+    # The whole suite's gate also sees what the head dropped from it; a --variant / --shape one asks about its rows.
+    whole = args.gate and not args.variant and not args.shape
+    out = history.run(refs, rounds=args.rounds, samples=args.samples, append=False, grids=whole, **kw)
     base, head = out["shas"][::-1] if args.head_first else out["shas"]
     print(f"measured {base[:8]} and {head[:8]} interleaved ({args.rounds} rounds x {args.samples} samples) "
           f"on machine {out['machine']!r}; `asv compare --config {history.asv_config_path(kw['results_dir'])} "
           f"--machine {out['machine']} {base[:8]} {head[:8]}` shows the same numbers ({_phases(out)})")
     if args.gate:
-        return _gate(base, head, out["machine"], kw["results_dir"], args)
+        return _gate(base, head, out["machine"], kw["results_dir"], args,
+                     findings=gate.dropped(out["grids"][base], out["grids"][head]) if whole else None)
     return EXIT_OK
 
 
@@ -321,7 +324,7 @@ def _phases(out: dict) -> str:
     return f"took {total:.1f} s: " + ", ".join(f"{name} {s:.1f} s" for name, s in phases.items())
 
 
-def _gate(base: str, head: str, machine: str, results_dir, args, variants=None, shapes=None) -> int:
+def _gate(base: str, head: str, machine: str, results_dir, args, variants=None, shapes=None, findings=None) -> int:
     from . import config, gate, history
 
     # The bar is the base's: its [tool.fcbench], whatever this checkout's says (shown when they differ).
@@ -330,7 +333,7 @@ def _gate(base: str, head: str, machine: str, results_dir, args, variants=None, 
                  "base's."] if changed else []
         code, text = gate.run(base, head, results_dir=results_dir, machine=machine, cfg=cfg.gate,
                               markdown_path=args.markdown, json_path=args.json_out, notes=notes,
-                              variants=variants, shapes=shapes)
+                              variants=variants, shapes=shapes, findings=findings)
     print("\n".join(notes + [text]))
     return code
 

@@ -4,7 +4,8 @@ Correctness first: a wrong head kernel's timing means nothing. Per (variant, sha
   CRASHED           the head's kernel killed its measuring process (CUDA fault, signal)
   HUNG              the head's kernel did not finish within the watchdog's bound
   FAIL-CORRECTNESS  head error / bound > 1, NaN, or the head failed to run (a Python error)
-  MISSING           ran at base, skipped at head (a variant that stopped running fails)
+  MISSING           ran at base, skipped at head (a variant that stopped running fails); or
+                    tracked by the base's suite and dropped by the head's (dropped())
   FAIL-SANITIZER    compute-sanitizer reported an error in a kernel the change touched
                     (fcbench ci pr's sanitizer stage; the row's shape names the tool)
   FAIL-RESOURCES    head over a register / shared-memory / stack ceiling, or any spill
@@ -109,6 +110,18 @@ class Row:
     spill_bytes: int | None = None
     stack_bytes: int | None = None
     note: str = ""
+
+
+def dropped(base: tuple, head: tuple) -> list[Row]:
+    """MISSING rows for what the base's suite tracks and the head's does not ((variant names,
+    shape labels) each, history.suite_grid): one harness measures both commits, so a variant the
+    head took out of the registry, or a shape it took out of the tracked set, has no row at either
+    and would otherwise pass unseen. Dropping one on purpose is a maintainer's override."""
+    (base_variants, base_shapes), (head_variants, head_shapes) = base, head
+    return ([Row(v, "every shape", "MISSING", note="in the base's registry, not in the head's: measured at neither")
+             for v in base_variants if v not in head_variants]
+            + [Row("every variant", s, "MISSING", note="a tracked shape at base, not at head: measured at neither")
+               for s in base_shapes if s not in head_shapes])
 
 
 def _value(data, metric, key):

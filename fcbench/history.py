@@ -242,6 +242,35 @@ def discover(results_dir: Path, machine: str, repo: Path, env: dict) -> dict:
     return {name: data[name] for name in BENCHMARKS.values()}
 
 
+# What a checkout's own suite tracks on this machine, asked of its own code (read, not measured).
+_GRID = ("import json; from fcbench import measure; print(json.dumps({'variants': [v.name for v in "
+         "measure.tracked_variants()], 'shapes': [measure.shape_label(s) for s in measure.tracked_shapes()], "
+         "'from': measure.__file__}))")
+
+
+def suite_grid(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(variant names, shape labels) that the checkout at `root` tracks: its registry and its
+    shape set on this machine. One harness measures both sides of a comparison (the head's, as
+    asv runs its current suite against old commits), so what the head dropped is measured at
+    neither; the base's own answer is how the gate still sees it (gate.dropped)."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("FCBENCH_VARIANTS", None)  # the whole registry, as a comparison measures it
+    try:
+        proc = subprocess.run([sys.executable, "-c", _GRID], cwd=root, env=env, capture_output=True, text=True,
+                              timeout=120)
+        data = json.loads(proc.stdout.splitlines()[-1]) if proc.returncode == 0 and proc.stdout.strip() else None
+    except (subprocess.TimeoutExpired, ValueError) as exc:
+        proc, data = None, exc
+    grid = tuple(tuple(data.get(k, ())) for k in ("variants", "shapes")) if isinstance(data, dict) else None
+    if grid is not None and Path(str(data.get("from"))).resolve().parent.parent != Path(root).resolve():
+        # No fcbench/ there: Python found an installed one, whose answer would be this harness's.
+        proc, grid, data = None, None, f"its fcbench came from {data.get('from')}, not from the checkout"
+    if grid is None or not grid[0] or not all(isinstance(x, str) for part in grid for x in part):
+        why = (proc.stderr.strip().splitlines() or ["no output"])[-1] if proc is not None else str(data)
+        raise CouldNotRun(f"could not read what the checkout of {root.name} tracks (its registry and shapes): {why}")
+    return grid
+
+
 def write_results(results_dir: Path, machine: str, measured: Measured, benchmarks: dict, commit_ms: int, *,
                   append: bool) -> Path:
     """asv Results for one commit, written atomically under the results directory's lock.
@@ -458,9 +487,11 @@ def runnable_shapes(variants, shapes) -> None:
 
 
 def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None = None, machine: str | None = None,
-        variants=registry.VARIANTS, shapes=None, rounds: int = 5, samples: int = 8, progress=sys.stderr) -> dict:
+        variants=registry.VARIANTS, shapes=None, rounds: int = 5, samples: int = 8, grids: bool = False,
+        progress=sys.stderr) -> dict:
     """Measures the commits `refs` of `repo` (default: the working directory's) into
-    results_dir, interleaved when several; returns the shas, the machine and the measurements."""
+    results_dir, interleaved when several; returns the shas, the machine and the measurements,
+    and with `grids` what each commit's own suite tracks (suite_grid), by sha."""
     from . import measure
 
     if rounds < 1 or samples < 1:
@@ -486,11 +517,13 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
     started = time.perf_counter()
     # asv's discovery imports the suite in its own processes (CPU only): it runs while the
     # workers build and measure.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=2) as readers:
         discovered = pool.submit(discover, results_dir, machine, repo, env)
         with Checkouts(repo, shas) as roots:
+            asked = {sha: readers.submit(suite_grid, roots[sha]) for sha in shas} if grids else {}
             measured = measure_commits(roots, variants, shapes, rounds=rounds, samples=samples,
                                        log_dir=results_dir, env=env, progress=progress, phases=phases)
+            tracked = {sha: future.result() for sha, future in asked.items()}
         clock = time.perf_counter()
         benchmarks = discovered.result()
         phases["waiting for asv discovery"] = time.perf_counter() - clock
@@ -500,4 +533,4 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
         write_results(results_dir, machine, m, benchmarks, commit_ms, append=append)
     phases["writing asv results"] = time.perf_counter() - clock
     phases["total"] = time.perf_counter() - started
-    return {"machine": machine, "measured": measured, "shas": shas, "phases": phases}
+    return {"machine": machine, "measured": measured, "shas": shas, "phases": phases, "grids": tracked}

@@ -4,6 +4,7 @@
 # scratch repository's commits (scripts/scratch-repo.sh), one pull request A -> PLANT each:
 #   B docs only (pass, 0)   C wmma_fused_cpasync sleeps per K/V tile (FAIL-LATENCY, 6)
 #   D wmma_qk's K layout bug (FAIL-CORRECTNESS, 4)   E wmma_qk's register blow-up (FAIL-RESOURCES, 5)
+#   G wmma_unfused taken out of the registry (MISSING, 4)
 # Asserts each gate job's conclusion and exit code and what the PR comment says; act's logs, the
 # gate's markdown and JSON go to $OUT/act-logs.tgz.
 # Usage: scripts/act-validate.sh [PLANT...]   (default: B C)

@@ -16,16 +16,17 @@ sys.path.insert(0, str(ROOT))
 
 from tests.act import World  # noqa: E402
 
-EXPECTED = {"B": (0, "pass"), "C": (6, "FAIL-LATENCY"), "D": (4, "FAIL-CORRECTNESS"), "E": (5, "FAIL-RESOURCES")}
+EXPECTED = {"B": (0, "pass"), "C": (6, "FAIL-LATENCY"), "D": (4, "FAIL-CORRECTNESS"), "E": (5, "FAIL-RESOURCES"),
+            "G": (4, "MISSING")}
 
 
 def main(out: Path, plants: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="act-validate-"))
     keep = work / "keep"
     keep.mkdir()
-    shas = subprocess.run(["bash", "-c", f'source scripts/scratch-repo.sh "{work}/repo" >&2 && echo $A $B $C $D $E'],
+    shas = subprocess.run(["bash", "-c", f'source scripts/scratch-repo.sh "{work}/repo" >&2 && echo $A $B $C $D $E $G'],
                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    sha = dict(zip("ABCDE", shas, strict=True))
+    sha = dict(zip("ABCDEG", shas, strict=True))
     subprocess.run(["git", "-C", str(work / "repo"), "branch", "-f", "base-a", sha["A"]], check=True)
     world = World(work / "world", work / "repo")
     node = shutil.which("node")

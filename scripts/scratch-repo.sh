@@ -1,11 +1,12 @@
 # Sourced: `source scripts/scratch-repo.sh DIR` makes DIR a git repository of this tree's files
 # (the device tool's copy has no git history) with real commits for validating the pipeline,
-# and sets their shas. main: A -> B -> C -> F; D and E branch off A.
+# and sets their shas. main: A -> B -> C -> F; D, E and G branch off A.
 #   A  the tree under test            B  A + a README newline (A vs B: no code change)
 #   C  B + `__nanosleep(370)` per K/V tile in wmma_fused_cpasync (a planted slowdown)
 #   F  C with the slowdown removed again (a fix: a history that steps up and back down)
 #   D  A + wmma_qk reading K row_major, Q.K instead of Q.K^T (FlashCore's layout bug)
 #   E  A + `__launch_bounds__(128, 8)` on wmma_qk (a planted register blow-up)
+#   G  A with wmma_unfused taken out of the registry (its kernel file kept: measured at neither commit)
 # Fails (status 3) if a planted edit matched nothing, or (before anything is touched) if DIR is
 # missing or not a new or empty directory: without one, the commits landed in the caller's own
 # repository. Leaves main (F) checked out.
@@ -36,7 +37,11 @@ _commit -qam "planted: wmma_qk reads K row_major (Q.K instead of Q.K^T)"; D=$(gi
 git checkout -qb plant-blowup "$A"
 sed -i 's|WmmaQkConfig<kHeadDim>::kThreads, 2)|WmmaQkConfig<kHeadDim>::kThreads, 8)|' csrc/kernels/wmma_qk.cu
 _commit -qam "planted: wmma_qk asks for 8 blocks per SM"; E=$(git rev-parse HEAD)
+git checkout -qb plant-dropped "$A"
+python3 -c 'import re, sys; p = "fcbench/registry.py"; s = open(p).read()
+open(p, "w").write(re.sub(r"\n    Variant\(\n        \"wmma_unfused\",.*?\n    \),", "", s, count=1, flags=re.S))'
+_commit -qam "planted: wmma_unfused taken out of the registry"; G=$(git rev-parse HEAD)
 git checkout -q main
-for _c in B C D E F; do [[ ${!_c} != "$A" ]] || { echo "commit $_c: its edit matched nothing" >&2; return 3; }; done
+for _c in B C D E F G; do [[ ${!_c} != "$A" ]] || { echo "commit $_c: its edit matched nothing" >&2; return 3; }; done
 [[ $F != "$C" ]] || { echo "commit F: the revert failed" >&2; return 3; }
-export A B C D E F
+export A B C D E F G

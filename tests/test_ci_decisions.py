@@ -91,7 +91,8 @@ def stages(monkeypatch, tmp_path):
 
     def history_run(refs, **kw):
         seen["history"] = (refs, kw)
-        return {"machine": "ci-cpu"}
+        grid = (("wmma_fused", "sdpa_math"), ("(1,2,128,64)",))
+        return {"machine": "ci-cpu", "grids": {refs[0]: seen.get("base_grid", grid), refs[1]: grid}}
 
     def asv_run(results, machine, base, head, factor):
         seen["asv"] = (results, machine, base, head, factor)
@@ -130,7 +131,7 @@ def test_pr_runs_every_stage_on_the_heads_checkout_and_returns_the_gates_code(st
     assert stages["changed_roots"] == (base, head) and stages["sanitized"] == (["wmma_fused", "wmma_qk"], head, "PROGRESS")
     refs, kw = stages["history"]
     assert refs == ["b" * 40, "h" * 40] and kw == {"rounds": 5, "samples": 8, "append": False,
-                                                     "results_dir": tmp_path / "r", "repo": Path("/repo")}
+                                                     "results_dir": tmp_path / "r", "repo": Path("/repo"), "grids": True}
     assert stages["asv"] == (tmp_path / "r", "ci-cpu", "b" * 40, "h" * 40, 1.25)
     base_sha, head_sha, kw = stages["gate"]
     assert (base_sha, head_sha, kw["results_dir"], kw["machine"], kw["cfg"]) == \
@@ -144,6 +145,15 @@ def test_pr_runs_every_stage_on_the_heads_checkout_and_returns_the_gates_code(st
     assert "measuring process(es) replaced" not in out  # no log kept: nothing crashed or hung
     took = re.search(r"fcbench ci pr: took check (\S+) s, sanitize (\S+) s, compare (\S+) s, total (\S+) s\n$", out)
     assert took and all(0 <= float(t) < 60 for t in took.groups()), out[-300:]
+
+
+def test_pr_gates_what_the_heads_suite_dropped_after_the_stages_findings(stages):
+    stages["base_grid"] = (("wmma_fused", "wmma_qk", "sdpa_math"), ("(1,2,128,64)", "(1,2,128,64,causal)"))
+    stages["sanitize"] = [sanitize.Finding("wmma_qk", "memcheck", "FAIL-SANITIZER", "oob", 1.0)]
+    _pr(stages)
+    assert [(r.variant, r.shape, r.verdict) for r in stages["gate"][2]["findings"]] == [
+        ("wmma_qk", "sanitize: memcheck", "FAIL-SANITIZER"), ("wmma_qk", "every shape", "MISSING"),
+        ("every variant", "(1,2,128,64,causal)", "MISSING")]
 
 
 def test_pr_does_not_sanitize_what_hung_and_keeps_the_checks_findings_first(stages, capsys, monkeypatch):

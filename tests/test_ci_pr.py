@@ -3,7 +3,7 @@ PR workflow runs, as a subprocess in a scratch repository, with the measuring pr
 purpose (tests/fake_worker.py) and the compute-sanitizer stand-in first on PATH. What the workflow
 tests (tests/test_act_workflows.py) leave to ci pr is asserted here: its stages' findings and the
 gate's rows in one table, and which exit code wins when two classes of failure come at once.
-Four runs, ~20-60 s each on a 2-core machine, once per module."""
+Five runs, ~20-60 s each on a 2-core machine, once per module."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 
 from fcbench import gate, registry
 
+from .conftest import GIT
 from .test_act_workflows import JOB_ENV, _both, _commit, _edit, _plant
 
 SHAPES = ("(1,2,128,64)", "(1,2,128,64,causal)")  # the tracked shapes on a machine without a GPU
@@ -40,6 +41,13 @@ def runs(repo, tmp_path_factory):
         # A sanitizer finding (7) and a resource blow-up (5) in the same kernel: two stages, one table.
         "sanitizer-and-resources": (main, _commit(repo, "sanitizer-and-resources", main, "wmma_qk: 8 blocks per SM, "
                                                   "and an out-of-bounds read", _both(_plant(wmma_qk="sanitizer"), blow_up))),
+        # What the head's suite no longer tracks: the harness measures both commits with its own
+        # grid, so only the base's own registry and shapes (history.suite_grid) can name it.
+        "dropped": (main, _commit(repo, "dropped", main, "wmma_unfused and the causal CPU shape dropped", _both(
+            _edit("fcbench/registry.py", '    Variant(\n        "wmma_unfused",', '    Variant(\n        "wmma_unfused_gone",'),
+            _edit("fcbench/registry.py", 'Variant("sdpa_efficient",', 'Variant("sdpa_efficient_v2",'),
+            _edit("fcbench/measure.py", "CPU_SHAPES = (Shape(1, 2, 128, 64), Shape(1, 2, 128, 64, True))",
+                  "CPU_SHAPES = (Shape(1, 2, 128, 64),)")))),
     }
     # JOB_ENV has OMP_NUM_THREADS=1: with torch's thread pool on a shared 2-core machine 0.3 ms rows
     # read 28-40 ms in whole rounds, and a 2x slowdown was NOISY.
@@ -48,6 +56,9 @@ def runs(repo, tmp_path_factory):
         env.pop(name, None)
     out = {}
     for name, (base, head) in heads.items():
+        # The harness is the head's, as in pr.yml (job-env.sh installs the PR's checkout): python -m
+        # puts the working directory first on sys.path.
+        subprocess.run([*GIT, "-C", str(repo), "checkout", "-q", head], check=True)
         where = tmp_path_factory.mktemp(name)
         md, js = where / "gate.md", where / "gate.json"
         proc = subprocess.run([sys.executable, "-m", "fcbench.cli", "ci", "pr", "--base", base, "--head", head,
@@ -125,3 +136,14 @@ def test_a_sanitizer_finding_outranks_resources_in_the_same_table(runs):
     assert len(lines) == len(starts) and all(map(str.startswith, lines, starts)), lines
     assert all("Invalid __global__ read" in line for line in lines[:3])
     assert all("B spilled > 0" in line for line in lines[3:])
+
+
+def test_what_the_head_dropped_from_the_suite_is_missing(runs):
+    # Renamed is dropped too: the old name is gone (MISSING), the new one is only at head.
+    code, js, md, output = result = runs["dropped"]
+    assert code == js["exit_code"] == gate.EXIT_CORRECTNESS, output[-4000:]
+    assert failing(result) == {("wmma_unfused", "every shape", "MISSING"), ("sdpa_efficient", "every shape", "MISSING"),
+                               ("every variant", SHAPES[1], "MISSING")}, js["rows"]
+    assert md.splitlines()[0] == "### fcbench gate: FAIL: correctness"
+    assert "- **MISSING** `wmma_unfused` every shape: in the base's registry, not in the head's" in md
+    assert f"- **MISSING** `every variant` {SHAPES[1]}: a tracked shape at base, not at head" in md

@@ -680,3 +680,37 @@ def test_the_comment_links_main_s_chart_of_each_row_the_pr_moved():
         "- `sdpa_flash` (4,16,2048,64,causal), FASTER: [latency over main's commits]"
         "(https://org.github.io/fcbench/static/l4/sdpa_flash/latency-4-16-2048-64-causal.svg)"]
     assert ci.history_links(rows, "l4", "") == ""  # no published report: no links
+
+
+@pytest.mark.parametrize("narrowed", [[], ["--variant", "sdpa_math"], ["--shape", "1,2,128,64"]])
+def test_compare_gates_what_the_heads_suite_dropped_unless_narrowed(in_repo, tmp_path, monkeypatch, narrowed):
+    base, head = in_repo["base"], in_repo["docs"]
+    asked = {}
+
+    def run(refs, **kw):
+        asked["grids"] = kw["grids"]
+        return {"machine": "ci-cpu", "shas": refs, "phases": {"total": 1.0},
+                "grids": {base: (("wmma_qk", "sdpa_math"), ("(1,2,128,64)",)), head: (("sdpa_math",), ("(1,2,128,64)",))}}
+
+    def gate_run(*args, **kw):
+        asked["findings"] = kw["findings"]
+        return gate.EXIT_PASS, ""
+
+    monkeypatch.setattr(history, "run", run)
+    monkeypatch.setattr(gate, "run", gate_run)
+    main(["compare", base, head, "--gate", "--results-dir", str(tmp_path), "--machine", "ci-cpu", *narrowed])
+    assert asked["grids"] == (not narrowed)
+    if narrowed:  # a question about some rows, not the suite
+        assert asked["findings"] is None
+    else:
+        assert [(r.variant, r.shape, r.verdict) for r in asked["findings"]] == [("wmma_qk", "every shape", "MISSING")]
+
+
+def test_a_checkout_without_its_own_fcbench_has_no_grid(tmp_path):
+    # Python would find the installed fcbench, whose answer is this harness's, not the commit's.
+    with pytest.raises(history.CouldNotRun, match="its fcbench came from .*, not from the checkout"):
+        history.suite_grid(tmp_path)
+    (tmp_path / "fcbench").mkdir()
+    (tmp_path / "fcbench" / "__init__.py").write_text("raise ImportError('planted')")
+    with pytest.raises(history.CouldNotRun, match="ImportError: planted"):
+        history.suite_grid(tmp_path)
