@@ -13,5 +13,9 @@ set -euo pipefail
 OUT=${OUT:-$PWD/gpu-logs}; mkdir -p "$OUT"
 python3 -m pip install -q --no-index --no-deps --break-system-packages .whl/*.whl 2>&1 | grep -v -i warning || true
 export FCBENCH_ACT=$PWD/.whl/act PYTHONUNBUFFERED=1
+# act runs the jobs on this host with its environment: a PYTHONPATH here (a device call's script
+# exporting the tree under test) would put that tree's fcbench ahead of the job's own install of
+# the pull request's checkout (session 14's call B measured plant G with the base's registry so).
+unset PYTHONPATH
 if [ $# -eq 0 ]; then set -- B C; fi
 python3 scripts/act_validate.py "$OUT" "$@"
