@@ -7,8 +7,9 @@
 //     strides) zero-fills rows past seqlen, so partial tiles need no bounds checks in the copy;
 //   - one producer warp (of its own warpgroup, its registers given away with setmaxnreg) keeps
 //     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
-//     where those blocks would not fill the GPU once) own 64 query rows each, or (grids whose
-//     64-row blocks all fit at once) two (D=128) or four (D=64) share 64 rows and split the key
+//     where those blocks would not fill the GPU once, with 64-key tiles where S <= 64) own 64
+//     query rows each, or (grids whose 64-row blocks all fit at once) two (D=128) or four
+//     (D=64) share 64 rows and split the key
 //     tiles between them, then combine their partial states through shared memory: warpgroups 1-3
 //     write theirs as float4 the moment their last P.V is done (at D=64 into a region of their own)
 //     and leave, warpgroup 0 combines and writes O; with O's stores quad-transposed to 16 bytes per
@@ -108,7 +109,7 @@ constexpr int kSplitConsumers = kHeadDim == 64 ? 4 : 2;
 // prefetched it took that shape from 9.5 to 9.1 us and (1,8,512,128) from 12.0 to 11.5 (v10.12,
 // H100, 2026-12-06); four warpgroups and 64-key tiles at D=64 took (2,4,1000,64) from 12.5-12.7
 // to 12.0-12.1 us and (1,8,512,64) from 9.2-9.5 to 9.1-9.2 (v10.14).
-template <int kHeadDim, int kConsumersT = kWideConsumers<kHeadDim>, bool kSplitT = false>
+template <int kHeadDim, int kConsumersT = kWideConsumers<kHeadDim>, bool kSplitT = false, int kBlockNT = 0>
 struct WgmmaConfig {
   static constexpr int kConsumers = kConsumersT;
   static constexpr bool kSplit = kSplitT;
@@ -124,11 +125,18 @@ struct WgmmaConfig {
   // D=128 with two consumer warpgroups: 176-key tiles (FlashAttention-3's non-causal choice there):
   // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale). A
   // four-way key split: 64-key tiles (its 112 registers).
-  static constexpr int kBlockN =
-      kSplit && kConsumers == 4 ? 64 : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176 : 128;
-  // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB).
+  // kBlockNT: a tile size of the launcher's choice (one warpgroup's 64-key tiles at D=128 and
+  // S <= 64, where a 128-key tile would be half masked).
+  static constexpr int kBlockN = kBlockNT != 0                   ? kBlockNT
+                                 : kSplit && kConsumers == 4     ? 64
+                                 : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176
+                                                                 : 128;
+  // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB); with
+  // 64-key tiles (S <= 64) 8 at D=64 (8 KB + 8 x 16 KB), 4 at D=128 (16 KB + 4 x 32 KB).
   // A four-way split: 8 stages of 64 keys (Q 8 KB + 8 x 16 KB = 136 KB), every tile of S = 512 in flight.
-  static constexpr int kStages = kConsumers > 1 && !kSplit ? 2 : kBlockN == 64 ? 8 : kHeadDim == 64 ? 4 : 3;
+  static constexpr int kStages = kConsumers > 1 && !kSplit ? 2
+                                : kBlockN == 64 ? (kHeadDim == 64 ? 8 : 4)
+                                : kHeadDim == 64 ? 4 : 3;
   static constexpr int kThreads = 128 * (kConsumers + 1);
   // setmaxnreg.inc takes registers only from those the block's own setmaxnreg.dec gave back, and
   // waits for ever where they are too few (a four-way split at 120 registers hung the check on
@@ -158,6 +166,7 @@ struct WgmmaConfig {
   static_assert(kOwnPartials || kPartialBytes <= 2 * kStages * kTileBytes);
   static_assert(kPartialOffset % 16 == 0, "float4 partial states");
   static_assert(kHeadDim % 64 == 0, "rows are whole 128-byte swizzle atoms");
+  static_assert(kSmemBytes <= 227 * 1024, "the H100's shared memory per block");
 };
 
 __device__ __forceinline__ uint32_t shared_address(const void* p) {
@@ -380,11 +389,11 @@ __device__ __forceinline__ void setmaxnreg_dec() {
 
 }  // namespace
 
-template <int kHeadDim, int kConsumers, bool kSplit>
-__global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit>::kThreads, 1)
+template <int kHeadDim, int kConsumers, bool kSplit, int kBlockNT>
+__global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit, kBlockNT>::kThreads, 1)
     wgmma_fused_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                        const __grid_constant__ CUtensorMap tm_v, const AttentionParams p) {
-  using Cfg = WgmmaConfig<kHeadDim, kConsumers, kSplit>;
+  using Cfg = WgmmaConfig<kHeadDim, kConsumers, kSplit, kBlockNT>;
   constexpr int kBlockM = Cfg::kBlockM;
   constexpr int kBlockN = Cfg::kBlockN;
   constexpr int kStages = Cfg::kStages;
@@ -846,14 +855,14 @@ bool encode(CUtensorMap* map, const __half* data, const int64_t* stride, const A
 
 // max_blocks: a persistent grid (one block per SM: each block's registers or shared memory fill
 // one) where it is smaller than the work items.
-template <int D, int kConsumers, bool kSplit = false>
+template <int D, int kConsumers, bool kSplit = false, int kBlockNT = 0>
 cudaError_t launch(const AttentionParams& p, cudaStream_t stream, int64_t max_blocks = INT32_MAX) {
-  using Cfg = WgmmaConfig<D, kConsumers, kSplit>;
+  using Cfg = WgmmaConfig<D, kConsumers, kSplit, kBlockNT>;
   CUtensorMap q, k, v;
   if (!encode(&q, p.q, p.q_stride, p, Cfg::kBlockM) || !encode(&k, p.k, p.k_stride, p, Cfg::kBlockN) ||
       !encode(&v, p.v, p.v_stride, p, Cfg::kBlockN))
     return cudaErrorInvalidValue;
-  auto kernel = wgmma_fused_kernel<D, kConsumers, kSplit>;
+  auto kernel = wgmma_fused_kernel<D, kConsumers, kSplit, kBlockNT>;
   if (cudaError_t err = allow_dynamic_smem(kernel, Cfg::kSmemBytes); err != cudaSuccess) return err;
   const int64_t work = static_cast<int64_t>(ceil_div(p.seqlen, Cfg::kBlockM)) * p.heads * p.batch;
   if (work > INT32_MAX) return cudaErrorInvalidConfiguration;  // the kernel counts work items in int
@@ -883,6 +892,11 @@ cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
       // (1,2,128,128,causal) 7.5-7.6 -> 7.2, (1,1,64,128) 7.4-7.6 -> 7.1-7.2 (H100, 2026-12-07,
       // session 11 call F). At D=64 the lone warpgroup's 128-key tile was slower than a four-way
       // split's one 64-key tile at (1,1,64,64), 6.2 -> 6.4-6.5 (call E).
+      // S <= 64: one warpgroup and one 64-key tile. A 128-key tile's softmax and P.V are half masked
+      // work there (1239 and 833 cycles at (1,1,64,128), mma_fused's 550 and 429; clock64 probes):
+      // (1,1,64,128) 6.7-6.8 -> 6.0 us, (1,1,64,64) level at 5.7-5.9 (H100, 2026-12-07, session 14
+      // call D; full check 365/365).
+      if (p.seqlen <= 64) return launch<D, 1, false, 64>(p, stream);
       if (D == 128 && p.seqlen <= WgmmaConfig<D, 1>::kBlockN) return launch<D, 1>(p, stream);
       return launch<D, kSplitConsumers<D>, true>(p, stream);
     }
@@ -898,13 +912,16 @@ extern "C" int fcbench_wgmma_fused_launch_info(int head_dim, fcbench::KernelLaun
     constexpr int D = decltype(d)::value;
     using Wide = WgmmaConfig<D>;
     using Narrow = WgmmaConfig<D, 1>;
+    using Narrow64 = WgmmaConfig<D, 1, false, 64>;
     using Split = WgmmaConfig<D, kSplitConsumers<D>, true>;
     const KernelLaunchInfo candidates[] = {
-        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Wide::kConsumers, false>), unsigned{Wide::kThreads},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Wide::kConsumers, false, 0>), unsigned{Wide::kThreads},
          Wide::kSmemBytes},
-        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1, false>), unsigned{Narrow::kThreads},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1, false, 0>), unsigned{Narrow::kThreads},
          Narrow::kSmemBytes},
-        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Split::kConsumers, true>), unsigned{Split::kThreads},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, 1, false, 64>), unsigned{Narrow64::kThreads},
+         Narrow64::kSmemBytes},
+        {reinterpret_cast<const void*>(wgmma_fused_kernel<D, Split::kConsumers, true, 0>), unsigned{Split::kThreads},
          Split::kSmemBytes},
     };
     int count = 0;
