@@ -1,7 +1,7 @@
 # Issue 25, session 14 (2026-12-07), call E: the landed kernel (call D's T: one warpgroup with 64-key
-# tiles where S <= 64 on small grids) in the checkout: full check twice, the sanitizers, the GPU
-# tests, then the issue's table (last: the large shapes' kernels are unchanged) (one fcbench bench run, 300 samples per row) and the launch-bound
-# shapes beside mma_fused.
+# tiles where S <= 64 on small grids) in the checkout: full check twice, the sanitizers, the
+# launch-bound shapes beside mma_fused, the GPU tests, then the issue's table (one fcbench bench
+# run, 300 samples per row; last, since the large shapes' kernels did not change).
 #   bash docs/validation/2026-12-07-h100-wgmma-14/callE/run.sh   (carry .whl; about 4 minutes)
 set -o pipefail; export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 python3 -c 'import asv, pygal' 2>/dev/null || python3 -m pip install -q --no-index --no-deps --break-system-packages .whl/*.whl 2>&1 | grep -vi warning
