@@ -1,5 +1,5 @@
 # Issue 25, session 14 (2026-12-07), call F: call E cut to what fits the session's last device time
-# (251 s left after four failed starts): the landed kernel v10.20 (one warpgroup with 64-key tiles
+# (251 s left after three failed starts and a refusal): the landed kernel v10.20 (one warpgroup with 64-key tiles
 # where S <= 64 on small grids) in the checkout, full check twice, the sanitizers, the launch-bound
 # shapes beside mma_fused, the GPU tests. The issue's table is not rerun: the large shapes' kernels
 # did not change.
