@@ -106,7 +106,7 @@ def _variant_key(key: str, where: str, *, shape_allowed: bool) -> None:
 
     name, paren, rest = key.partition("(")
     names = [v.name for v in registry.VARIANTS]
-    if name not in names:
+    if name not in names and os.environ.get(BASE_ENV) != "1":
         raise ConfigError(f"[{where}] {key!r}: unknown variant {name!r}; known: {', '.join(names)}")
     if not paren:
         return
@@ -157,6 +157,10 @@ def parse(data: dict) -> Config:
 # configuration in that run and its measuring processes (the gate's budgets and ceilings, the
 # check's error floor, the watchdog's bound) holds the head to the base's bar.
 CONFIG_ENV = "FCBENCH_CONFIG"
+# Set beside it by bar_of: that file is a base commit's, checked against the base's own registry
+# when it merged. A variant it names that the head's registry no longer has is not a reason the
+# gate cannot run: the head dropped it, and the gate says so (MISSING, gate.dropped).
+BASE_ENV = "FCBENCH_CONFIG_FROM_BASE"
 
 
 def load(pyproject: Path | None = None) -> Config:
@@ -204,13 +208,14 @@ def bar_of(repo: Path, base_sha: str):
     with tempfile.TemporaryDirectory(prefix="fcbench-bar-") as tmp:
         path = Path(tmp) / "pyproject.toml"
         path.write_text(shown.stdout if shown.returncode == 0 else "")  # no pyproject at the base: the defaults
-        base = load(path)
-        before = os.environ.get(CONFIG_ENV)
-        os.environ[CONFIG_ENV] = str(path)
+        before = {name: os.environ.get(name) for name in (CONFIG_ENV, BASE_ENV)}
+        os.environ.update({CONFIG_ENV: str(path), BASE_ENV: "1"})
         try:
+            base = load(path)
             yield base, changes(base, head)
         finally:
-            if before is None:
-                os.environ.pop(CONFIG_ENV, None)
-            else:
-                os.environ[CONFIG_ENV] = before
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

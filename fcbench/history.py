@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -243,9 +243,10 @@ def discover(results_dir: Path, machine: str, repo: Path, env: dict) -> dict:
 
 
 # What a checkout's own suite tracks on this machine, asked of its own code (read, not measured).
-_GRID = ("import json; from fcbench import measure; print(json.dumps({'variants': [v.name for v in "
-         "measure.tracked_variants()], 'shapes': [measure.shape_label(s) for s in measure.tracked_shapes()], "
-         "'from': measure.__file__}))")
+# Commits before measure.tracked_variants (73fa5c2) tracked the whole registry.
+_GRID = ("import json; from fcbench import measure, registry; print(json.dumps({'variants': [v.name for v in "
+         "(measure.tracked_variants() if hasattr(measure, 'tracked_variants') else registry.VARIANTS)], "
+         "'shapes': [measure.shape_label(s) for s in measure.tracked_shapes()], 'from': measure.__file__}))")
 
 
 def suite_grid(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -253,7 +254,7 @@ def suite_grid(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     shape set on this machine. One harness measures both sides of a comparison (the head's, as
     asv runs its current suite against old commits), so what the head dropped is measured at
     neither; the base's own answer is how the gate still sees it (gate.dropped)."""
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     env.pop("FCBENCH_VARIANTS", None)  # the whole registry, as a comparison measures it
     try:
         proc = subprocess.run([sys.executable, "-c", _GRID], cwd=root, env=env, capture_output=True, text=True,
@@ -520,10 +521,12 @@ def run(refs: list[str], *, results_dir: Path, append: bool, repo: Path | None =
     with ThreadPoolExecutor(max_workers=1) as pool, ThreadPoolExecutor(max_workers=2) as readers:
         discovered = pool.submit(discover, results_dir, machine, repo, env)
         with Checkouts(repo, shas) as roots:
+            # First (about 2 s): a commit whose suite cannot be read stops the run before it measures.
             asked = {sha: readers.submit(suite_grid, roots[sha]) for sha in shas} if grids else {}
+            wait(asked.values())  # both ended before a failure leaves the block that removes their worktrees
+            tracked = {sha: future.result() for sha, future in asked.items()}
             measured = measure_commits(roots, variants, shapes, rounds=rounds, samples=samples,
                                        log_dir=results_dir, env=env, progress=progress, phases=phases)
-            tracked = {sha: future.result() for sha, future in asked.items()}
         clock = time.perf_counter()
         benchmarks = discovered.result()
         phases["waiting for asv discovery"] = time.perf_counter() - clock

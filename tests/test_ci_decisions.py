@@ -7,13 +7,17 @@ same job end to end, on planted heads, is tests/test_ci_pr.py (tens of seconds a
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from fcbench import asv_compare, check, ci, config, gate, history, registry, sanitize
+
+from .conftest import GIT
 
 CASE = check.CheckCase(17, 64, False, "normal", 0)
 OTHER = check.CheckCase(97, 128, True, "normal", 0)
@@ -244,3 +248,21 @@ def test_pr_sanitizes_and_shows_progress_on_stderr_unless_told(monkeypatch):
     ci.pr("b", "h", markdown=None, json_out=None, results_dir=None)
     # The default is the stderr of when fcbench was imported (pytest swaps sys.stderr since).
     assert seen["sanitize_changed"] is True and seen["progress"] is not None and hasattr(seen["progress"], "write")
+
+
+def test_the_bases_bar_may_name_a_variant_the_head_dropped(tmp_path, monkeypatch):
+    # The base's [tool.fcbench] was checked against the base's registry; a name the head's no longer
+    # has must not stop the gate (exit 3) before it can say MISSING (gate.dropped).
+    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
+    monkeypatch.delenv(config.BASE_ENV, raising=False)
+    (tmp_path / "pyproject.toml").write_text('[tool.fcbench.gate.latency_budget_overrides]\n"gone_variant" = 0.1\n')
+    subprocess.run(["git", "init", "-qb", "main", str(tmp_path)], check=True)
+    subprocess.run([*GIT, "-C", str(tmp_path), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(tmp_path), "commit", "-qm", "base"], check=True)
+    sha = history.resolve(tmp_path, "HEAD")
+    with config.bar_of(tmp_path, sha) as (base, _changed):
+        assert base.gate.latency_budget_overrides == {"gone_variant": 0.1}
+        assert config.load().gate.latency_budget_overrides == {"gone_variant": 0.1}  # as the measuring processes read it
+    assert config.BASE_ENV not in os.environ and config.CONFIG_ENV not in os.environ
+    with pytest.raises(config.ConfigError, match="unknown variant 'gone_variant'"):
+        config.load(tmp_path / "pyproject.toml")  # anywhere else a name the registry lacks is still an error

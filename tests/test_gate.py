@@ -707,10 +707,21 @@ def test_compare_gates_what_the_heads_suite_dropped_unless_narrowed(in_repo, tmp
 
 
 def test_a_checkout_without_its_own_fcbench_has_no_grid(tmp_path):
-    # Python would find the installed fcbench, whose answer is this harness's, not the commit's.
-    with pytest.raises(history.CouldNotRun, match="its fcbench came from .*, not from the checkout"):
+    # Python would find an installed fcbench, whose answer is this harness's, not the commit's (or,
+    # where fcbench is not installed, none).
+    with pytest.raises(history.CouldNotRun, match="its fcbench came from .*, not from the checkout|No module named"):
         history.suite_grid(tmp_path)
     (tmp_path / "fcbench").mkdir()
     (tmp_path / "fcbench" / "__init__.py").write_text("raise ImportError('planted')")
     with pytest.raises(history.CouldNotRun, match="ImportError: planted"):
         history.suite_grid(tmp_path)
+
+
+def test_a_commit_from_before_tracked_variants_tracks_its_whole_registry(tmp_path):
+    package = tmp_path / "fcbench"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "registry.py").write_text("class V:\n    def __init__(self, name): self.name = name\n"
+                                         "VARIANTS = (V('old_kernel'), V('sdpa_math'))\n")
+    (package / "measure.py").write_text("def tracked_shapes(): return ['(1,2,128,64)']\ndef shape_label(s): return s\n")
+    assert history.suite_grid(tmp_path) == (("old_kernel", "sdpa_math"), ("(1,2,128,64)",))
