@@ -256,19 +256,24 @@ def suite_grid(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     neither; the base's own answer is how the gate still sees it (gate.dropped)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     env.pop("FCBENCH_VARIANTS", None)  # the whole registry, as a comparison measures it
+    what = f"could not read what the checkout of {root.name} tracks (its registry and shapes)"
     try:
         proc = subprocess.run([sys.executable, "-c", _GRID], cwd=root, env=env, capture_output=True, text=True,
                               timeout=120)
-        data = json.loads(proc.stdout.splitlines()[-1]) if proc.returncode == 0 and proc.stdout.strip() else None
-    except (subprocess.TimeoutExpired, ValueError) as exc:
-        proc, data = None, exc
-    grid = tuple(tuple(data.get(k, ())) for k in ("variants", "shapes")) if isinstance(data, dict) else None
-    if grid is not None and Path(str(data.get("from"))).resolve().parent.parent != Path(root).resolve():
+    except subprocess.TimeoutExpired:
+        raise CouldNotRun(f"{what}: no answer in 120 s") from None
+    try:
+        data = json.loads(proc.stdout.splitlines()[-1]) if proc.returncode == 0 else None
+    except (IndexError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise CouldNotRun(f"{what}: {(proc.stderr.strip().splitlines() or ['no output'])[-1]}")
+    if Path(str(data.get("from"))).resolve().parent.parent != Path(root).resolve():
         # No fcbench/ there: Python found an installed one, whose answer would be this harness's.
-        proc, grid, data = None, None, f"its fcbench came from {data.get('from')}, not from the checkout"
-    if grid is None or not grid[0] or not all(isinstance(x, str) for part in grid for x in part):
-        why = (proc.stderr.strip().splitlines() or ["no output"])[-1] if proc is not None else str(data)
-        raise CouldNotRun(f"could not read what the checkout of {root.name} tracks (its registry and shapes): {why}")
+        raise CouldNotRun(f"{what}: its fcbench came from {data.get('from')}, not from the checkout")
+    grid = tuple(tuple(data.get(k, ())) for k in ("variants", "shapes"))
+    if not grid[0] or not all(isinstance(x, str) for part in grid for x in part):
+        raise CouldNotRun(f"{what}: not lists of names ({proc.stdout.strip()[-200:]})")
     return grid
 
 
