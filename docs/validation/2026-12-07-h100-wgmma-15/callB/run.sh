@@ -5,8 +5,8 @@
 #   X: only the first copies' three barriers initialised before those copies are issued; the other
 #      barriers (up to 33 at D=64) under the copies' flight, fenced again before the block's barrier;
 #   UX: both.
-# Each candidate: build, full check, bench; main benched first and last, UX twice.
-#   bash docs/validation/2026-12-07-h100-wgmma-15/callB/run.sh   (carry .whl; about 5 minutes)
+# Each candidate: build, full check, bench; UX also the sanitizers; main benched first and last, UX twice.
+#   bash docs/validation/2026-12-07-h100-wgmma-15/callB/run.sh   (carry .whl; about 5-6 minutes)
 set -o pipefail; export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 python3 -c 'import asv, pygal' 2>/dev/null || python3 -m pip install -q --no-index --no-deps --break-system-packages .whl/*.whl 2>&1 | grep -vi warning
 L=$OUT/logs; mkdir -p $L; pack() { tar czf $OUT/logs.tgz -C $OUT logs; }; trap 'git checkout -q csrc/kernels/wgmma_fused.cu; pack' EXIT
@@ -29,6 +29,7 @@ for c in U X UX; do
   timeout 60 python3 -m fcbench check --variant wgmma_fused > $L/check-$c.log 2>&1; echo "check $c rc=$?: $(tail -n 1 $L/check-$c.log) $(el)"
   bench $c 1
 done
+timeout 90 python3 -m fcbench sanitize --variant wgmma_fused --timeout-s 80 > $L/sanitize-UX.log 2>&1; echo "sanitize UX rc=$? $(el)"; tail -n 3 $L/sanitize-UX.log; pack
 bench UX 2
 use main && bench main 2
 echo; echo "median us per shape (columns in file order)"
