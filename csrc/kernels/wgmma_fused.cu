@@ -7,9 +7,9 @@
 //     strides) zero-fills rows past seqlen, so partial tiles need no bounds checks in the copy;
 //   - one producer warp (of its own warpgroup, its registers given away with setmaxnreg) keeps
 //     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
-//     where those blocks would not fill the GPU once, with 64-key tiles where S <= 64) own 64
-//     query rows each, or (grids whose 64-row blocks all fit at once) two (D=128) or four
-//     (D=64) share 64 rows and split the key tiles between them, then combine their partial
+//     where those blocks would not fill the GPU once, with 64-key tiles where S <= 64, or
+//     S <= 128 at D=64) own 64 query rows each, or (grids whose 64-row blocks all fit at once)
+//     two (D=128) or four (D=64) share 64 rows and split the key tiles between them, then combine their partial
 //     states through shared memory: warpgroups 1-3 write theirs as float4 the moment their last
 //     P.V is done (at D=64 into a region of their own) and leave, warpgroup 0 combines and
 //     writes O; with O's stores quad-transposed to 16 bytes per lane, (1,8,512,64) 9.2 -> 8.9
@@ -125,14 +125,14 @@ struct WgmmaConfig {
   // D=128 with two consumer warpgroups: 176-key tiles (FlashAttention-3's non-causal choice there):
   // fewer tiles, so fewer of each tile's fixed costs (waits, turns, the max and rescale). A
   // four-way key split: 64-key tiles (its 112 registers).
-  // kBlockNT: a tile size of the launcher's choice (one warpgroup's 64-key tiles at D=128 and
-  // S <= 64, where a 128-key tile would be half masked).
+  // kBlockNT: a tile size of the launcher's choice (one warpgroup's 64-key tiles on a small grid
+  // where S <= 64, or S <= 128 at D=64: no half-masked 128-key tile, no split's combine).
   static constexpr int kBlockN = kBlockNT != 0                   ? kBlockNT
                                  : kSplit && kConsumers == 4     ? 64
                                  : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176
                                                                  : 128;
   // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB); with
-  // 64-key tiles (S <= 64) 8 at D=64 (8 KB + 8 x 16 KB), 4 at D=128 (16 KB + 4 x 32 KB).
+  // 64-key tiles (S <= 64; at D=64 S <= 128) 8 at D=64 (8 KB + 8 x 16 KB), 4 at D=128 (16 KB + 4 x 32 KB).
   // A four-way split: 8 stages of 64 keys (Q 8 KB + 8 x 16 KB = 136 KB), every tile of S = 512 in flight.
   static constexpr int kStages = kConsumers > 1 && !kSplit ? 2
                                 : kBlockN == 64 ? (kHeadDim == 64 ? 8 : 4)
@@ -440,13 +440,8 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit, kBlo
     prefetch_tensor_map(&tm_k);
     prefetch_tensor_map(&tm_v);
     mbar_init(q_full, 1);
-    for (int s = 0; s < kStages; ++s) {
-      mbar_init(k_full(s), 1);
-      mbar_init(v_full(s), 1);
-      mbar_init(k_empty(s), 4 * Cfg::kTileConsumers);  // one arrival per consuming warp
-      mbar_init(v_empty(s), 4 * Cfg::kTileConsumers);
-    }
-    mbar_init(q_empty, 4 * Cfg::kConsumers);  // every consumer warp reads Q
+    mbar_init(k_full(0), 1);
+    mbar_init(v_full(0), 1);
     // The copy engine (the async proxy) must see the initialised barriers.
     asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
     // The first item's Q and its first K and V tiles (stage 0) are copied before the block's first
@@ -468,6 +463,19 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit, kBlo
 #pragma unroll
     for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
       tma_load(v_smem + cb * kBlockN * 128, &tm_v, 64 * cb, 0, first.h, first.b, v_full(0));
+    // The other barriers (up to 33 at D=64) under the first copies' flight, not before their issue:
+    // (1,1,64,64) 5.8 -> 5.6 us, (1,1,64,128) 6.0 -> 5.8, (2,3,97,64) 6.7-6.8 -> 6.6, (2,4,1000,64)
+    // 11.8-11.9 -> 11.6 (H100, 2026-12-07, session 15 call B's X; full check 365/365).
+    for (int s = 0; s < kStages; ++s) {
+      if (s > 0) {
+        mbar_init(k_full(s), 1);
+        mbar_init(v_full(s), 1);
+      }
+      mbar_init(k_empty(s), 4 * Cfg::kTileConsumers);  // one arrival per consuming warp
+      mbar_init(v_empty(s), 4 * Cfg::kTileConsumers);
+    }
+    mbar_init(q_empty, 4 * Cfg::kConsumers);  // every consumer warp reads Q
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
   }
   __syncthreads();
 
@@ -895,8 +903,11 @@ cudaError_t wgmma_fused_forward(const AttentionParams& p, cudaStream_t stream) {
       // S <= 64: one warpgroup and one 64-key tile. A 128-key tile's softmax and P.V are half masked
       // work there (1239 and 833 cycles at (1,1,64,128), mma_fused's 550 and 429; clock64 probes):
       // (1,1,64,128) 6.7-6.8 -> 6.0 us, (1,1,64,64) level at 5.7-5.9 (H100, 2026-12-07, session 14
-      // call D; full check 365/365).
-      if (p.seqlen <= 64) return launch<D, 1, false, 64>(p, stream);
+      // call D; full check 365/365). At D=64 also where S <= 128, in place of the four-way split's
+      // exchange and combine: (1,1,128,64) 6.5-6.6 -> 6.2 us, (2,3,97,64) 6.6 -> 6.5 (both with the
+      // barriers below the first copies); at D=128 two 64-key tiles were slower than one 128-key
+      // tile there, (2,3,97,128) 6.8 -> 7.0 (H100, 2026-12-07, session 15 call B: U, X, UX).
+      if (p.seqlen <= (D == 64 ? 128 : 64)) return launch<D, 1, false, 64>(p, stream);
       if (D == 128 && p.seqlen <= WgmmaConfig<D, 1>::kBlockN) return launch<D, 1>(p, stream);
       return launch<D, kSplitConsumers<D>, true>(p, stream);
     }
