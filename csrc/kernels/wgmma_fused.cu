@@ -56,9 +56,10 @@
 // Building the maps on the device instead (a template per device, tensormap.replace and
 // tensormap.cp_fenceproxy into a per-block slot, 168-byte parameter block) removed that period
 // and cost 1.6-1.7 us at every launch: (1,8,512,64) 9.0-9.1 -> 10.7 us (c11, H100, 2026-12-07).
-// At launch-bound shapes it is 0.5-1.0 us slower than mma_fused, and that is its body, not its
+// At launch-bound shapes it was 0.5-1.0 us slower than mma_fused, and that is its body, not its
 // launch (ncu, 20 queued calls per sample): (1,1,64,64) 5.8 against 5.3 us, (1,1,64,128) 6.7-6.8
-// against 5.7-5.9 (H100, 2026-12-07, docs/RESULTS.md's twelfth session). clock64 stage probes of
+// against 5.7-5.9 (H100, 2026-12-07, docs/RESULTS.md's twelfth session); with v10.21 level at
+// (1,1,64,128) and 0.3-0.7 us slower at D=64 (fifteenth session). clock64 stage probes of
 // both kernels there: TMA's first Q lands ~2000 cycles after its issue (the tensor map is fetched
 // first), where mma_fused's cp.async Q and K have landed 1190-1273 cycles after entry; and at D=128
 // one warpgroup's 128-key tile holds S=64's 64 keys, its softmax 1239 cycles against mma_fused's
