@@ -241,6 +241,11 @@ def markdown(rows: list[Row], base: str, head: str, machine: str, code: int, sig
     status = {EXIT_PASS: "pass", EXIT_CORRECTNESS: "FAIL: correctness", EXIT_SANITIZER: "FAIL: sanitizer",
               EXIT_RESOURCES: "FAIL: resources", EXIT_LATENCY: "FAIL: latency"}[code]
     failing = [r for r in rows if r.verdict in FAILING]
+    # Exit 4 covers four verdicts: the heading names them where a wrong result is not the only one
+    # (a pull request that dropped a variant reads "FAIL: correctness (MISSING)").
+    causes = list(dict.fromkeys(r.verdict for r in failing if FAILING[r.verdict] == code))
+    if code == EXIT_CORRECTNESS and causes != ["FAIL-CORRECTNESS"]:
+        status += f" ({', '.join(causes)})"
     lines = [f"### fcbench gate: {status}", "", *(f"> {note}" for note in notes), *([""] if notes else []),
              f"base `{base[:8]}` -> head `{head[:8]}` on `{machine}`: {len(failing)} of {len(rows)} "
              f"(variant, shape) rows failing. Latency is the median time per call (GPU time on a GPU); FAIL-LATENCY needs "

@@ -144,6 +144,6 @@ def test_what_the_head_dropped_from_the_suite_is_missing(runs):
     assert code == js["exit_code"] == gate.EXIT_CORRECTNESS, output[-4000:]
     assert failing(result) == {("wmma_unfused", "every shape", "MISSING"), ("sdpa_efficient", "every shape", "MISSING"),
                                ("every variant", SHAPES[1], "MISSING")}, js["rows"]
-    assert md.splitlines()[0] == "### fcbench gate: FAIL: correctness"
+    assert md.splitlines()[0] == "### fcbench gate: FAIL: correctness (MISSING)"
     assert "- **MISSING** `wmma_unfused` every shape: in the base's registry, not in the head's" in md
     assert f"- **MISSING** `every variant` {SHAPES[1]}: a tracked shape at base, not at head" in md

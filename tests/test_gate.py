@@ -86,6 +86,20 @@ def test_exit_code_precedence():
                 gate.EXIT_LATENCY, 1, 2}) == 7  # distinct from check's 1 and argparse's 2
 
 
+def test_the_heading_names_what_exit_4_stands_for_unless_it_is_a_wrong_result():
+    def heading(*verdicts):
+        rows = [gate.Row("v", f"s{i}", v, base_us=1.0, head_us=2.0, ratio=2.0, budget=0.03) for i, v in enumerate(verdicts)]
+        return gate.markdown(rows, "a" * 40, "b" * 40, "l4", gate.exit_code(rows), 0.002).splitlines()[0]
+
+    assert heading("SAME", "FAIL-CORRECTNESS", "FAIL-CORRECTNESS") == "### fcbench gate: FAIL: correctness"
+    assert heading("SAME", "MISSING") == "### fcbench gate: FAIL: correctness (MISSING)"
+    # each cause once, in table order; verdicts of other exit codes are not causes of this one
+    assert heading("HUNG", "FAIL-LATENCY", "FAIL-CORRECTNESS", "HUNG", "CRASHED") == \
+        "### fcbench gate: FAIL: correctness (HUNG, FAIL-CORRECTNESS, CRASHED)"
+    assert heading("FAIL-LATENCY", "FAIL-RESOURCES") == "### fcbench gate: FAIL: resources"
+    assert heading("SAME") == "### fcbench gate: pass"
+
+
 # ---- the decision rules at their boundaries (no measurement: rows built by hand) -------------
 
 KERNEL_ROW = ("wmma_fused", "(1,8,512,64)")
