@@ -20,6 +20,15 @@ EXPECTED = {"B": (0, "pass"), "C": (6, "FAIL-LATENCY"), "D": (4, "FAIL-CORRECTNE
             "G": (4, "MISSING")}
 
 
+def comment_shows(body: str, want_verdict: str) -> bool:
+    """Whether the PR comment says what the plant should earn: a pass heading, or the verdict's
+    own bullet (the heading says the exit code's family, "FAIL: latency", never "FAIL-LATENCY")."""
+    lines = body.splitlines()
+    if want_verdict == "pass":
+        return any(line.startswith("### fcbench gate: pass") for line in lines)
+    return any(line.startswith(f"- **{want_verdict}** ") for line in lines)
+
+
 def main(out: Path, plants: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="act-validate-"))
     keep = work / "keep"
@@ -42,7 +51,7 @@ def main(out: Path, plants: list[str]) -> int:
         took = time.monotonic() - started
         gate_json = run.artifacts / "fcbench-pr-l4" / "gate.json"
         code = json.loads(gate_json.read_text())["exit_code"] if gate_json.exists() else None
-        comment = "(no node: not run)"
+        comment, body = "(no node: not run)", ""
         if node:
             world.set_api(pulls=[pr], comments=[], calls=[])
             event = {"action": "completed", "workflow_run": {
@@ -51,12 +60,12 @@ def main(out: Path, plants: list[str]) -> int:
                 "head_repository": {"full_name": world.full_name}, "html_url": f"run/{number}", "pull_requests": []}}
             posted = world.run("workflow_run", event, workflow="pr-comment.yml", sha=sha["A"], artifacts=run.artifacts)
             bodies = [c["body"] for c in world.api["comments"]]
-            lines = bodies[0].splitlines() if posted.jobs == {"comment": "success"} and bodies else []
-            comment = next((line for line in lines if line.startswith("### fcbench gate")), "(no comment)")
+            body = bodies[0] if posted.jobs == {"comment": "success"} and bodies else ""
+            comment = next((line for line in body.splitlines() if line.startswith("### fcbench gate")), "(no comment)")
             (keep / f"comment-{number}-{plant}.md").write_text(bodies[0] if bodies else posted.output[-3000:])
         job = run.jobs.get("gate")
         good = code == want_code and job == ("success" if want_code == 0 else "failure") and \
-            (not node or want_verdict in comment or want_verdict == "pass" and "gate: pass" in comment)
+            (not node or comment_shows(body, want_verdict))
         ok &= good
         rows.append(f"{plant:5} {want_code:4} {str(code):4} {str(job):8} {took:6.0f} s  {'ok' if good else 'MISMATCH'}  {comment}")
         with open(out / "rows.txt", "a") as f:  # each plant's row as it ends: a call cut short keeps them

@@ -503,3 +503,19 @@ def test_branch_protection_requires_the_jobs_that_exist():
     owned = (registry.REPO_ROOT / ".github" / "CODEOWNERS").read_text()
     for path in ("/.github/", "/scripts/", "/deploy/", "/fcbench/", "/benchmarks/", "/pyproject.toml"):
         assert re.search(rf"^{re.escape(path)}\s+@", owned, re.M), path
+
+
+def test_act_validate_reads_the_verdict_from_the_comment_s_bullets_not_its_heading():
+    # The heading names the exit code's family ("FAIL: latency"); a check of "FAIL-LATENCY" in the
+    # heading said MISMATCH for plants C, D and E wherever node ran pr-comment.yml.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("act_validate", registry.REPO_ROOT / "scripts" / "act_validate.py")
+    act_validate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(act_validate)
+    shows = act_validate.comment_shows
+    latency = "<!-- fcbench -->\n### fcbench gate: FAIL: latency\n\n- **FAIL-LATENCY** `wmma_fused` (1,8,512,64): 9 -> 10 us\n"
+    assert shows(latency, "FAIL-LATENCY") and not shows(latency, "FAIL-CORRECTNESS") and not shows(latency, "pass")
+    dropped = "### fcbench gate: FAIL: correctness (MISSING)\n\n- **MISSING** `wmma_unfused` every shape: gone\n"
+    assert shows(dropped, "MISSING") and not shows(dropped, "FAIL-CORRECTNESS")
+    assert shows("### fcbench gate: pass\n\nbase `a` -> head `b`\n", "pass") and not shows("", "pass")

@@ -59,7 +59,8 @@
 // At launch-bound shapes it was 0.5-1.0 us slower than mma_fused, and that is its body, not its
 // launch (ncu, 20 queued calls per sample): (1,1,64,64) 5.8 against 5.3 us, (1,1,64,128) 6.7-6.8
 // against 5.7-5.9 (H100, 2026-12-07, docs/RESULTS.md's twelfth session); with v10.21 level at
-// (1,1,64,128) and 0.3-0.7 us slower at D=64 (fifteenth session). clock64 stage probes of
+// (1,1,64,128), 0.5 us slower at (2,3,97,128) and (1,2,128,128,causal), and 0.3-0.7 us slower at
+// the D=64 ones (fifteenth session). clock64 stage probes of
 // both kernels there: TMA's first Q lands ~2000 cycles after its issue (the tensor map is fetched
 // first), where mma_fused's cp.async Q and K have landed 1190-1273 cycles after entry; and at D=128
 // one warpgroup's 128-key tile holds S=64's 64 keys, its softmax 1239 cycles against mma_fused's
@@ -464,7 +465,7 @@ __global__ void __launch_bounds__(WgmmaConfig<kHeadDim, kConsumers, kSplit, kBlo
 #pragma unroll
     for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
       tma_load(v_smem + cb * kBlockN * 128, &tm_v, 64 * cb, 0, first.h, first.b, v_full(0));
-    // The other barriers (up to 33 at D=64) under the first copies' flight, not before their issue:
+    // The other barriers (up to 31 at D=64) under the first copies' flight, not before their issue:
     // (1,1,64,64) 5.8 -> 5.6 us, (1,1,64,128) 6.0 -> 5.8, (2,3,97,64) 6.7-6.8 -> 6.6, (2,4,1000,64)
     // 11.8-11.9 -> 11.6 (H100, 2026-12-07, session 15 call B's X; full check 365/365).
     for (int s = 0; s < kStages; ++s) {

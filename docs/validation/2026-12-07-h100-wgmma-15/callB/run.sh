@@ -3,7 +3,7 @@
 #      no four-way split's exchange and combine at (2,3,97,64), no 128-key tile with 31 keys masked
 #      at (2,3,97,128);
 #   X: only the first copies' three barriers initialised before those copies are issued; the other
-#      barriers (up to 33 at D=64) under the copies' flight, fenced again before the block's barrier;
+#      barriers (up to 31 at D=64) under the copies' flight, fenced again before the block's barrier;
 #   UX: both.
 # Each candidate: build, full check, bench; UX also the sanitizers; main benched first and last, UX twice.
 #   bash docs/validation/2026-12-07-h100-wgmma-15/callB/run.sh   (carry .whl; about 5-6 minutes)
