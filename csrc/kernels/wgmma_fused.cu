@@ -9,13 +9,14 @@
 //     kStages K and V tiles in flight; consumer warpgroups (three at D=64, two at D=128; one
 //     where those blocks would not fill the GPU once, with 64-key tiles where S <= 64, or
 //     S <= 128 at D=64) own 64 query rows each, or (grids whose 64-row blocks all fit at once)
-//     two (D=128) or four (D=64) share 64 rows and split the key tiles between them, then combine their partial
-//     states through shared memory: warpgroups 1-3 write theirs as float4 the moment their last
-//     P.V is done (at D=64 into a region of their own) and leave, warpgroup 0 combines and
-//     writes O; with O's stores quad-transposed to 16 bytes per lane, (1,8,512,64) 9.2 -> 8.9
-//     us, its causal row 8.9 -> 8.7, (2,4,1000,64) 11.8 -> 11.6 (v10.19, H200, 2026-12-06; on
-//     an H100 a stage probe of clock64 stamps had shown the exchange, the combine and the
-//     stores taking the last 2170 of a block's 10500 cycles: docs/RESULTS.md);
+//     two (D=128) or four (D=64) share 64 rows and split the key tiles between them, then
+//     combine their partial states through shared memory: warpgroups 1-3 write theirs as
+//     float4 the moment their last P.V is done (at D=64 into a region of their own) and leave,
+//     warpgroup 0 combines and writes O; with O's stores quad-transposed to 16 bytes per
+//     lane, (1,8,512,64) 9.2 -> 8.9 us, its causal row 8.9 -> 8.7, (2,4,1000,64) 11.8 -> 11.6
+//     (v10.19, H200, 2026-12-06; on an H100 a stage probe of clock64 stamps had shown the
+//     exchange, the combine and the stores taking the last 2170 of a block's 10500 cycles:
+//     docs/RESULTS.md);
 //   - wgmma computes S = Q K^T from shared memory (both operands K-major) and O += P V with P
 //     from registers (the fp32 S accumulators repacked as fp16, the layout FlashAttention-2's
 //     mma.sync kernels use too) and V read MN-major (transposed by the descriptor, not by a copy);
@@ -134,7 +135,8 @@ struct WgmmaConfig {
                                  : kHeadDim == 128 && kConsumers == 2 && !kSplit ? 176
                                                                  : 128;
   // One warpgroup: 4 stages at D=64 (Q 8 KB + 4 x 32 KB), 3 at D=128 (16 KB + 3 x 64 KB); with
-  // 64-key tiles (S <= 64; at D=64 S <= 128) 8 at D=64 (8 KB + 8 x 16 KB), 4 at D=128 (16 KB + 4 x 32 KB).
+  // 64-key tiles (S <= 64; at D=64 S <= 128) 8 at D=64 (8 KB + 8 x 16 KB), 4 at D=128 (16 KB +
+  // 4 x 32 KB).
   // A four-way split: 8 stages of 64 keys (Q 8 KB + 8 x 16 KB = 136 KB), every tile of S = 512 in flight.
   static constexpr int kStages = kConsumers > 1 && !kSplit ? 2
                                 : kBlockN == 64 ? (kHeadDim == 64 ? 8 : 4)
