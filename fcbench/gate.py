@@ -83,7 +83,8 @@ def _results(results_dir: Path, machine: str, sha: str):
     if not found:
         also = f" (results there are of {', '.join(sorted(others))}, which shares its first 8 characters)" if others else ""
         raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}{also}; "
-                             f"run `fcbench compare` (or `fcbench record`) first")
+                             f"run `fcbench compare BASE HEAD` first, or pass --results-dir where the commit was "
+                             f"recorded (`fcbench record` writes .asv/results)")
     return next((r for r in found if r.env_name == ENV_NAME), found[0])
 
 
