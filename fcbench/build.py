@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -40,11 +41,14 @@ MIN_ARCH = 80
 
 def normalize_arch(arch: str) -> str:
     """'sm_90', '90' or '9.0' -> 'sm_90'."""
-    digits = arch.strip().lower().removeprefix("sm_").replace(".", "")
-    if digits[-1:] in ("a", "f") and digits[:-1].isdigit():
+    text = arch.strip().lower().removeprefix("sm_")
+    # 'major.minor' with a one-digit minor ('8.9.0' is no arch, not sm_890).
+    dotted = re.fullmatch(r"([0-9]+)\.([0-9])", text)
+    digits = "".join(dotted.groups()) if dotted else text
+    if digits[-1:] in ("a", "f") and digits[:-1].isascii() and digits[:-1].isdigit():
         raise ValueError(f"arch: {arch!r} is an arch-specific target, not a GPU's arch; give sm_{digits[:-1]} "
                          f"(a variant that needs {arch} is built for it there: registry.Variant.archs)")
-    if not digits.isdigit() or len(digits) < 2:
+    if not (digits.isascii() and digits.isdigit()) or not 2 <= len(digits) <= 3:
         raise ValueError(f"arch: {arch!r} is not a CUDA arch; expected e.g. sm_89 (L4) or sm_90 (H100)")
     if int(digits) < MIN_ARCH:
         raise ValueError(f"arch: {arch!r} is not supported: FlashCore's kernels need sm_{MIN_ARCH} or newer "
@@ -52,10 +56,18 @@ def normalize_arch(arch: str) -> str:
     return f"sm_{digits}"
 
 
+def arch_from_env() -> str:
+    """FCBENCH_ARCH normalised; a bad value is named as the variable's (ValueError: exit 2)."""
+    try:
+        return normalize_arch(os.environ["FCBENCH_ARCH"])
+    except ValueError as exc:
+        raise ValueError(f"FCBENCH_ARCH={os.environ['FCBENCH_ARCH']!r}: {exc}") from None
+
+
 def target_arch() -> str:
     """FCBENCH_ARCH if set, else the arch of the current CUDA device."""
     if os.environ.get("FCBENCH_ARCH"):
-        return normalize_arch(os.environ["FCBENCH_ARCH"])
+        return arch_from_env()
     import torch
 
     if not torch.cuda.is_available():

@@ -23,9 +23,32 @@ def _csv(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
+def _named(option: str, text: str, supported: str) -> list[str]:
+    """The comma-separated names of an option that was given: one that names nothing (`--variant ''`
+    from an unset shell variable, `--tool ,`) is refused, never read as its default or as none."""
+    names = _csv(text)
+    if not names:
+        raise ValueError(f"{option} {text!r}: names nothing; give one or more of {supported}, comma-separated "
+                         "(or leave the option out for its default)")
+    return names
+
+
 def _variants(args) -> tuple[registry.Variant, ...]:
-    names = [n for group in (args.variant or []) for n in _csv(group)]
+    supported = ", ".join([*registry.KINDS, *(v.name for v in registry.VARIANTS)])
+    names = [n for group in (args.variant or []) for n in _named("--variant", group, supported)]
     return registry.select(names)
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds > 0 (0, a negative or nan bound would time out at once,
+    or never, and read as a hang)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a number of seconds > 0")
+    return value
 
 
 def _need_a_kernel(kernels, what: str) -> None:
@@ -52,7 +75,8 @@ def cmd_list(args) -> int:
 def cmd_build(args) -> int:
     from . import build
 
-    build.build(args.arch)
+    # --arch '' (an unset shell variable) is refused, not read as "the GPU's arch".
+    build.build(build.normalize_arch(args.arch) if args.arch is not None else None)
     return EXIT_OK
 
 
@@ -61,8 +85,8 @@ def cmd_resources(args) -> int:
     from .table import format_table
 
     # sm_89 given twice (or as 89 and sm_89) is counted once.
-    archs = tuple(dict.fromkeys(build.normalize_arch(a) for a in _csv(args.arch))) if args.arch \
-        else resources.DEFAULT_ARCHS
+    archs = tuple(dict.fromkeys(build.normalize_arch(a) for a in _named("--arch", args.arch, "e.g. sm_89, sm_90")))\
+        if args.arch is not None else resources.DEFAULT_ARCHS
     variants = _variants(args)
     _need_a_kernel([v for v in variants if v.is_kernel], "resources counts")
     rows = resources.collect(variants, archs, progress=sys.stderr)
@@ -270,9 +294,11 @@ def _history_args(args, default_for: str) -> dict:
     shapes = [parse_shape(s) for s in args.shape] if args.shape else None
     from . import store
 
-    source = "--machine" if args.machine else "FCBENCH_MACHINE" if os.environ.get("FCBENCH_MACHINE") else "the GPU's name"
+    # --machine '' is refused as a name, not read as "the default machine".
+    given = args.machine is not None
+    source = "--machine" if given else "FCBENCH_MACHINE" if os.environ.get("FCBENCH_MACHINE") else "the GPU's name"
     return {"results_dir": Path(args.results_dir) if args.results_dir else history.default_results_dir(default_for),
-            "machine": store.validate_machine(args.machine or history.machine_name(), source),
+            "machine": store.validate_machine(args.machine if given else history.machine_name(), source),
             "variants": _variants(args), "shapes": shapes}
 
 
@@ -489,6 +515,10 @@ def cmd_ci(args) -> int:
           HEAD interleaved, gate; the PR comment gets every stage's failures.
     main: record HEAD into the history, then rebuild the report."""
     if args.job == "main":
+        pr_only = [flag for flag, value in (("--base", args.base), ("--head", args.head), ("--markdown", args.markdown),
+                                            ("--json", args.json_out), ("--no-sanitize", args.no_sanitize)) if value]
+        if pr_only:  # said, not ignored: `ci main --markdown F` would otherwise leave F unwritten without a word
+            raise ValueError(f"{', '.join(pr_only)}: options of `ci pr`; `ci main` takes --results-dir and --out")
         results = ["--results-dir", args.results_dir] if args.results_dir else []
         status = cmd_record(_args("record", "HEAD", *results))
         return status or cmd_report(_args("report", "--out", args.out, *results))
@@ -507,13 +537,20 @@ def cmd_sanitize(args) -> int:
 
     variants = [v for v in _variants(args) if v.is_kernel]
     _need_a_kernel(variants, "sanitize runs compute-sanitizer on")
-    tools = tuple(_csv(args.tool)) if args.tool else sanitize.TOOLS
+    supported = ", ".join([*sanitize.TOOLS, "initcheck"])
+    tools = tuple(_named("--tool", args.tool, supported)) if args.tool is not None else sanitize.TOOLS
     unknown = sorted(set(tools) - {*sanitize.TOOLS, "initcheck"})
     if unknown:
-        print(f"fcbench sanitize: --tool {', '.join(unknown)}: supported: {', '.join([*sanitize.TOOLS, 'initcheck'])}",
-              file=sys.stderr)
+        print(f"fcbench sanitize: --tool {', '.join(unknown)}: supported: {supported}", file=sys.stderr)
         return EXIT_USAGE
-    findings = sanitize.run(variants, tools=tools, timeout_s=args.timeout_s or sanitize.TIMEOUT_S)
+    import torch
+
+    if not torch.cuda.is_available():  # else every kernel's run fails under the tool and reads as a finding (exit 7)
+        print("fcbench sanitize: could not run: compute-sanitizer runs the kernels, which needs a CUDA GPU; "
+              "torch sees none here (torch.cuda.is_available() is False)", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    findings = sanitize.run(variants, tools=tools,
+                            timeout_s=args.timeout_s if args.timeout_s is not None else sanitize.TIMEOUT_S)
     print(format_table(["variant", "tool", "verdict", "seconds", "first report"],
                        [[f.variant, f.tool, f.verdict, f"{f.seconds:.0f}", f.report] for f in findings],
                        align_right={3}))
@@ -584,7 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "small partial-tile shapes; exit 7 on a finding, 4 on a hang")
     p.add_argument("--variant", action="append", help=variant_help)
     p.add_argument("--tool", help="comma-separated tools (default: memcheck,racecheck,synccheck; also initcheck)")
-    p.add_argument("--timeout-s", type=float, help="bound on one (variant, tool) run (default 120)")
+    p.add_argument("--timeout-s", type=_seconds, default=None,
+                   help="bound on one (variant, tool) run, seconds > 0 (default 120)")
     p.set_defaults(func=cmd_sanitize)
 
     p = sub.add_parser("record", help="measure one commit (a git worktree of it) into the asv history")
@@ -654,7 +692,7 @@ def _args(*argv: str) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .build import BuildError
+    from .build import BuildError, arch_from_env
     from .config import ConfigError
     from .history import CouldNotRun, Terminated, raise_on_sigterm
     from .store import DamagedResults, StoreBusy
@@ -674,6 +712,8 @@ def main(argv: list[str] | None = None) -> int:
               "`pip install --no-deps -e .`)", file=sys.stderr)
         return EXIT_CANNOT_RUN
     try:
+        if os.environ.get("FCBENCH_ARCH"):  # named as the variable's, by every command alike, before any work
+            arch_from_env()
         return args.func(args)
     except (BuildError, CouldNotRun, ConfigError, WorkerFailed, DamagedResults, StoreBusy) as exc:
         print(f"fcbench {args.command}: could not run: {exc}", file=sys.stderr)

@@ -42,7 +42,8 @@ def parse_shape(text: str) -> Shape:
     causal = False
     if len(parts) == 5 and parts[4].lower() in ("causal", "1", "true"):
         causal, parts = True, parts[:4]
-    if len(parts) != 4 or not all(p.isdigit() and int(p) > 0 for p in parts):
+    # isascii: str.isdigit() also takes '²' (which int() refuses) and other scripts' digits (which it reads).
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):
         raise ValueError(f"--shape: {text!r} is not B,H,S,D[,causal] with positive integers, e.g. 1,8,512,64")
     return Shape(*map(int, parts), causal=causal)
 

@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from fcbench import build, registry
+from fcbench.cli import main
 
 
 def test_normalize_arch():
@@ -17,6 +18,19 @@ def test_normalize_arch():
     # The registry's name for wgmma_fused's target is not a machine's arch: point to the one that is.
     with pytest.raises(ValueError, match="arch: 'sm_90a' is an arch-specific target, not a GPU's arch; give sm_90"):
         build.normalize_arch("sm_90a")
+    # major.minor takes one minor digit: '8.9.0' was read as sm_890 and failed later, in nvcc.
+    assert build.normalize_arch("8.9") == "sm_89" and build.normalize_arch("12.0") == "sm_120"
+    for bad in ("8.9.0", "sm_٩٠", "sm_9000", "9"):
+        with pytest.raises(ValueError, match="is not a CUDA arch"):
+            build.normalize_arch(bad)
+
+
+@pytest.mark.parametrize("command", [["check", "--variant", "sdpa_math", "--quick"], ["build"], ["resources"]])
+def test_a_bad_fcbench_arch_is_named_as_the_variable_by_every_command(monkeypatch, capsys, command):
+    # check said "could not run: info failed: ValueError: ..." (exit 3), build "arch: ..." (exit 2).
+    monkeypatch.setenv("FCBENCH_ARCH", "garbage")
+    assert main(command) == 2
+    assert f"fcbench {command[0]}: FCBENCH_ARCH='garbage': arch: 'garbage' is not a CUDA arch" in capsys.readouterr().err
 
 
 def test_env_override_sets_the_arch(monkeypatch):

@@ -67,10 +67,29 @@ def test_parse_shape(text, shape):
     assert shapes.parse_shape(text) == shape
 
 
-@pytest.mark.parametrize("text", ["1,8,512", "1,8,0,64", "a,b,c,d", "1,8,512,64,sideways"])
+# '²' passed str.isdigit() and died in int(); '٣' (Arabic-Indic 3) passed both and read as D=3.
+@pytest.mark.parametrize("text", ["1,8,512", "1,8,0,64", "a,b,c,d", "1,8,512,64,sideways", "1,8,128,²", "1,8,128,٣"])
 def test_bad_shape_is_named(text):
     with pytest.raises(ValueError, match="--shape: .* is not B,H,S,D"):
         shapes.parse_shape(text)
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["resources", "--arch", ",", "--check"], "--arch ','"),   # counted nothing and passed the ceilings
+    (["check", "--variant", ","], "--variant ','"),           # ran every variant
+    (["bench", "--variant", ""], "--variant ''"),
+])
+def test_an_option_that_names_nothing_is_a_usage_error(capsys, argv, named):
+    assert main(argv) == EXIT_USAGE
+    assert f"fcbench {argv[0]}: {named}: names nothing" in capsys.readouterr().err
+
+
+def test_ci_main_refuses_the_options_of_ci_pr(capsys, tmp_path):
+    # It ignored them: `ci main --markdown F` left F unwritten without a word.
+    assert main(["ci", "main", "--markdown", str(tmp_path / "x.md"), "--no-sanitize"]) == EXIT_USAGE
+    assert "--markdown, --no-sanitize: options of `ci pr`; `ci main` takes --results-dir and --out" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "x.md").exists()
 
 
 def test_flops_and_stats():

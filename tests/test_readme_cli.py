@@ -327,6 +327,9 @@ def test_sanitize_variant_tool_and_timeout_reach_the_sanitizer(monkeypatch, caps
     assert "--tool nope: supported: memcheck, racecheck, synccheck, initcheck" in capsys.readouterr().err
     asked = []
     monkeypatch.setattr(sanitize, "run", lambda variants, **kw: asked.append(([v.name for v in variants], kw)) or [])
+    assert main(["sanitize"]) == EXIT_CANNOT_RUN and not asked  # no GPU here: said, not run (every run would fail)
+    assert "needs a CUDA GPU" in capsys.readouterr().err
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     assert main(["sanitize"]) == EXIT_OK
     assert asked.pop() == ([v.name for v in registry.kernel_variants()],
                            {"tools": ("memcheck", "racecheck", "synccheck"), "timeout_s": 120})
@@ -350,6 +353,7 @@ def test_run_quick_and_build_arch_reach_the_steps(monkeypatch, capsys):
     monkeypatch.setattr(build, "build", lambda arch=None: builds.append(arch))  # building needs CUDA torch
     assert main(["build"]) == EXIT_OK and main(["build", "--arch", "sm_89"]) == EXIT_OK
     assert builds == [None, "sm_89"]
+    assert main(["build", "--arch", ""]) == EXIT_USAGE and builds == [None, "sm_89"]  # not "the GPU's arch"
 
 
 def test_ci_pr_needs_base_and_head(capsys):

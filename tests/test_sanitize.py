@@ -39,6 +39,10 @@ def fake_sanitizer(tmp_path, monkeypatch):
     tool.write_text(FAKE)
     tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tool.parent}{os.pathsep}{os.environ['PATH']}")
+    # The stand-in runs no kernel, so it plays the GPU's part too (an L4's): `fcbench sanitize` refuses to
+    # run without one.
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_89")
     return tool
 
 
@@ -88,10 +92,42 @@ def test_fcbench_sanitize_exit_codes(fake_sanitizer, monkeypatch, capsys):
     assert "--tool leakcheck: supported: memcheck, racecheck, synccheck, initcheck" in capsys.readouterr().err
 
 
-def test_missing_compute_sanitizer_is_could_not_run(monkeypatch, tmp_path):
+def test_missing_compute_sanitizer_is_could_not_run(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_89")
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("CUDA_HOME", str(tmp_path))
     assert main(["sanitize", "--variant", "wmma_qk"]) == 3
+    assert "compute-sanitizer" in capsys.readouterr().err
+
+
+def test_without_a_gpu_sanitize_cannot_run_and_blames_no_kernel(fake_sanitizer, monkeypatch, capsys):
+    # Every kernel's run would fail under the tool ("Torch not compiled with CUDA enabled") and read
+    # as a sanitizer finding, exit 7: a machine's lack, reported as the kernels' fault.
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    monkeypatch.setenv("FAKE_SANITIZER_wmma_qk", "crash")
+    assert main(["sanitize", "--variant", "wmma_qk", "--tool", "memcheck"]) == 3
+    captured = capsys.readouterr()
+    assert "needs a CUDA GPU" in captured.err and "FAIL-SANITIZER" not in captured.out
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--tool", ","], "--tool ','"),             # no tool: an empty table and exit 0 before
+    (["--tool", ""], "--tool ''"),
+    (["--variant", ""], "--variant ''"),        # every variant before (an unset shell variable)
+])
+def test_an_option_that_names_nothing_is_refused(fake_sanitizer, monkeypatch, capsys, argv, named):
+    monkeypatch.setenv("FAKE_SANITIZER_LOG", "/dev/null")
+    assert main(["sanitize", *argv]) == 2
+    assert f"{named}: names nothing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bound", ["-1", "0", "nan", "inf", "soon"])
+def test_a_timeout_that_is_no_bound_is_refused(fake_sanitizer, capsys, bound):
+    # -1 timed every run out at once and reported HUNG (exit 4); 0 meant the default; nan crashed.
+    with pytest.raises(SystemExit) as exit_:
+        main(["sanitize", "--variant", "wmma_qk", "--timeout-s", bound])
+    assert exit_.value.code == 2 and "--timeout-s" in capsys.readouterr().err
 
 
 def test_findings_become_gate_rows_and_exit_codes():

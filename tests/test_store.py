@@ -219,6 +219,10 @@ def test_a_bad_machine_name_from_the_environment_is_blamed_on_it(repo, monkeypat
     monkeypatch.setenv("FCBENCH_MACHINE", "../x")
     assert main(["record"]) == 2
     assert "fcbench record: FCBENCH_MACHINE: '../x' is not a machine name" in capsys.readouterr().err
+    # An empty --machine (an unset shell variable) is refused too, not read as the default machine.
+    monkeypatch.delenv("FCBENCH_MACHINE")
+    assert main(["record", "--machine", ""]) == 2
+    assert "fcbench record: --machine: '' is not a machine name" in capsys.readouterr().err
 
 
 LATENCY = "benchmarks.Latency.time_attention"
