@@ -480,13 +480,20 @@ def cmd_report(args) -> int:
 
 def _check_commit_url(template: str) -> None:
     """--commit-url is str.format'ed with the commit's sha alone: any other field would raise deep
-    in the report, and a template without {sha} links every commit to one page."""
+    in the report, a format spec such as {sha:>99999999999} would ask for gigabytes, and a template
+    without {sha} links every commit to one page."""
+    import string
+
     example = "e.g. https://github.com/ORG/REPO/commit/{sha}"
     try:
-        template.format(sha="0" * 40)
-    except (KeyError, IndexError, AttributeError, ValueError) as exc:
-        raise ValueError(f"--commit-url {template!r}: {{sha}} is its only placeholder ({example}); "
-                         f"{type(exc).__name__}: {exc}") from None
+        odd = ["{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+               for _, name, spec, conversion in string.Formatter().parse(template)
+               if name is not None and (name, spec, conversion) != ("sha", "", None)]
+    except ValueError as exc:  # an unmatched brace
+        odd = [str(exc)]
+    if odd:
+        raise ValueError(f"--commit-url {template!r}: {{sha}} is its only placeholder, without a format spec "
+                         f"({example}); not {odd[0]}")
     if "{sha}" not in template:
         raise ValueError(f"--commit-url {template!r} has no {{sha}}: every commit would link to the same page "
                          f"({example})")
@@ -706,6 +713,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fcbench {args.command}: --markdown and --json are the same file ({markdown}): give each its own",
               file=sys.stderr)
         return EXIT_USAGE
+    # Written last, after every measurement: a path that cannot be written is said before them.
+    for flag, path in (("--markdown", markdown), ("--json", json_out)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else ""
+        if path and (os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK)):
+            why = "is a directory" if os.path.isdir(path) else f"{folder} is not a writable directory"
+            print(f"fcbench {args.command}: {flag} {path}: cannot be written there ({why})", file=sys.stderr)
+            return EXIT_USAGE
     if missing := missing_packages(args.command):
         print(f"fcbench {args.command}: could not run: missing Python package(s): {', '.join(missing)} (fcbench's "
               "dependencies in pyproject.toml; an offline runner installs them from wheels before "

@@ -84,6 +84,15 @@ def test_an_option_that_names_nothing_is_a_usage_error(capsys, argv, named):
     assert f"fcbench {argv[0]}: {named}: names nothing" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--markdown", "--json"])
+def test_an_output_that_cannot_be_written_is_said_before_any_measurement(capsys, tmp_path, flag):
+    # The gate wrote its files last: compare --gate found the bad path after all the measuring.
+    for path, why in ((tmp_path / "no-such-dir" / "out", "is not a writable directory"), (tmp_path, "is a directory")):
+        assert main(["compare", "HEAD~1", "HEAD", "--gate", flag, str(path)]) == EXIT_USAGE
+        err = capsys.readouterr().err
+        assert f"fcbench compare: {flag} {path}: cannot be written there" in err and why in err
+
+
 def test_ci_main_refuses_the_options_of_ci_pr(capsys, tmp_path):
     # It ignored them: `ci main --markdown F` left F unwritten without a word.
     assert main(["ci", "main", "--markdown", str(tmp_path / "x.md"), "--no-sanitize"]) == EXIT_USAGE
