@@ -176,19 +176,23 @@ def _g(x: float) -> str:
 
 
 def _nothing_checked(report, variants) -> int:
-    """EXIT_CANNOT_RUN, said on stderr, where every case was skipped: a check that checked nothing
-    (kernels selected on a machine without a GPU) must not read as a pass. Kernels only built for
-    other archs (wgmma_fused on an L4) are "not for sm_89" by design, never a failure."""
-    from . import build
-
     if any(r.verdict != "SKIP" for r in report.results):
         return EXIT_OK
+    why = next((f"{r.variant}: {r.note}" for r in report.results), "no variant selected")
+    return _all_skipped("check", "nothing was checked here, every case was skipped", why, variants)
+
+
+def _all_skipped(command: str, what: str, why: str, variants) -> int:
+    """EXIT_CANNOT_RUN, said on stderr, where every case or row was skipped: a check that checked
+    nothing (kernels selected on a machine without a GPU), or a bench that timed nothing (a head dim
+    no variant takes), must not read as a pass. Kernels only built for other archs (wgmma_fused on an
+    L4) are "not for sm_89" by design, never a failure."""
+    from . import build
+
     arch = build.arch_here()
     if arch is not None and variants and all(v.arch_reason(arch) for v in variants):
         return EXIT_OK
-    why = next((f"{r.variant}: {r.note}" for r in report.results), "no variant selected")
-    print(f"fcbench check: could not run: nothing was checked here, every case was skipped (e.g. {why})",
-          file=sys.stderr)
+    print(f"fcbench {command}: could not run: {what} (e.g. {why})", file=sys.stderr)
     return EXIT_CANNOT_RUN
 
 
@@ -212,6 +216,11 @@ def cmd_bench(args) -> int:
         return EXIT_CANNOT_RUN
     results = bench.run(variants, chosen, progress=None if args.json else sys.stderr,
                         min_samples=args.min_samples, budget_s=args.budget_s)
+    if results and all(r.status == "skip" for r in results):  # e.g. --shape 1,8,128,96: no variant takes D=96
+        first = results[0]
+        if status := _all_skipped("bench", "nothing was timed, every row was skipped",
+                                  f"{first.variant} {first.shape}: {first.note}", variants):
+            return status
     fp = device.fingerprint()
     if args.json:
         print(json.dumps({"device": fp, "results": [r.as_dict() for r in results]}, indent=2))

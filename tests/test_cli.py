@@ -54,6 +54,24 @@ def test_bench_without_gpu_says_timing_needs_one(capsys):
     assert "timing needs a CUDA GPU" in capsys.readouterr().err
 
 
+def test_bench_that_times_nothing_cannot_run(monkeypatch, capsys):
+    # D=96: every variant skips every row, and the table of skips exited 0 (check has this rule).
+    from fcbench import bench, device
+
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setattr(device, "fingerprint", lambda: {})
+    monkeypatch.setattr(device, "describe", lambda fp: "an H100 (stand-in)")
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_90")
+    monkeypatch.setattr(bench, "run", lambda variants, chosen, **kw: [
+        bench.BenchResult(v.name, s, "skip", "head_dim 96 unsupported (supports 64, 128)") for s in chosen for v in variants])
+    assert main(["bench", "--shape", "1,8,128,96"]) == EXIT_CANNOT_RUN
+    assert "fcbench bench: could not run: nothing was timed, every row was skipped" in capsys.readouterr().err
+    # A kernel built for other archs only is "not for sm_89" there by design, never a failure.
+    monkeypatch.setenv("FCBENCH_ARCH", "sm_89")
+    assert main(["bench", "--variant", "wgmma_fused", "--shape", "1,8,128,64"]) == EXIT_OK
+    assert "wgmma_fused" in capsys.readouterr().out  # its row, said
+
+
 def test_check_json_on_cpu_runs_sdpa_math(capsys):
     assert main(["check", "--variant", "sdpa_math", "--quick", "--json"]) == EXIT_OK
     data = json.loads(capsys.readouterr().out)
