@@ -430,9 +430,15 @@ def cmd_forget(args) -> int:
     else:
         variants = {v.name for v in kw["variants"]} if args.variant else None
         shapes = {shape_label(s) for s in kw["shapes"]} if kw["shapes"] else None
-        failures = history.read_failures(results_dir, machine, sha)
+        damaged = store.check_failures_file(failures_path) if failures_path.exists() else None
+        if damaged and (variants or shapes):
+            raise store.DamagedResults(f"{failures_path}: {damaged}; its rows cannot be read one by one: "
+                                       "forget without --variant / --shape removes the file whole")
+        # A damaged failures file (which fails every gate against the commit) goes whole: its rows are unreadable.
+        failures = {} if damaged else history.read_failures(results_dir, machine, sha)
         doomed_rows = [k for k in failures if (variants is None or k[0] in variants) and (shapes is None or k[1] in shapes)]
-        what = [f"{v} {s}: {_failure_text(failures[v, s])}" for v, s in doomed_rows]
+        what = [f"{failures_path} (damaged: {damaged})"] if damaged else \
+            [f"{v} {s}: {_failure_text(failures[v, s])}" for v, s in doomed_rows]
     if not what:
         print(f"fcbench forget: nothing recorded to remove for {sha[:8]} on {machine!r} in {results_dir}")
         return EXIT_OK
@@ -445,6 +451,8 @@ def cmd_forget(args) -> int:
         if args.results:
             for p in doomed:
                 p.unlink()
+        elif damaged:
+            failures_path.unlink()
         else:
             kept = {f"{v} {s}": reply for (v, s), reply in failures.items() if (v, s) not in doomed_rows}
             if kept:

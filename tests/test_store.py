@@ -585,6 +585,15 @@ def test_forget_removes_recorded_failures_or_a_commits_files_only_with_yes(repo,
         assert f"no machine 'h100' in {results} (machines there: {MACHINE};" in capsys.readouterr().err
         assert main(["forget", head, "--machine", MACHINE, "--results-dir", str(tmp_path / "nope")]) == 3
         assert "(no such directory;" in capsys.readouterr().err
+        # A damaged failures file fails every gate against the commit: forget removes it whole (its
+        # rows cannot be read), where it said "could not run" with no way out but --results.
+        damaged = history.failures_path(results, MACHINE, head)
+        damaged.write_text("{not json")
+        assert main([*base, "--variant", "sdpa_math", "--yes"]) == 3 and damaged.exists()
+        assert "forget without --variant / --shape removes the file whole" in capsys.readouterr().err
+        assert main(base) == 0 and damaged.exists()
+        assert f"{damaged} (damaged: " in capsys.readouterr().out
+        assert main([*base, "--yes"]) == 0 and not damaged.exists()
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
