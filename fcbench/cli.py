@@ -430,12 +430,21 @@ def cmd_forget(args) -> int:
     else:
         variants = {v.name for v in kw["variants"]} if args.variant else None
         shapes = {shape_label(s) for s in kw["shapes"]} if kw["shapes"] else None
-        damaged = store.check_failures_file(failures_path) if failures_path.exists() else None
+
+        def read():
+            """(why the file is damaged or None, its rows). A file that cannot be read at all is an
+            OSError (exit 3), never damage: forget removes a damaged file, not an unreadable one."""
+            if not failures_path.exists():
+                return None, {}
+            failures_path.read_bytes()
+            why = store.check_failures_file(failures_path)
+            return why, {} if why else history.read_failures(results_dir, machine, sha)
+
+        damaged, failures = read()
         if damaged and (variants or shapes):
             raise store.DamagedResults(f"{failures_path}: {damaged}; its rows cannot be read one by one: "
                                        "forget without --variant / --shape removes the file whole")
         # A damaged failures file (which fails every gate against the commit) goes whole: its rows are unreadable.
-        failures = {} if damaged else history.read_failures(results_dir, machine, sha)
         doomed_rows = [k for k in failures if (variants is None or k[0] in variants) and (shapes is None or k[1] in shapes)]
         what = [f"{failures_path} (damaged: {damaged})"] if damaged else \
             [f"{v} {s}: {_failure_text(failures[v, s])}" for v, s in doomed_rows]
@@ -448,6 +457,9 @@ def cmd_forget(args) -> int:
         print("fcbench forget: nothing removed; run again with --yes to remove them")
         return EXIT_OK
     with store.lock(results_dir):
+        if not args.results and read() != (damaged, failures):  # a record wrote it since: what was shown is stale
+            raise history.CouldNotRun(f"{failures_path} changed while forget ran (a record or compare writing it); "
+                                      "nothing removed: run forget again")
         if args.results:
             for p in doomed:
                 p.unlink()
@@ -511,7 +523,8 @@ def _check_commit_url(template: str) -> None:
     if odd:
         raise ValueError(f"--commit-url {template!r}: {{sha}} is its only placeholder, without a format spec "
                          f"({example}); not {odd[0]}")
-    if "{sha}" not in template:
+    # A field, not the text: '{{sha}}' formats to a literal {sha}, the same page for every commit.
+    if not any(name == "sha" for _, name, _, _ in string.Formatter().parse(template)):
         raise ValueError(f"--commit-url {template!r} has no {{sha}}: every commit would link to the same page "
                          f"({example})")
 
@@ -735,8 +748,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = os.path.dirname(os.path.abspath(path)) if path else ""
         if path and (os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK)):
             why = "is a directory" if os.path.isdir(path) else f"{folder} is not a writable directory"
-            print(f"fcbench {args.command}: {flag} {path}: cannot be written there ({why})", file=sys.stderr)
-            return EXIT_USAGE
+            print(f"fcbench {args.command}: could not run: {flag} {path}: cannot be written there ({why})",
+                  file=sys.stderr)
+            return EXIT_CANNOT_RUN
     if missing := missing_packages(args.command):
         print(f"fcbench {args.command}: could not run: missing Python package(s): {', '.join(missing)} (fcbench's "
               "dependencies in pyproject.toml; an offline runner installs them from wheels before "

@@ -106,9 +106,9 @@ def test_an_option_that_names_nothing_is_a_usage_error(capsys, argv, named):
 def test_an_output_that_cannot_be_written_is_said_before_any_measurement(capsys, tmp_path, flag):
     # The gate wrote its files last: compare --gate found the bad path after all the measuring.
     for path, why in ((tmp_path / "no-such-dir" / "out", "is not a writable directory"), (tmp_path, "is a directory")):
-        assert main(["compare", "HEAD~1", "HEAD", "--gate", flag, str(path)]) == EXIT_USAGE
+        assert main(["compare", "HEAD~1", "HEAD", "--gate", flag, str(path)]) == EXIT_CANNOT_RUN
         err = capsys.readouterr().err
-        assert f"fcbench compare: {flag} {path}: cannot be written there" in err and why in err
+        assert f"fcbench compare: could not run: {flag} {path}: cannot be written there" in err and why in err
 
 
 def test_ci_main_refuses_the_options_of_ci_pr(capsys, tmp_path):

@@ -578,8 +578,11 @@ def test_gate_without_results_cannot_run(in_repo, capsys):
     assert main(["gate", compared["base"], compared["spill"], "--results-dir", str(compared["results"]),
                  "--machine", "no-such-machine"]) == gate.EXIT_CANNOT_RUN
     out = capsys.readouterr().out
-    # It names where `fcbench record` writes: gate's default is .asv/compare, record's .asv/results.
+    # It names where `fcbench record` writes: gate's default is .asv/compare, record's .asv/results;
+    # and, where the machine has no directory there, the machines that do.
     assert "no results for" in out and "--results-dir" in out and ".asv/results" in out
+    machines = sorted(p.name for p in compared["results"].iterdir() if p.is_dir())
+    assert f"(machines there: {', '.join(machines)}; --machine says which)" in out
 
 
 def test_markdown_goes_to_the_step_summary(in_repo, tmp_path, monkeypatch):

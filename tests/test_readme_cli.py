@@ -327,7 +327,8 @@ def test_sanitize_variant_tool_and_timeout_reach_the_sanitizer(monkeypatch, caps
     assert "--tool nope: supported: memcheck, racecheck, synccheck, initcheck" in capsys.readouterr().err
     asked = []
     monkeypatch.setattr(sanitize, "run", lambda variants, **kw: asked.append(([v.name for v in variants], kw)) or [])
-    assert main(["sanitize"]) == EXIT_CANNOT_RUN and not asked  # no GPU here: said, not run (every run would fail)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert main(["sanitize"]) == EXIT_CANNOT_RUN and not asked  # no GPU: said, not run (every run would fail)
     assert "needs a CUDA GPU" in capsys.readouterr().err
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     assert main(["sanitize"]) == EXIT_OK

@@ -225,7 +225,8 @@ def test_results_asv_cannot_publish_are_a_could_not_run_error(repo, tmp_path, mo
     ("https://x.invalid/{sha.x}", "only placeholder"), ("https://x.invalid/{sha}{", "only placeholder"),
     # A width asked str.format for gigabytes: a MemoryError traceback, or a wrong "has no {sha}".
     ("x{sha:>99999999999}", "only placeholder"), ("https://x.invalid/{sha!r}", "only placeholder"),
-    ("https://x.invalid/commit/", "has no {sha}: every commit would link to the same page")])
+    ("https://x.invalid/commit/", "has no {sha}: every commit would link to the same page"),
+    ("https://x.invalid/commit/{{sha}}", "has no {sha}")])
 def test_a_commit_url_that_is_not_a_sha_template_is_a_usage_error(tmp_path, capsys, template, says):
     # str.format with other fields raised a KeyError / IndexError / AttributeError traceback mid-build.
     assert main(["report", "--results-dir", str(tmp_path), "--out", str(tmp_path / "site"),

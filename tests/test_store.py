@@ -2,6 +2,7 @@
 commits: records that merge, writes that are atomic and locked, damaged files named, worktrees
 cleaned up after killed runs, arguments and config refused before anything runs."""
 
+import contextlib
 import html
 import json
 import math
@@ -594,6 +595,25 @@ def test_forget_removes_recorded_failures_or_a_commits_files_only_with_yes(repo,
         assert main(base) == 0 and damaged.exists()
         assert f"{damaged} (damaged: " in capsys.readouterr().out
         assert main([*base, "--yes"]) == 0 and not damaged.exists()
+        # Unreadable is not damaged: an OSError says so (exit 3) and removes nothing.
+        damaged.mkdir()
+        assert main([*base, "--yes"]) == 3 and damaged.is_dir()
+        damaged.rmdir()
+        # A record writing the file between what forget showed and its --yes: nothing removed.
+        damaged.write_text("{not json")
+        real_lock = store.lock
+
+        @contextlib.contextmanager
+        def lock_after_a_record(results_dir, **kw):
+            history.write_failures(results, MACHINE, head, {("wmma_qk", f"({SHAPE})"): {"hung": "no reply"}}, replaces=None)
+            with real_lock(results_dir, **kw):
+                yield
+
+        mp.setattr(store, "lock", lock_after_a_record)
+        capsys.readouterr()
+        assert main([*base, "--yes"]) == 3
+        assert "changed while forget ran" in capsys.readouterr().err
+        assert set(history.read_failures(results, MACHINE, head)) == {("wmma_qk", f"({SHAPE})")}
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])

@@ -32,8 +32,11 @@ for c in K2 W2 KW; do
   timeout 60 python3 -m fcbench check --variant wgmma_fused > $L/check-$c.log 2>&1; echo "check $c rc=$?: $(tail -n 1 $L/check-$c.log) $(el)"
   bench $c 1
 done
-[ "$built" = KW ] && timeout 90 python3 -m fcbench sanitize --variant wgmma_fused --timeout-s 80 > $L/sanitize-KW.log 2>&1; echo "sanitize KW rc=$? $(el)"; tail -n 3 $L/sanitize-KW.log; pack
-[ "$built" = KW ] && bench KW 2
+if [ "$built" = KW ]; then
+  timeout 90 python3 -m fcbench sanitize --variant wgmma_fused --timeout-s 80 > $L/sanitize-KW.log 2>&1; echo "sanitize KW rc=$? $(el)"
+  tail -n 3 $L/sanitize-KW.log; pack
+  bench KW 2
+else echo "KW not built: no sanitizer run"; fi
 use main && bench main 2
 echo; echo "median us per shape (columns in file order)"
 for f in $L/bench-*.log; do printf '%-14s' "$(basename $f .log | sed 's/bench-//')"; grep -E "^wgmma_fused " $f | awk '{printf " %6s", $3}'; echo; done
