@@ -410,7 +410,7 @@ def cmd_forget(args) -> int:
             raise ValueError(f"{args.ref!r} is neither a commit here nor a hash (8 to 40 hex digits)") from None
         sha = args.ref
     if not (results_dir / machine).is_dir():  # a mistyped path or machine must not read as "nothing to remove"
-        machines = sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.is_dir() else None
+        machines = store.machine_dirs(results_dir)
         print(f"fcbench forget: could not run: no machine {machine!r} in {results_dir} ("
               + (f"machines there: {', '.join(machines) or 'none'}" if machines is not None else "no such directory")
               + "; --results-dir and --machine say where)", file=sys.stderr)
@@ -515,16 +515,17 @@ def _check_commit_url(template: str) -> None:
 
     example = "e.g. https://github.com/ORG/REPO/commit/{sha}"
     try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
         odd = ["{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-               for _, name, spec, conversion in string.Formatter().parse(template)
-               if name is not None and (name, spec, conversion) != ("sha", "", None)]
+               for name, spec, conversion in fields if (name, spec, conversion) != ("sha", "", None)]
     except ValueError as exc:  # an unmatched brace
-        odd = [str(exc)]
+        fields, odd = [], [str(exc)]
     if odd:
         raise ValueError(f"--commit-url {template!r}: {{sha}} is its only placeholder, without a format spec "
                          f"({example}); not {odd[0]}")
     # A field, not the text: '{{sha}}' formats to a literal {sha}, the same page for every commit.
-    if not any(name == "sha" for _, name, _, _ in string.Formatter().parse(template)):
+    if not fields:
         raise ValueError(f"--commit-url {template!r} has no {{sha}}: every commit would link to the same page "
                          f"({example})")
 

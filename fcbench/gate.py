@@ -68,7 +68,7 @@ def _results(results_dir: Path, machine: str, sha: str):
     from asv.results import iter_results_for_machine_and_hash
     from asv.util import UserError
 
-    from .store import damaged_files
+    from .store import damaged_files, machine_dirs
 
     damaged = damaged_files(results_dir, machine, sha) if (Path(results_dir) / machine).is_dir() else []
     if damaged:  # file damage is not a kernel's verdict
@@ -83,9 +83,7 @@ def _results(results_dir: Path, machine: str, sha: str):
     if not found:
         also = f" (results there are of {', '.join(sorted(others))}, which shares its first 8 characters)" if others else ""
         if not (Path(results_dir) / machine).is_dir():  # a mistyped --machine, or results from other machines only
-            machines = sorted(p.name for p in Path(results_dir).iterdir() if p.is_dir()) \
-                if Path(results_dir).is_dir() else []
-            also = f" (machines there: {', '.join(machines) or 'none'}; --machine says which)"
+            also = f" (machines there: {', '.join(machine_dirs(results_dir) or []) or 'none'}; --machine says which)"
         raise MissingResults(f"no results for {sha[:8]} on machine {machine!r} in {results_dir}{also}; "
                              f"run `fcbench compare BASE HEAD` first, or pass --results-dir where the commit was "
                              f"recorded (`fcbench record` writes .asv/results)")

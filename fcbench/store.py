@@ -49,6 +49,13 @@ def validate_machine(name: str, source: str = "--machine") -> str:
     return name
 
 
+def machine_dirs(results_dir: Path) -> list[str] | None:
+    """The machine directories in a results directory, sorted; None where it is no directory. For
+    errors that name where a mistyped --machine or --results-dir looked."""
+    results_dir = Path(results_dir)
+    return sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.is_dir() else None
+
+
 @contextlib.contextmanager
 def lock(results_dir: Path, *, wait_s: float = 600.0, what: str = "results"):
     """Holds the results directory's writer lock (waits for another writer, at most wait_s)."""
