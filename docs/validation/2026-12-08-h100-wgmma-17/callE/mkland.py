@@ -1,8 +1,8 @@
 # Probe (session 17): when does each of the first item's copies land? Takes a trace build (the
 # twelfth session's callB/mktrace.py output) and, in a lone consumer warpgroup's first item, polls
 # the barriers of Q, K0, V0 (and, two tiles, K1, V1) until all have completed, stamping each as
-# it completes (cycles since the warpgroup's entry), before its first wait. With --vkq the preamble issues V0, then K0, then Q (issue order against landing order).
-# Not for landing.   python3 mkland.py TRACE.cu OUT.cu [--vkq]
+# it completes (cycles since the warpgroup's entry), before its first wait.
+# Not for landing.   python3 mkland.py TRACE.cu OUT.cu   (vkq.py: the reversed issue order)
 import sys
 src = open(sys.argv[1]).read()
 def sub(old, new):
@@ -31,21 +31,4 @@ sub('''    mbar_wait(q_full, round & 1);
     mbar_wait(q_full, round & 1);
     TR();
 ''')
-if "--vkq" in sys.argv:
-    q = '''    mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
-#pragma unroll
-    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, first.block_row0, first.h, first.b, q_full);
-'''
-    k = '''    mbar_arrive_expect_tx(k_full(0), Cfg::kTileBytes);
-#pragma unroll
-    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(k_smem + cb * kBlockN * 128, &tm_k, 64 * cb, 0, first.h, first.b, k_full(0));
-'''
-    v = '''    mbar_arrive_expect_tx(v_full(0), Cfg::kTileBytes);
-#pragma unroll
-    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(v_smem + cb * kBlockN * 128, &tm_v, 64 * cb, 0, first.h, first.b, v_full(0));
-'''
-    sub(q + k + v, v + k + q)
 open(sys.argv[2], "w").write(src)

@@ -4,8 +4,7 @@
 # landings: the repeated values of call E. Here only tr_on polls the first item's barriers (Q, K0,
 # V0; K1, V1 at two tiles), its stamps in registers (call E's local array cost a 64-byte stack
 # frame), and writes them; the other threads go straight to the kernel's own waits.
-# With --vkq the preamble issues V0, K0, Q.
-# Not for landing.   python3 mkland2.py TRACE.cu OUT.cu [--vkq]
+# Not for landing.   python3 mkland2.py TRACE.cu OUT.cu   (../callE/vkq.py: the reversed issue order)
 import sys
 src = open(sys.argv[1]).read()
 def sub(old, new):
@@ -44,21 +43,4 @@ sub('''    mbar_wait(q_full, round & 1);
     mbar_wait(q_full, round & 1);
     TR();
 ''')
-if "--vkq" in sys.argv:
-    q = '''    mbar_arrive_expect_tx(q_full, Cfg::kQBytes);
-#pragma unroll
-    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(q_smem + cb * kBlockM * 128, &tm_q, 64 * cb, first.block_row0, first.h, first.b, q_full);
-'''
-    k = '''    mbar_arrive_expect_tx(k_full(0), Cfg::kTileBytes);
-#pragma unroll
-    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(k_smem + cb * kBlockN * 128, &tm_k, 64 * cb, 0, first.h, first.b, k_full(0));
-'''
-    v = '''    mbar_arrive_expect_tx(v_full(0), Cfg::kTileBytes);
-#pragma unroll
-    for (int cb = 0; cb < Cfg::kColBlocks; ++cb)
-      tma_load(v_smem + cb * kBlockN * 128, &tm_v, 64 * cb, 0, first.h, first.b, v_full(0));
-'''
-    sub(q + k + v, v + k + q)
 open(sys.argv[2], "w").write(src)
